@@ -1,0 +1,16 @@
+// The `cosmograd` subcommands; each takes the arguments after its name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cosmograd::apps {
+
+/// `cosmograd info`: build features, devices, LibTorch.
+int cmd_info(const std::vector<std::string>& args);
+/// `cosmograd theory [config.ini] [--key value ...] --out DIR`: linear theory tables.
+int cmd_theory(const std::vector<std::string>& args);
+/// `cosmograd run [config.ini] [--key value ...]`: the main job.
+int cmd_run(const std::vector<std::string>& args);
+
+}  // namespace cosmograd::apps

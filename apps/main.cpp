@@ -1,0 +1,62 @@
+// `cosmograd`: one executable, one subcommand per task.
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "apps/commands.hpp"
+#include "sim/build_config.hpp"
+#include "sim/log.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const std::vector<std::string>&);
+  const char* help;
+};
+
+const Command kCommands[] = {
+    {"run", cosmograd::apps::cmd_run, "run the main job (built-in quickstart without a config)"},
+    {"theory", cosmograd::apps::cmd_theory, "write background, growth and P(k) tables"},
+    {"info", cosmograd::apps::cmd_info, "print build features and devices"},
+};
+
+void usage(std::ostream& os) {
+  os << "usage: cosmograd <command> [options]    (cosmograd <command> --help for its options)\n\n"
+        "commands:\n";
+  for (const Command& c : kCommands) {
+    os << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.help << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(std::cerr);
+    return 2;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    usage(std::cout);
+    return 0;
+  }
+  if (name == "--version") {
+    std::cout << "cosmograd " COSMOGRAD_VERSION "\n";
+    return 0;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const Command& c : kCommands) {
+    if (name != c.name) continue;
+    try {
+      return c.run(args);
+    } catch (const std::exception& e) {
+      cosmograd::sim::log_error(name, ": ", e.what());
+      return 1;
+    }
+  }
+  std::cerr << "cosmograd: unknown command '" << name << "'\n\n";
+  usage(std::cerr);
+  return 2;
+}

@@ -1,0 +1,79 @@
+# Finds cosmograd's dependencies. Optional ones switch features off with a message,
+# so that sim/'s core builds with only a compiler (and CUDA, when present).
+
+find_package(Threads REQUIRED)
+find_package(OpenMP)
+find_package(PkgConfig QUIET)
+
+# ---- FFTW (float + double, threaded) ----------------------------------------
+include(CosmogradFindFFTW)
+
+# ---- HDF5 (C API) -------------------------------------------------------------
+find_package(HDF5 QUIET COMPONENTS C)
+set(COSMOGRAD_HAVE_HDF5 ${HDF5_FOUND})
+if(NOT HDF5_FOUND)
+  message(STATUS "cosmograd: HDF5 not found: snapshots and field files switched off")
+endif()
+
+# ---- MPI ------------------------------------------------------------------------
+set(COSMOGRAD_HAVE_MPI OFF)
+if(NOT COSMOGRAD_WITH_MPI STREQUAL "OFF")
+  find_package(MPI QUIET COMPONENTS C)
+  if(MPI_C_FOUND)
+    set(COSMOGRAD_HAVE_MPI ON)
+  elseif(COSMOGRAD_WITH_MPI STREQUAL "ON")
+    message(FATAL_ERROR "COSMOGRAD_WITH_MPI=ON but MPI was not found (install libopenmpi-dev)")
+  else()
+    message(STATUS "cosmograd: MPI not found: serial engine only")
+  endif()
+endif()
+
+# ---- CUDA -----------------------------------------------------------------------
+set(COSMOGRAD_HAVE_CUDA OFF)
+if(NOT COSMOGRAD_WITH_CUDA STREQUAL "OFF")
+  if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX} AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90)
+    endif()
+    enable_language(CUDA)
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    find_package(CUDAToolkit REQUIRED)
+    set(COSMOGRAD_HAVE_CUDA ON)
+  elseif(COSMOGRAD_WITH_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "COSMOGRAD_WITH_CUDA=ON but no CUDA compiler was found")
+  else()
+    message(STATUS "cosmograd: no CUDA compiler: CPU backend only")
+  endif()
+endif()
+
+# ---- Boost.Program_options (the command line) -----------------------------------
+find_package(Boost 1.74 QUIET COMPONENTS program_options)
+
+# ---- LibTorch and the libraries of the upper layers -----------------------------
+if(COSMOGRAD_WITH_TORCH)
+  find_package(Torch REQUIRED)
+  find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+  if(NOT Boost_FOUND)
+    message(FATAL_ERROR "apps/ needs Boost.Program_options (install libboost-program-options-dev)")
+  endif()
+  if(NOT FFTW_FOUND OR NOT HDF5_FOUND)
+    message(FATAL_ERROR "the full build needs FFTW and HDF5 (run scripts/install-deps.sh), "
+                        "or configure with -DCOSMOGRAD_WITH_TORCH=OFF for sim/ alone")
+  endif()
+  pkg_check_modules(CFITSIO REQUIRED IMPORTED_TARGET cfitsio)
+  find_package(PNG REQUIRED)
+endif()
+
+# ---- tests and benchmarks ---------------------------------------------------------
+if(COSMOGRAD_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(COSMOGRAD_BUILD_BENCHMARKS)
+  find_package(benchmark QUIET)
+endif()

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install cosmograd's Debian build dependencies that are missing; idempotent.
+# A second run finds everything installed and does nothing (no apt calls).
+set -euo pipefail
+
+# Packages, one group per reason.
+packages=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config make
+  # sim/: FFTs (threads + MPI), HDF5 I/O, MPI
+  libfftw3-dev libfftw3-mpi-dev libhdf5-dev libopenmpi-dev openmpi-bin
+  # nn/, inference/, surveys/: LibTorch; linear algebra
+  libtorch-dev libeigen3-dev
+  # apps/: command line
+  libboost-program-options-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # surveys/ and outputs: FITS images, PNG plots and projections
+  libcfitsio-dev libpng-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  if ! command -v sudo >/dev/null; then
+    echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  sudo_cmd=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# One command: install what is missing, build, and run the main job (`cosmograd run`
+# on its built-in quickstart). Extra arguments go to `cosmograd run`.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/scripts/build.sh"
+exec "${COSMOGRAD_BUILD_DIR:-$root/build}/apps/cosmograd" run "$@"
