@@ -12,5 +12,7 @@ int cmd_info(const std::vector<std::string>& args);
 int cmd_theory(const std::vector<std::string>& args);
 /// `cosmograd run [config.ini] [--key value ...]`: the main job.
 int cmd_run(const std::vector<std::string>& args);
+/// `cosmograd power SNAPSHOT [--mesh N] --out FILE`: P(k) of a snapshot.
+int cmd_power(const std::vector<std::string>& args);
 
 }  // namespace cosmograd::apps

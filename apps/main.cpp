@@ -19,6 +19,7 @@ struct Command {
 const Command kCommands[] = {
     {"run", cosmograd::apps::cmd_run, "run the main job (built-in quickstart without a config)"},
     {"theory", cosmograd::apps::cmd_theory, "write background, growth and P(k) tables"},
+    {"power", cosmograd::apps::cmd_power, "measure P(k) of a snapshot"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},
 };
 

@@ -15,6 +15,20 @@ if(NOT HDF5_FOUND)
   message(STATUS "cosmograd: HDF5 not found: snapshots and field files switched off")
 endif()
 
+# ---- libpng (images and plots) ------------------------------------------------
+find_package(PNG QUIET)
+set(COSMOGRAD_HAVE_PNG ${PNG_FOUND})
+if(NOT PNG_FOUND)
+  message(STATUS "cosmograd: libpng not found: PNG images and plots switched off")
+endif()
+
+# The full CPU engine with its outputs (`cosmograd run`).
+if(FFTW_FOUND AND HDF5_FOUND AND PNG_FOUND)
+  set(COSMOGRAD_HAVE_ENGINE ON)
+else()
+  set(COSMOGRAD_HAVE_ENGINE OFF)
+endif()
+
 # ---- MPI ------------------------------------------------------------------------
 set(COSMOGRAD_HAVE_MPI OFF)
 if(NOT COSMOGRAD_WITH_MPI STREQUAL "OFF")
@@ -62,12 +76,11 @@ if(COSMOGRAD_WITH_TORCH)
   if(NOT Boost_FOUND)
     message(FATAL_ERROR "apps/ needs Boost.Program_options (install libboost-program-options-dev)")
   endif()
-  if(NOT FFTW_FOUND OR NOT HDF5_FOUND)
-    message(FATAL_ERROR "the full build needs FFTW and HDF5 (run scripts/install-deps.sh), "
+  if(NOT COSMOGRAD_HAVE_ENGINE)
+    message(FATAL_ERROR "the full build needs FFTW, HDF5 and libpng (run scripts/install-deps.sh), "
                         "or configure with -DCOSMOGRAD_WITH_TORCH=OFF for sim/ alone")
   endif()
   pkg_check_modules(CFITSIO REQUIRED IMPORTED_TARGET cfitsio)
-  find_package(PNG REQUIRED)
 endif()
 
 # ---- tests and benchmarks ---------------------------------------------------------

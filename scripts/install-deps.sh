@@ -17,6 +17,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # surveys/ and outputs: FITS images, PNG plots and projections
   libcfitsio-dev libpng-dev
+  # integration test: snapshots must open in yt
+  python3-yt
 )
 
 missing=()

@@ -39,6 +39,16 @@ void require_device(Device device) {
   }
 }
 
+int use_threads(int requested) {
+#if COSMOGRAD_HAVE_OPENMP
+  if (requested > 0) omp_set_num_threads(requested);
+  return omp_get_max_threads();
+#else
+  (void)requested;
+  return 1;
+#endif
+}
+
 std::string build_summary() {
   std::string s = "cosmograd " COSMOGRAD_VERSION "\n";
   auto line = [&s](const char* name, bool on) {

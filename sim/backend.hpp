@@ -26,6 +26,9 @@ const char* device_name(Device device);
 int cuda_device_count();
 /// Throws std::invalid_argument when `device` cannot run in this build or on this machine.
 void require_device(Device device);
+/// Sets the OpenMP thread count when requested > 0; returns the count in use (1 without
+/// OpenMP).
+int use_threads(int requested);
 /// One line per compiled-in feature and visible device, for `cosmograd info`.
 std::string build_summary();
 

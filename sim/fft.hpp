@@ -1,0 +1,36 @@
+// In-place real-to-complex 3D FFTs of a Field<T> over FFTW (float and double, threaded).
+#pragma once
+
+#include <string>
+
+#include "sim/fft_planning.hpp"
+#include "sim/field.hpp"
+
+namespace cosmograd::sim {
+
+/// Forward and backward transforms of fields of one decomposition. Plans are made once
+/// per (mesh, precision, threads, planning) and shared by every Fft object.
+/// Conventions (unnormalised, as FFTW): forward F(k) = sum_x f(x) e^{-i k.x},
+/// backward f(x) = sum_k F(k) e^{+i k.x}; backward(forward(f)) = n^3 f.
+template <class T>
+class Fft {
+ public:
+  /// Plans (or fetches cached plans) for `decomp` on `threads` threads.
+  Fft(const Decomposition& decomp, int threads, FftPlanning planning = FftPlanning::estimate);
+  /// Real to complex, in place.
+  void forward(Field<T>& f) const;
+  /// Complex to real, in place (the padding is left undefined).
+  void backward(Field<T>& f) const;
+
+ private:
+  const void* forward_plan_;
+  const void* backward_plan_;
+  int n_;
+};
+
+/// File that holds FFTW wisdom for precision T ($COSMOGRAD_WISDOM_DIR, else
+/// $XDG_CACHE_HOME/cosmograd, else ~/.cache/cosmograd).
+template <class T>
+std::string fftw_wisdom_path();
+
+}  // namespace cosmograd::sim

@@ -1,0 +1,62 @@
+// Field<T>: a real mesh with in-place r2c padding and its complex (Fourier) view.
+#pragma once
+
+#include <algorithm>
+#include <complex>
+
+#include "sim/aligned_buffer.hpp"
+#include "sim/decomposition.hpp"
+
+namespace cosmograd::sim {
+
+/// A mesh over this rank's slab. Real values live at real_index(); after a forward FFT
+/// the same memory holds complex modes at complex_index(). T = float or double.
+template <class T>
+class Field {
+ public:
+  /// A zero-filled field over `decomp`.
+  explicit Field(const Decomposition& decomp)
+      : decomp_(decomp), data_(2 * decomp.local_complex_size()) {
+    fill(T(0));
+  }
+  Field(Field&&) noexcept = default;
+  Field& operator=(Field&&) noexcept = default;
+  /// Deep copy (explicit, fields are large).
+  Field clone() const {
+    Field f(decomp_, data_.size());
+    std::copy(data_.data(), data_.data() + data_.size(), f.data_.data());
+    return f;
+  }
+
+  const Decomposition& decomp() const { return decomp_; }  ///< the mesh layout
+  int n() const { return decomp_.n(); }                    ///< cells per side
+  T* real() { return data_.data(); }                       ///< padded real values
+  const T* real() const { return data_.data(); }           ///< padded real values
+  /// Complex view of the same memory (valid in Fourier space).
+  std::complex<T>* complex() { return reinterpret_cast<std::complex<T>*>(data_.data()); }
+  /// Complex view of the same memory (valid in Fourier space).
+  const std::complex<T>* complex() const {
+    return reinterpret_cast<const std::complex<T>*>(data_.data());
+  }
+  /// Real cell (local x, y, z).
+  T& at(int xl, int y, int z) { return data_[decomp_.real_index(xl, y, z)]; }
+  /// Real cell (local x, y, z).
+  T at(int xl, int y, int z) const { return data_[decomp_.real_index(xl, y, z)]; }
+  /// Fourier mode (local x, y, z).
+  std::complex<T>& mode(int xl, int y, int z) { return complex()[decomp_.complex_index(xl, y, z)]; }
+  /// Fourier mode (local x, y, z).
+  std::complex<T> mode(int xl, int y, int z) const {
+    return complex()[decomp_.complex_index(xl, y, z)];
+  }
+  /// Sets every value, padding included, to v.
+  void fill(T v) { std::fill(data_.data(), data_.data() + data_.size(), v); }
+  /// Total number of T values in the buffer (padding included).
+  std::size_t buffer_size() const { return data_.size(); }
+
+ private:
+  Field(const Decomposition& decomp, std::size_t size) : decomp_(decomp), data_(size) {}
+  Decomposition decomp_;
+  AlignedBuffer<T> data_;
+};
+
+}  // namespace cosmograd::sim

@@ -1,0 +1,137 @@
+#include "sim/outputs.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "sim/field_io.hpp"
+#include "sim/halofit.hpp"
+#include "sim/log.hpp"
+#include "sim/plot.hpp"
+#include "sim/png.hpp"
+#include "sim/snapshot.hpp"
+
+namespace cosmograd::sim {
+
+std::string output_stem(const std::string& what, double a) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "_z%.3f", std::max(0.0, 1.0 / a - 1.0));
+  std::string stem = what + buf;
+  // No dots in the stem: yt finds the files of a multi-file snapshot from the text before
+  // the first '.', so "z0.500" is written "z0p500".
+  for (char& c : stem) {
+    if (c == '.') c = 'p';
+  }
+  return stem;
+}
+
+void write_power_plot(const std::string& path, const PowerSpectrum& measured,
+                      const LinearPower& linear, double a, const std::string& title) {
+  PlotSpec spec;
+  spec.title = title;
+  spec.xlabel = "k [h/Mpc]";
+  spec.ylabel = "P(k) [(Mpc/h)^3]";
+  spec.logx = spec.logy = true;
+  spec.legend = LegendPosition::lower_left;
+  Series m;
+  m.label = "measured";
+  m.x = measured.k;
+  m.y = measured.power;
+  m.points = true;
+  Series lin;
+  lin.label = "linear";
+  lin.dashed = true;
+  Series nl;
+  nl.label = "halofit (Takahashi+ 2012)";
+  const HalofitT<double> halofit(linear, a);
+  const double kmin = measured.k.empty() ? 1e-2 : measured.k.front() * 0.8;
+  const double kmax = measured.k.empty() ? 1.0 : measured.k.back() * 1.2;
+  for (int i = 0; i <= 200; ++i) {
+    const double k = kmin * std::pow(kmax / kmin, i / 200.0);
+    lin.x.push_back(k);
+    lin.y.push_back(linear.power(k, a));
+    nl.x.push_back(k);
+    nl.y.push_back(halofit.power(k));
+  }
+  spec.series = {lin, nl, m};
+  write_plot_png(path, spec);
+}
+
+template <class T>
+std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& linear,
+                                       const Particles<T>& p, double a, Gravity<T>& gravity,
+                                       int threads) {
+  std::vector<std::string> files;
+  const std::string dir = c.output_dir + "/";
+  const std::size_t total = p.size();
+  const double z = 1.0 / a - 1.0;
+  if (c.write_snapshot) {
+    SnapshotHeader h;
+    h.box_size = c.box_size;
+    h.a = a;
+    h.Omega_m = c.cosmology.Omega_m;
+    h.Omega_lambda = linear.cosmology().Omega_de();
+    h.h = c.cosmology.h;
+    h.particle_mass = lattice_particle_mass(c.cosmology.Omega_m, c.box_size, total);
+    SnapshotOptions o;
+    o.length_in_kpc = c.snapshot_kpc;
+    o.num_files = c.snapshot_files;
+    o.double_precision = c.double_precision;
+    const std::string base = dir + output_stem("snapshot", a);
+    write_snapshot(base, p, h, o);
+    for (const std::string& f : snapshot_file_names(base, c.snapshot_files)) files.push_back(f);
+  }
+  // Density on the force mesh (real space, CIC): HDF5 and a PNG projection along z.
+  const Field<T>& delta = gravity.density(p, total);
+  if (c.write_density) {
+    const std::string path = dir + output_stem("density", a) + ".h5";
+    write_field(path, delta, c.box_size, a, "delta");
+    files.push_back(path);
+  }
+  {
+    const int n = delta.n();
+    const int depth = std::max(1, n / 4);
+    std::vector<double> column(static_cast<std::size_t>(n) * n, 0.0);
+    for (int x = 0; x < n; ++x) {
+      for (int y = 0; y < n; ++y) {
+        double s = 0;
+        for (int zz = 0; zz < depth; ++zz) s += 1.0 + delta.at(x, y, zz);
+        column[static_cast<std::size_t>(x) * n + y] = s / depth;
+      }
+    }
+    ProjectionOptions po;
+    po.pixel_size = std::max(1, 512 / n);
+    const std::string path = dir + output_stem("density", a) + ".png";
+    write_png(path, density_projection(column, n, n, po));
+    files.push_back(path);
+  }
+  PowerOptions po;
+  po.mesh = c.power_mesh > 0 ? c.power_mesh : c.mesh;
+  po.window = PaintKernel::cic;
+  po.interlace = c.power_interlace;
+  const PowerSpectrum ps = particle_power(p, total, po, threads);
+  char comment[256];
+  std::snprintf(comment, sizeof comment,
+                "cosmograd P(k) at z = %.4f (a = %.5f), mesh %d, CIC compensated%s, shot noise "
+                "subtracted",
+                z, a, po.mesh, po.interlace ? ", interlaced" : "");
+  const std::string ptxt = dir + output_stem("power", a) + ".txt";
+  write_power_text(ptxt, ps, comment);
+  files.push_back(ptxt);
+  char title[128];
+  std::snprintf(title, sizeof title, "z = %.2f, %d^3 particles, %d^3 mesh, L = %g", z,
+                c.particles, c.mesh, c.box_size);
+  const std::string ppng = dir + output_stem("power", a) + ".png";
+  write_power_plot(ppng, ps, linear, a, title);
+  files.push_back(ppng);
+  for (const std::string& f : files) log_info("wrote ", f);
+  return files;
+}
+
+template std::vector<std::string> write_outputs<float>(const SimConfig&, const LinearPower&,
+                                                       const Particles<float>&, double,
+                                                       Gravity<float>&, int);
+template std::vector<std::string> write_outputs<double>(const SimConfig&, const LinearPower&,
+                                                        const Particles<double>&, double,
+                                                        Gravity<double>&, int);
+
+}  // namespace cosmograd::sim

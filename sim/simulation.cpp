@@ -1,0 +1,124 @@
+#include "sim/simulation.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+#include "sim/atomic_file.hpp"
+#include "sim/backend.hpp"
+#include "sim/field_io.hpp"
+#include "sim/log.hpp"
+#include "sim/lpt.hpp"
+#include "sim/memory.hpp"
+#include "sim/outputs.hpp"
+#include "sim/progress.hpp"
+#include "sim/stepping.hpp"
+#include "sim/timer.hpp"
+#include "sim/white_noise.hpp"
+
+namespace cosmograd::sim {
+namespace {
+
+template <class T>
+RunSummary run(const SimConfig& c, const std::string& settings_ini) {
+  RunSummary summary;
+  const int threads = use_threads(c.threads);
+  std::filesystem::create_directories(c.output_dir);
+  write_file_atomic(c.output_dir + "/config.ini", settings_ini);
+
+  const Cosmology cosmology(c.cosmology);
+  LinearPowerOptions lopt;
+  lopt.table_path = c.transfer.table_path;
+  const auto linear = make_linear_power<double>(c.transfer.name, cosmology, lopt);
+  const std::vector<double> grid = c.time_grid();
+  log_info("cosmograd run: ", c.particles, "^3 particles, ", c.mesh, "^3 mesh, L = ", c.box_size,
+           " Mpc/h, ", grid.size() - 1, " steps from a = ", grid.front(), " to ", grid.back(), ", ",
+           c.double_precision ? "double" : "float", ", ", threads, " threads");
+
+  Stopwatch sw;
+  Particles<T> particles;
+  {
+    const Decomposition dp(c.particles);
+    const Fft<T> fft(dp, threads, c.fft_planning);
+    const Field<T> modes = initial_modes<T>(c, *linear, fft);
+    particles = lpt_particles(modes, c.box_size, c.lpt_order, cosmology, grid.front(), fft);
+  }
+  summary.ic_seconds = sw.restart();
+  log_info("initial conditions (", c.lpt_order, "LPT at a = ", grid.front(), ") in ",
+           summary.ic_seconds, " s");
+
+  ForceOptions fo;
+  fo.painter = c.painter;
+  fo.gradient = c.gradient;
+  fo.deconvolve = c.force_deconvolve;
+  Gravity<T> gravity(c.mesh, c.box_size, threads, c.fft_planning, fo);
+  Events<T> events;
+  if (c.progress) attach_progress(events);
+  double output_seconds = 0;
+  for (double z : c.z_out) {
+    const double a_out = 1.0 / (1.0 + z);
+    events.on_reach(a_out, [&, a_out](const StepInfo&, const Particles<T>& p) {
+      Stopwatch out;
+      const auto files = write_outputs(c, *linear, p, a_out, gravity, threads);
+      summary.files.insert(summary.files.end(), files.begin(), files.end());
+      output_seconds += out.seconds();
+    });
+  }
+  KdkIntegrator<T> integrator(cosmology, gravity, particles.size());
+  integrator.run(particles, grid, events);
+  summary.output_seconds = output_seconds;
+  summary.evolve_seconds = sw.seconds() - output_seconds;
+  summary.kick_drift_seconds = integrator.kick_drift_seconds();
+  summary.force = gravity.timings();
+  summary.steps = static_cast<int>(grid.size()) - 1;
+  summary.peak_rss_bytes = peak_rss_bytes();
+  log_info("evolved ", summary.steps, " steps in ", summary.evolve_seconds, " s (force ",
+           summary.force.total(), " s: paint ", summary.force.paint, ", r2c ", summary.force.r2c,
+           ", kernels ", summary.force.kernels, ", c2r ", summary.force.c2r, ", readout ",
+           summary.force.readout, "; kick/drift ", summary.kick_drift_seconds, "), outputs ",
+           output_seconds, " s, peak memory ", summary.peak_rss_bytes / 1048576.0, " MiB");
+  return summary;
+}
+
+}  // namespace
+
+template <class T>
+Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<T>& fft) {
+  const Decomposition d(c.particles);
+  if (!c.ic_linear_field.empty()) {
+    LinearFieldFile<T> file = read_linear_field<T>(c.ic_linear_field, c.particles);
+    if (std::abs(file.box_size - c.box_size) > 1e-6 * c.box_size) {
+      bad_setting("ic_linear_field", c.ic_linear_field,
+                  "has box_size " + std::to_string(file.box_size) + " Mpc/h but box_size = " +
+                      std::to_string(c.box_size));
+    }
+    Field<T> modes = std::move(file.field);
+    fft.forward(modes);
+    // delta_k = (1/N^3) FFT, scaled from the file's redshift to a = 1.
+    const double a_file = 1.0 / (1.0 + file.redshift);
+    const double scale = 1.0 / (std::pow(static_cast<double>(c.particles), 3) *
+                                linear.growth(a_file));
+    std::complex<T>* m = modes.complex();
+    for (std::size_t i = 0; i < d.local_complex_size(); ++i) m[i] *= static_cast<T>(scale);
+    zero_nyquist_and_mean(modes);
+    return modes;
+  }
+  Field<T> modes(d);
+  NoiseOptions no;
+  no.seed = c.seed;
+  no.fixed_amplitude = c.fixed_amplitude;
+  no.paired = c.paired;
+  fill_white_noise(modes, no);
+  linear_modes_from_noise(modes, c.box_size, [&linear](double k) { return linear.power(k, 1.0); });
+  return modes;
+}
+
+RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini) {
+  return c.double_precision ? run<double>(c, settings_ini) : run<float>(c, settings_ini);
+}
+
+template Field<float> initial_modes<float>(const SimConfig&, const LinearPower&, const Fft<float>&);
+template Field<double> initial_modes<double>(const SimConfig&, const LinearPower&,
+                                             const Fft<double>&);
+
+}  // namespace cosmograd::sim

@@ -1,0 +1,34 @@
+// The whole forward simulation of `cosmograd run`: ICs, KDK steps, outputs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/config.hpp"
+#include "sim/gravity.hpp"
+#include "sim/linear_power.hpp"
+
+namespace cosmograd::sim {
+
+/// Timings and results of one run.
+struct RunSummary {
+  double ic_seconds = 0;          ///< white noise + LPT [s]
+  double evolve_seconds = 0;      ///< all steps, outputs excluded [s]
+  double output_seconds = 0;      ///< writing outputs [s]
+  double kick_drift_seconds = 0;  ///< kicks and drifts [s]
+  ForceTimings force;             ///< force phases, summed over steps [s]
+  int steps = 0;                  ///< steps taken
+  std::size_t peak_rss_bytes = 0; ///< peak resident memory [bytes]
+  std::vector<std::string> files; ///< outputs written
+};
+
+/// Linear modes at a = 1 on the particle grid (Fourier layout, sim/lpt.hpp normalisation):
+/// from white noise (seed, fixed_amplitude, paired) or from c.ic_linear_field.
+template <class T>
+Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<T>& fft);
+
+/// Runs the simulation of `c` and writes its outputs (and the resolved `settings_ini`
+/// as config.ini) into c.output_dir.
+RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini);
+
+}  // namespace cosmograd::sim
