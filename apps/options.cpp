@@ -1,5 +1,6 @@
 #include "apps/options.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
@@ -12,9 +13,11 @@ namespace po = boost::program_options;
 
 std::string keys_help(const std::vector<sim::KeySpec>& keys) {
   std::ostringstream os;
+  std::size_t width = 0;
+  for (const sim::KeySpec& k : keys) width = std::max(width, k.name.size() + 5);
   for (const sim::KeySpec& k : keys) {
     std::string left = "  --" + k.name;
-    if (left.size() < 22) left.resize(22, ' ');
+    left.resize(width, ' ');
     std::string unit = k.unit.empty() ? "" : "[" + k.unit + "]";
     if (unit.size() < 12) unit.resize(12, ' ');
     os << left << " " << unit << " " << k.help << " (default: "

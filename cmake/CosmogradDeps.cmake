@@ -10,14 +10,20 @@ include(CosmogradFindFFTW)
 
 # ---- HDF5 (C API) -------------------------------------------------------------
 find_package(HDF5 QUIET COMPONENTS C)
-set(COSMOGRAD_HAVE_HDF5 ${HDF5_FOUND})
+set(COSMOGRAD_HAVE_HDF5 OFF)
+if(HDF5_FOUND)
+  set(COSMOGRAD_HAVE_HDF5 ON)
+endif()
 if(NOT HDF5_FOUND)
   message(STATUS "cosmograd: HDF5 not found: snapshots and field files switched off")
 endif()
 
 # ---- libpng (images and plots) ------------------------------------------------
 find_package(PNG QUIET)
-set(COSMOGRAD_HAVE_PNG ${PNG_FOUND})
+set(COSMOGRAD_HAVE_PNG OFF)
+if(PNG_FOUND)
+  set(COSMOGRAD_HAVE_PNG ON)
+endif()
 if(NOT PNG_FOUND)
   message(STATUS "cosmograd: libpng not found: PNG images and plots switched off")
 endif()

@@ -1,5 +1,13 @@
 # Imported target cosmograd::fftw: FFTW3 in float and double with threads
 # (and FFTW-MPI when MPI is on). Sets FFTW_FOUND and FFTW_MPI_FOUND.
+# -DCMAKE_DISABLE_FIND_PACKAGE_FFTW=ON hides FFTW (to check the core builds without it).
+
+set(FFTW_FOUND OFF)
+set(FFTW_MPI_FOUND OFF)
+if(CMAKE_DISABLE_FIND_PACKAGE_FFTW)
+  message(STATUS "cosmograd: FFTW3 disabled: FFT-based CPU features switched off")
+  return()
+endif()
 
 find_path(FFTW_INCLUDE_DIR fftw3.h)
 find_library(FFTW_DOUBLE_LIB fftw3)
@@ -9,7 +17,6 @@ find_library(FFTW_FLOAT_THREADS_LIB fftw3f_threads)
 find_library(FFTW_DOUBLE_MPI_LIB fftw3_mpi)
 find_library(FFTW_FLOAT_MPI_LIB fftw3f_mpi)
 
-set(FFTW_FOUND OFF)
 if(FFTW_INCLUDE_DIR AND FFTW_DOUBLE_LIB AND FFTW_FLOAT_LIB AND FFTW_DOUBLE_THREADS_LIB
    AND FFTW_FLOAT_THREADS_LIB)
   set(FFTW_FOUND ON)
@@ -22,7 +29,6 @@ else()
   message(STATUS "cosmograd: FFTW3 not found: FFT-based CPU features switched off")
 endif()
 
-set(FFTW_MPI_FOUND OFF)
 if(FFTW_FOUND AND FFTW_DOUBLE_MPI_LIB AND FFTW_FLOAT_MPI_LIB)
   set(FFTW_MPI_FOUND ON)
   add_library(cosmograd::fftw_mpi INTERFACE IMPORTED)

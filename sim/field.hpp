@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <complex>
+#include <cstddef>
 
 #include "sim/aligned_buffer.hpp"
 #include "sim/decomposition.hpp"
@@ -48,8 +49,13 @@ class Field {
   std::complex<T> mode(int xl, int y, int z) const {
     return complex()[decomp_.complex_index(xl, y, z)];
   }
-  /// Sets every value, padding included, to v.
-  void fill(T v) { std::fill(data_.data(), data_.data() + data_.size(), v); }
+  /// Sets every value, padding included, to v (in parallel: first touch places pages).
+  void fill(T v) {
+    T* p = data_.data();
+    const std::ptrdiff_t size = static_cast<std::ptrdiff_t>(data_.size());
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t i = 0; i < size; ++i) p[i] = v;
+  }
   /// Total number of T values in the buffer (padding included).
   std::size_t buffer_size() const { return data_.size(); }
 

@@ -21,13 +21,18 @@ Gravity<T>::Gravity(int mesh, double box_size, int threads, FftPlanning planning
       options_(options),
       fft_(decomp_, threads, planning),
       rho_(decomp_),
-      work_(decomp_) {}
+      work_{Field<T>(decomp_), Field<T>(decomp_)} {}
+
+template <class T>
+void Gravity<T>::paint_mass(const Particles<T>& p, std::size_t total_particles, double shift) {
+  const double n3 = std::pow(static_cast<double>(decomp_.n()), 3);
+  rho_.fill(T(0));
+  paint(rho_, p, box_, options_.painter, static_cast<T>(n3 / total_particles), shift);
+}
 
 template <class T>
 const Field<T>& Gravity<T>::density(const Particles<T>& p, std::size_t total_particles) {
-  const double n3 = std::pow(static_cast<double>(decomp_.n()), 3);
-  rho_.fill(T(0));
-  paint(rho_, p, box_, options_.painter, static_cast<T>(n3 / total_particles), kMeshShift);
+  paint_mass(p, total_particles, 0.0);
   T* r = rho_.real();
   const std::size_t size = rho_.buffer_size();
 #pragma omp parallel for schedule(static)
@@ -39,7 +44,7 @@ template <class T>
 void Gravity<T>::accelerations(const Particles<T>& p, double Omega_m, std::size_t total_particles,
                                std::vector<T>& acc) {
   Stopwatch sw;
-  density(p, total_particles);
+  paint_mass(p, total_particles, kMeshShift);  // the mean (k = 0) is dropped in Fourier space
   timings_.paint += sw.restart();
   fft_.forward(rho_);
   timings_.r2c += sw.restart();
@@ -62,6 +67,9 @@ void Gravity<T>::accelerations(const Particles<T>& p, double Omega_m, std::size_
   // phi_k = -(3/2) Omega_m delta_k / k^2 and acc_k = -i g(k) phi_k, with delta_k = rho_k / n^3
   // (forward FFTs are unnormalised) and g the gradient kernel's effective wavenumber.
   const double poisson = 1.5 * Omega_m / (n3 * kf * kf);
+  // Components x and y go to the two work meshes; z is computed in place over rho_k, whose
+  // last use it is. Then one readout pass evaluates the window once for all three.
+  Field<T>* out_mesh[3] = {&work_[0], &work_[1], &rho_};
   for (int dim = 0; dim < 3; ++dim) {
 #pragma omp parallel for collapse(2) schedule(static)
     for (int xl = 0; xl < d.nx_local(); ++xl) {
@@ -71,27 +79,25 @@ void Gravity<T>::accelerations(const Particles<T>& p, double Omega_m, std::size_
         const double wxy = inv_w2[gx] * inv_w2[y];
         const double gxy = dim == 0 ? grad[gx] : grad[y];
         const std::complex<T>* in = rho_.complex() + d.complex_index(xl, y, 0);
-        std::complex<T>* out = work_.complex() + d.complex_index(xl, y, 0);
+        std::complex<T>* out = out_mesh[dim]->complex() + d.complex_index(xl, y, 0);
         for (int z = 0; z < d.nz_complex(); ++z) {
           const double mm = mxy + m2[z];
-          if (mm == 0.0) {
-            out[z] = 0;
-            continue;
-          }
           const double g = dim == 2 ? grad[z] : gxy;
-          const double factor = poisson * g * wxy * inv_w2[z] / mm;
+          const double factor = mm == 0.0 ? 0.0 : poisson * g * wxy * inv_w2[z] / mm;
           // acc_k = i g (3/2) Omega_m delta_k / k^2
-          out[z] = std::complex<T>(static_cast<T>(-factor * in[z].imag()),
-                                   static_cast<T>(factor * in[z].real()));
+          const std::complex<T> v = in[z];
+          out[z] = std::complex<T>(static_cast<T>(-factor * v.imag()),
+                                   static_cast<T>(factor * v.real()));
         }
       }
     }
     timings_.kernels += sw.restart();
-    fft_.backward(work_);
+    fft_.backward(*out_mesh[dim]);
     timings_.c2r += sw.restart();
-    readout(work_, p, box_, options_.painter, acc.data() + dim, 3, kMeshShift);
-    timings_.readout += sw.restart();
   }
+  const Field<T>* meshes[3] = {out_mesh[0], out_mesh[1], out_mesh[2]};
+  readout3(meshes, p, box_, options_.painter, acc.data(), kMeshShift);
+  timings_.readout += sw.restart();
 }
 
 template class Gravity<float>;

@@ -25,7 +25,10 @@ struct ForceTimings {
 
 /// PM accelerations on an n^3 mesh (Hockney & Eastwood 1988; FastPM, Feng et al. 2016):
 /// laplacian(phi) = (3/2) Omega_m delta with the exact Green's function -1/k^2, and
-/// acc = -grad(phi) [Mpc/h, H0 = 1 units] read out at the particles.
+/// acc = -grad(phi) [Mpc/h, H0 = 1 units] read out at the particles. The force mesh sits
+/// half a cell off the particle lattice, so that lattice particles fall between mesh points
+/// where the CIC window is smooth (on mesh points, the painted density of a slightly
+/// perturbed lattice is not linear in the displacements and linear growth suffers).
 template <class T>
 class Gravity {
  public:
@@ -35,7 +38,8 @@ class Gravity {
   void accelerations(const Particles<T>& p, double Omega_m, std::size_t total_particles,
                      std::vector<T>& acc);
   /// The overdensity delta = rho / rho_mean - 1 of `p` on this mesh (real space, not
-  /// deconvolved), using the solver's window; returns the internal buffer.
+  /// deconvolved, mesh point i at i L / n), using the solver's window; returns the
+  /// internal buffer, valid until the next call.
   const Field<T>& density(const Particles<T>& p, std::size_t total_particles);
   /// Accumulated timings.
   const ForceTimings& timings() const { return timings_; }
@@ -47,12 +51,15 @@ class Gravity {
   const ForceOptions& options() const { return options_; }
 
  private:
+  /// Paints rho / rho_mean (mean 1) into rho_, positions shifted by `shift` cells.
+  void paint_mass(const Particles<T>& p, std::size_t total_particles, double shift);
+
   Decomposition decomp_;
   double box_;
   ForceOptions options_;
   Fft<T> fft_;
-  Field<T> rho_;   // painted density, then its Fourier modes
-  Field<T> work_;  // one component of the acceleration
+  Field<T> rho_;      // painted density, then its Fourier modes, then acc_z
+  Field<T> work_[2];  // acc_x and acc_y
   ForceTimings timings_;
 };
 

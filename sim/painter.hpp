@@ -41,4 +41,10 @@ template <class T>
 void readout(const Field<T>& mesh, const Particles<T>& particles, double box_size,
              PaintKernel kernel, T* out, std::size_t stride = 1, double shift = 0.0);
 
+/// readout() of three meshes at once (e.g. the components of a force): out[3 j + d] =
+/// sum_cells W(x_j + shift - cell) meshes[d](cell); the window is evaluated once.
+template <class T>
+void readout3(const Field<T>* const meshes[3], const Particles<T>& particles, double box_size,
+              PaintKernel kernel, T* out, double shift = 0.0);
+
 }  // namespace cosmograd::sim

@@ -3,7 +3,7 @@
 
 Usage:
   python3 check_snapshot_yt.py SNAPSHOT.hdf5 --box 256 --n 2097152 [--pos x,y,z]
-                               [--vel vx,vy,vz] [--use-file-units]
+                               [--vel vx,vy,vz] [--expect-from-hdf5] [--use-file-units]
 
 Loads SNAPSHOT (a single-file snapshot or the first file "name.0.hdf5" of a multi-file one)
 with yt.load and checks:
@@ -13,6 +13,11 @@ with yt.load and checks:
     ID 1) sits at x,y,z [Mpc/h] within 1e-3 Mpc/h (periodic distance),
   * with --vel, that particle's peculiar velocity (yt's particle_velocity, i.e. Gadget's
     Velocities times sqrt(a)) is vx,vy,vz [km/s] within 1e-4 relative + 1e-3 km/s.
+With --expect-from-hdf5 the expected position and velocity of that particle are read from
+the files themselves with h5py instead (raw Coordinates and Velocities of the smallest
+ParticleIDs over all files of the snapshot, converted with the file's own UnitLength_in_cm
+and UnitVelocity_in_cm_per_s from /Parameters, else /Header, else Gadget's kpc/h and km/s,
+and Velocities times sqrt(Time)): yt must agree with what the file declares.
 By default yt is given no units, as a user would load the file: yt then assumes Gadget's
 kpc/h comoving lengths, which is what cosmograd writes by default. With --use-file-units
 the /Parameters Unit*_in_cm* attributes are passed as yt's unit_base (needed for snapshots
@@ -58,6 +63,57 @@ def file_unit_base(path):
         return base
 
 
+MPC_CM = 3.0856775814913673e24  # 1 Mpc [cm]
+KPC_CM = MPC_CM / 1000.0
+
+
+def snapshot_files(path):
+    """All files of the snapshot that `path` (name.hdf5 or name.0.hdf5) belongs to."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        num_files = int(f["Header"].attrs.get("NumFilesPerSnapshot", 1))
+    if num_files <= 1:
+        return [path]
+    head, sep, tail = path.rpartition(".0.")
+    if not sep:
+        raise RuntimeError(f"{path}: NumFilesPerSnapshot = {num_files} but the name has no '.0.'")
+    return [f"{head}.{i}.{tail}" for i in range(num_files)]
+
+
+def expected_from_hdf5(path):
+    """Position [Mpc/h] and peculiar velocity [km/s] of the smallest-ID particle, read with
+    h5py and converted with the units the file declares."""
+    import h5py
+    import numpy as np
+
+    best = None
+    for name in snapshot_files(path):
+        with h5py.File(name, "r") as f:
+            def unit(key, default):
+                for group in ("Parameters", "Header"):
+                    if group in f and key in f[group].attrs:
+                        return float(f[group].attrs[key])
+                return default
+
+            if "PartType1" not in f or f["PartType1/ParticleIDs"].shape[0] == 0:
+                continue
+            ids = f["PartType1/ParticleIDs"][:]
+            i = int(np.argmin(ids))
+            if best is not None and ids[i] >= best[0]:
+                continue
+            length = unit("UnitLength_in_cm", KPC_CM) / MPC_CM
+            velocity = unit("UnitVelocity_in_cm_per_s", 1.0e5) / 1.0e5
+            a = float(f["Header"].attrs["Time"])
+            pos = np.asarray(f["PartType1/Coordinates"][i], dtype=np.float64) * length
+            vel = np.asarray(f["PartType1/Velocities"][i], dtype=np.float64) * velocity * a**0.5
+            best = (ids[i], pos.tolist(), vel.tolist())
+    if best is None:
+        raise RuntimeError(f"{path}: no PartType1 particles")
+    print(f"h5py: lowest ID {int(best[0])} at {best[1]} Mpc/h, peculiar velocity {best[2]} km/s")
+    return best[1], best[2]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("snapshot", help="snapshot file (name.hdf5 or name.0.hdf5)")
@@ -66,9 +122,13 @@ def main():
     ap.add_argument("--pos", type=parse_vector, help="x,y,z of the lowest-ID particle [Mpc/h]")
     ap.add_argument("--vel", type=parse_vector,
                     help="peculiar velocity vx,vy,vz of the lowest-ID particle [km/s]")
+    ap.add_argument("--expect-from-hdf5", action="store_true",
+                    help="expect the lowest-ID particle's position and velocity read with h5py")
     ap.add_argument("--use-file-units", action="store_true",
                     help="pass /Parameters units to yt as unit_base")
     args = ap.parse_args()
+    if args.expect_from_hdf5 and (args.pos is not None or args.vel is not None):
+        ap.error("--expect-from-hdf5 replaces --pos and --vel")
 
     if not os.path.isfile(args.snapshot):
         print(f"FAIL: {args.snapshot}: no such file", file=sys.stderr)
@@ -88,6 +148,14 @@ def main():
               file=sys.stderr)
         return 2
     yt.set_log_level(40)  # errors only
+
+    if args.expect_from_hdf5:
+        try:
+            args.pos, args.vel = expected_from_hdf5(args.snapshot)
+        except Exception as e:  # h5py missing or a malformed file
+            print(f"FAIL: cannot read {args.snapshot} with h5py: {type(e).__name__}: {e}",
+                  file=sys.stderr)
+            return 2
 
     errors = []
     # yt writes a particle index (.ewah) next to the data unless told otherwise: keep it in a
