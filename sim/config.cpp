@@ -56,7 +56,7 @@ const std::vector<KeySpec>& run_keys() {
         {"particles", "per side", "128", "particles per side of the lattice"},
         {"mesh", "per side", "256", "force mesh cells per side (any even number; B = mesh / particles)"},
         {"a_init", "", "0.1", "scale factor of the initial conditions"},
-        {"steps", "", "10", "time steps from a_init to the last output"},
+        {"steps", "", "10", "time steps from a_init to the last output (output times are added)"},
         {"time_steps", "", "linear", "step spacing: linear (in a) or log (in a)"},
         {"a_list", "", "", "explicit scale factors of the steps (overrides a_init, steps)"},
         {"z_out", "", "0", "output redshifts (comma-separated); the run ends at the lowest"},

@@ -68,11 +68,8 @@ void write_field(const std::string& path, const Field<T>& f, double box_size, do
     {
       const hsize_t n = static_cast<hsize_t>(d.n());
       H5Id file_space = detail::h5_dataspace({n, n, n}, where);
-      H5Id dset(
-          detail::h5_check(H5Dcreate2(file.get(), name.c_str(), detail::h5_file_float_type<T>(),
-                                      file_space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                           "H5Dcreate2", where),
-          H5Dclose);
+      H5Id dset = detail::h5_create_dataset(file.get(), name, detail::h5_file_float_type<T>(),
+                                            file_space.get(), where);
       H5Id mem_space = padded_memory_space(d, where);
       detail::h5_check(H5Dwrite(dset.get(), detail::h5_native_type<T>(), mem_space.get(),
                                 file_space.get(), H5P_DEFAULT, f.real()),

@@ -32,8 +32,11 @@ PowerSpectrum bin_modes(const Field<T>& a, double box, const PowerOptions& o, F 
       for (int z = 0; z < d.nz_complex(); ++z) {
         const auto m = d.mode_of(xl, y, z);
         if (m[0] == 0 && m[1] == 0 && m[2] == 0) continue;
-        const double kk = kf * std::sqrt(double(m[0]) * m[0] + double(m[1]) * m[1] + double(m[2]) * m[2]);
-        const int b = static_cast<int>(kk / dk);
+        const double mag = std::sqrt(double(m[0]) * m[0] + double(m[1]) * m[1] + double(m[2]) * m[2]);
+        const double kk = kf * mag;
+        // Bin on the integer mode length, so modes on a bin edge (|m| whole) do not depend
+        // on the rounding of the box size.
+        const int b = static_cast<int>(std::floor(mag * (kf / dk) + 1e-9));
         if (b >= nbins) continue;
         // Modes 0 < kz < n/2 stand for themselves and their conjugate partner.
         const double w = (z == 0 || 2 * z == n) ? 1.0 : 2.0;

@@ -49,10 +49,7 @@ void write_rows(hid_t group, const std::string& name, hid_t file_type, hsize_t r
   std::vector<hsize_t> dims{rows};
   if (cols > 0) dims.push_back(cols);
   H5Id file_space = detail::h5_dataspace(dims, where);
-  H5Id dset(detail::h5_check(H5Dcreate2(group, name.c_str(), file_type, file_space.get(),
-                                        H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                             "H5Dcreate2", where),
-            H5Dclose);
+  H5Id dset = detail::h5_create_dataset(group, name, file_type, file_space.get(), where);
   const hsize_t width = std::max<hsize_t>(cols, 1);
   std::vector<M> buf(static_cast<std::size_t>(std::min<hsize_t>(rows, kBlock) * width));
   for (hsize_t begin = 0; begin < rows; begin += kBlock) {
@@ -80,7 +77,7 @@ void write_snapshot_file(const std::string& file_name, const Particles<T>& p,
                          const SnapshotHeader& h, const SnapshotOptions& o, std::size_t begin,
                          std::size_t count) {
   const double length_unit_cm = o.length_in_kpc ? kKpcCm : units::mpc_cm;
-  const double to_file_length = units::mpc_cm / length_unit_cm;  // Mpc/h -> file unit
+  const double to_file_length = o.length_in_kpc ? 1000.0 : 1.0;  // Mpc/h -> file unit, exact
   const double box_file = h.box_size * to_file_length;
   const std::uint64_t total = p.size();
 
@@ -203,6 +200,9 @@ double read_unit(hid_t file, const std::string& name, double fallback, const std
 FileUnits read_units(hid_t file, const std::string& fname) {
   FileUnits u;
   u.to_mpc_h = read_unit(file, "UnitLength_in_cm", kKpcCm, fname) / units::mpc_cm;
+  // Exact factors for the usual units, so that BoxSize 128000 kpc/h reads as 128 Mpc/h.
+  if (std::abs(u.to_mpc_h * 1000.0 - 1.0) < 1e-9) u.to_mpc_h = 1e-3;
+  if (std::abs(u.to_mpc_h - 1.0) < 1e-9) u.to_mpc_h = 1.0;
   u.to_km_s = read_unit(file, "UnitVelocity_in_cm_per_s", kVelocityUnitCmS, fname) / 1.0e5;
   u.to_1e10 = read_unit(file, "UnitMass_in_g", kMassUnitG, fname) / kMassUnitG;
   return u;
