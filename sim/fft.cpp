@@ -38,6 +38,8 @@ struct Fftw<float> {
   static void exec_c2r(const void* p, Complex* in, float* out) {
     fftwf_execute_dft_c2r(static_cast<Plan>(const_cast<void*>(p)), in, out);
   }
+  static void destroy(void* p) { fftwf_destroy_plan(static_cast<Plan>(p)); }
+  static void cleanup_threads() { fftwf_cleanup_threads(); }
   static int import_wisdom(const char* f) { return fftwf_import_wisdom_from_filename(f); }
   static int export_wisdom(const char* f) { return fftwf_export_wisdom_to_filename(f); }
 };
@@ -61,6 +63,8 @@ struct Fftw<double> {
   static void exec_c2r(const void* p, Complex* in, double* out) {
     fftw_execute_dft_c2r(static_cast<Plan>(const_cast<void*>(p)), in, out);
   }
+  static void destroy(void* p) { fftw_destroy_plan(static_cast<Plan>(p)); }
+  static void cleanup_threads() { fftw_cleanup_threads(); }
   static int import_wisdom(const char* f) { return fftw_import_wisdom_from_filename(f); }
   static int export_wisdom(const char* f) { return fftw_export_wisdom_to_filename(f); }
 };
@@ -77,6 +81,14 @@ struct PlanCache {
   std::map<std::tuple<int, int, int>, std::pair<void*, void*>> plans;
   bool threads_initialised = false;
   bool wisdom_loaded = false;
+  /// Plans live for the whole process; they are freed at exit.
+  ~PlanCache() {
+    for (auto& [key, plan] : plans) {
+      Fftw<T>::destroy(plan.first);
+      Fftw<T>::destroy(plan.second);
+    }
+    if (threads_initialised) Fftw<T>::cleanup_threads();
+  }
 };
 
 template <class T>
