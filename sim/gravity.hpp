@@ -1,6 +1,7 @@
 // Particle-mesh gravity: paint, Poisson solve in Fourier space, gradient, readout.
 #pragma once
 
+#include <array>
 #include <vector>
 
 #include "sim/fft.hpp"
@@ -16,11 +17,20 @@ struct ForceOptions {
   bool deconvolve = false;  ///< divide by W(k)^2 to undo paint and readout windows
 };
 
-/// Seconds spent in each phase of the force, accumulated over calls [s].
+/// Seconds spent in each phase of the force and of its vjp, accumulated over calls [s].
 struct ForceTimings {
-  double paint = 0, r2c = 0, kernels = 0, c2r = 0, readout = 0;
-  /// Sum of all phases [s].
+  double paint = 0, r2c = 0, kernels = 0, c2r = 0, readout = 0;  ///< accelerations()
+  /// accelerations_vjp(): recomputing the force meshes (paint, r2c, kernels, 3 c2r); the
+  /// readout fused with the direct gradient; painting the cotangents; their 3 r2c; the
+  /// transposed kernels; 1 c2r; the gather of the density term.
+  double vjp_forward = 0, vjp_readout = 0, vjp_paint = 0, vjp_r2c = 0, vjp_kernels = 0, vjp_c2r = 0,
+         vjp_gather = 0;
+  /// Sum of the accelerations() phases [s].
   double total() const { return paint + r2c + kernels + c2r + readout; }
+  /// Sum of the accelerations_vjp() phases [s].
+  double vjp_total() const {
+    return vjp_forward + vjp_readout + vjp_paint + vjp_r2c + vjp_kernels + vjp_c2r + vjp_gather;
+  }
 };
 
 /// PM accelerations on an n^3 mesh (Hockney & Eastwood 1988; FastPM, Feng et al. 2016):
@@ -37,6 +47,15 @@ class Gravity {
   /// acc[3j + d] = -d phi / dx_d at particle j. `total_particles` sets the mean density.
   void accelerations(const Particles<T>& p, double Omega_m, std::size_t total_particles,
                      std::vector<T>& acc);
+  /// Vector-Jacobian product of accelerations() (pmwd, Li et al. 2022): ADDS to grad
+  /// (3 per particle, sized and zeroed by the caller) the gradient of
+  /// J = sum_j acc_cot_j . acc_j with respect to the displacements [J per Mpc/h], and
+  /// returns dJ/dOmega_m (= J / Omega_m, Omega_m > 0: the force is linear in it). When `acc` is not
+  /// null it also receives the accelerations, bitwise equal to accelerations(). Costs about
+  /// two forces and uses no mesh beyond the forward's three.
+  double accelerations_vjp(const Particles<T>& p, double Omega_m, std::size_t total_particles,
+                           const std::vector<T>& acc_cot, std::vector<T>& grad,
+                           std::vector<T>* acc = nullptr);
   /// The overdensity delta = rho / rho_mean - 1 of `p` on this mesh (real space, not
   /// deconvolved, mesh point i at i L / n), using the solver's window; returns the
   /// internal buffer, valid until the next call.
@@ -51,8 +70,14 @@ class Gravity {
   const ForceOptions& options() const { return options_; }
 
  private:
+  /// Mass per particle in units of the mean mass per cell: n^3 / total_particles.
+  T particle_mass(std::size_t total_particles) const;
   /// Paints rho / rho_mean (mean 1) into rho_, positions shifted by `shift` cells.
   void paint_mass(const Particles<T>& p, std::size_t total_particles, double shift);
+  /// Leaves the real-space force components x, y, z in work_[0], work_[1], rho_ (the
+  /// returned order), adding the phases' times to `t`.
+  std::array<Field<T>*, 3> force_meshes(const Particles<T>& p, double Omega_m,
+                                        std::size_t total_particles, ForceTimings& t);
 
   Decomposition decomp_;
   double box_;

@@ -17,13 +17,18 @@ constexpr int kChunkWidth = 4;
 
 /// B-spline window of order P along one axis (Hockney & Eastwood 1988, §5-3): returns the
 /// first touched mesh index (unwrapped) and fills the P weights, for a position u in cells.
-template <int P, class T>
-inline long long axis_weights(double u, T* w) {
+/// With Deriv it also fills their derivatives dw = dW/du [per cell].
+template <int P, bool Deriv, class T>
+inline long long axis_weights(double u, T* w, T* dw) {
   if constexpr (P == 2) {  // CIC
     const double f = std::floor(u);
     const T t = static_cast<T>(u - f);
     w[0] = T(1) - t;
     w[1] = t;
+    if constexpr (Deriv) {
+      dw[0] = T(-1);
+      dw[1] = T(1);
+    }
     return static_cast<long long>(f);
   } else if constexpr (P == 3) {  // TSC
     const double c = std::floor(u + 0.5);
@@ -31,6 +36,11 @@ inline long long axis_weights(double u, T* w) {
     w[0] = T(0.5) * (T(0.5) - d) * (T(0.5) - d);
     w[1] = T(0.75) - d * d;
     w[2] = T(0.5) * (T(0.5) + d) * (T(0.5) + d);
+    if constexpr (Deriv) {
+      dw[0] = d - T(0.5);
+      dw[1] = T(-2) * d;
+      dw[2] = T(0.5) + d;
+    }
     return static_cast<long long>(c) - 1;
   } else {  // PCS
     const double f = std::floor(u);
@@ -40,6 +50,12 @@ inline long long axis_weights(double u, T* w) {
     w[1] = (T(4) - T(6) * t * t + T(3) * t * t * t) / T(6);
     w[2] = (T(4) - T(6) * s * s + T(3) * s * s * s) / T(6);
     w[3] = t * t * t / T(6);
+    if constexpr (Deriv) {
+      dw[0] = T(-0.5) * s * s;
+      dw[1] = (T(1.5) * t - T(2)) * t;
+      dw[2] = (T(2) - T(1.5) * s) * s;
+      dw[3] = T(0.5) * t * t;
+    }
     return static_cast<long long>(f) - 1;
   }
 }
@@ -75,6 +91,20 @@ inline void wrapped_indices(long long first, int n, int* idx) {
     idx[c] = i >= n ? i - n : i;
   }
 }
+
+/// The order-P window of one point along the three axes: periodic indices, weights and,
+/// with Deriv, the weights' derivatives [per cell].
+template <int P, bool Deriv, class T>
+struct Stencil {
+  int idx[3][P];
+  T w[3][P];
+  T dw[3][Deriv ? P : 1];
+  Stencil(const double* u, int n) {
+    for (int a = 0; a < 3; ++a) {
+      wrapped_indices<P>(axis_weights<P, Deriv>(u[a], w[a], dw[a]), n, idx[a]);
+    }
+  }
+};
 
 /// Positions in cell units of particles on a lattice: u = (q + disp) n_mesh / L + shift.
 /// No wrapping is needed: the window indices are wrapped.
@@ -129,60 +159,71 @@ struct ArrayPositions {
   }
 };
 
-/// Adds `mass` at cell coordinates u with the order-P window.
-template <int P, class T>
-inline void scatter(Field<T>& mesh, const double* u, T mass) {
-  const Decomposition& d = mesh.decomp();
-  const int n = d.n();
-  T wx[P], wy[P], wz[P];
-  int ix[P], iy[P], iz[P];
-  wrapped_indices<P>(axis_weights<P>(u[0], wx), n, ix);
-  wrapped_indices<P>(axis_weights<P>(u[1], wy), n, iy);
-  wrapped_indices<P>(axis_weights<P>(u[2], wz), n, iz);
-  T* base = mesh.real();
-  for (int a = 0; a < P; ++a) {
-    const int xl = ix[a] - d.x_begin();
-    if (xl < 0 || xl >= d.nx_local()) continue;
-    const T ma = mass * wx[a];
-    for (int b = 0; b < P; ++b) {
-      T* row = base + d.real_index(xl, iy[b], 0);
-      const T mab = ma * wy[b];
-      for (int c = 0; c < P; ++c) row[iz[c]] += mab * wz[c];
-    }
-  }
-}
-
-/// Interpolates M meshes (same layout) at cell coordinates u with the order-P window:
-/// out[m] = sum_cells W mesh_m(cell).
+/// Adds mass[m] to meshes[m] (same layout) at cell coordinates u with the order-P window.
 template <int P, int M, class T>
-inline void gather(const Field<T>* const* meshes, const double* u, T* out) {
+inline void scatter(Field<T>* const* meshes, const double* u, const T* mass) {
   const Decomposition& d = meshes[0]->decomp();
-  const int n = d.n();
-  T wx[P], wy[P], wz[P];
-  int ix[P], iy[P], iz[P];
-  wrapped_indices<P>(axis_weights<P>(u[0], wx), n, ix);
-  wrapped_indices<P>(axis_weights<P>(u[1], wy), n, iy);
-  wrapped_indices<P>(axis_weights<P>(u[2], wz), n, iz);
-  for (int m = 0; m < M; ++m) out[m] = 0;
+  const Stencil<P, false, T> s(u, d.n());
   for (int a = 0; a < P; ++a) {
-    const int xl = ix[a] - d.x_begin();
+    const int xl = s.idx[0][a] - d.x_begin();
     if (xl < 0 || xl >= d.nx_local()) continue;
     for (int b = 0; b < P; ++b) {
-      const std::size_t row = d.real_index(xl, iy[b], 0);
-      const T wab = wx[a] * wy[b];
+      const std::size_t row = d.real_index(xl, s.idx[1][b], 0);
       for (int m = 0; m < M; ++m) {
-        const T* r = meshes[m]->real() + row;
-        T sc = 0;
-        for (int c = 0; c < P; ++c) sc += wz[c] * r[iz[c]];
-        out[m] += wab * sc;
+        T* r = meshes[m]->real() + row;
+        const T mab = mass[m] * s.w[0][a] * s.w[1][b];
+        for (int c = 0; c < P; ++c) r[s.idx[2][c]] += mab * s.w[2][c];
       }
     }
   }
 }
 
-template <int P, class T, class Positions>
-void paint_impl(Field<T>& mesh, const Positions& pos, T mass, double shift) {
-  const int n = mesh.n();
+/// Interpolates M meshes (same layout) at cell coordinates u with the order-P window:
+/// out[m] = sum_cells W mesh_m(cell). With Deriv it also returns the gradient of
+/// sum_m cot[m] out[m] with respect to u: grad[d] = sum_m cot[m] sum_cells dW/du_d mesh_m
+/// [per cell]; out is computed by the same operations either way (bitwise equal).
+template <int P, int M, bool Deriv, class T>
+inline void gather(const Field<T>* const* meshes, const double* u, T* out, const T* cot = nullptr,
+                   T* grad = nullptr) {
+  const Decomposition& d = meshes[0]->decomp();
+  const Stencil<P, Deriv, T> s(u, d.n());
+  for (int m = 0; m < M; ++m) out[m] = 0;
+  if constexpr (Deriv) grad[0] = grad[1] = grad[2] = 0;
+  for (int a = 0; a < P; ++a) {
+    const int xl = s.idx[0][a] - d.x_begin();
+    if (xl < 0 || xl >= d.nx_local()) continue;
+    for (int b = 0; b < P; ++b) {
+      const std::size_t row = d.real_index(xl, s.idx[1][b], 0);
+      const T wab = s.w[0][a] * s.w[1][b];
+      // sum_m cot[m] times the z sums with the weights and with their derivatives
+      [[maybe_unused]] T cw = 0, cdw = 0;
+      for (int m = 0; m < M; ++m) {
+        const T* r = meshes[m]->real() + row;
+        T sc = 0;
+        for (int c = 0; c < P; ++c) sc += s.w[2][c] * r[s.idx[2][c]];
+        out[m] += wab * sc;
+        if constexpr (Deriv) {
+          T sd = 0;
+          for (int c = 0; c < P; ++c) sd += s.dw[2][c] * r[s.idx[2][c]];
+          cw += cot[m] * sc;
+          cdw += cot[m] * sd;
+        }
+      }
+      if constexpr (Deriv) {
+        grad[0] += s.dw[0][a] * s.w[1][b] * cw;
+        grad[1] += s.w[0][a] * s.dw[1][b] * cw;
+        grad[2] += wab * cdw;
+      }
+    }
+  }
+}
+
+/// Paints M meshes (same layout) with the masses weights(j, m) fills for particle j
+/// (m: M values). Deterministic and race-free: see paint().
+template <int P, int M, class T, class Positions, class Weights>
+void paint_impl(Field<T>* const* meshes, const Positions& pos, const Weights& weights,
+                double shift) {
+  const int n = meshes[0]->n();
   const std::size_t np = pos.size();
   const int nchunks = std::max(1, n / kChunkWidth);
   // Bucket particles by the chunk of their first touched x plane (stable counting sort),
@@ -194,7 +235,7 @@ void paint_impl(Field<T>& mesh, const Positions& pos, T mass, double shift) {
     pos(j, shift, u);
     T w[P];
     int idx[P];
-    wrapped_indices<P>(axis_weights<P>(u[0], w), n, idx);
+    wrapped_indices<P>(axis_weights<P, false>(u[0], w, w), n, idx);
     chunk_of[j] = std::min(idx[0] / kChunkWidth, nchunks - 1);
   }
   // Stable counting sort, parallel over contiguous particle ranges: the same order as a
@@ -230,7 +271,9 @@ void paint_impl(Field<T>& mesh, const Positions& pos, T mass, double shift) {
     for (std::size_t s = start[c]; s < start[c + 1]; ++s) {
       double u[3];
       pos(order[s], shift, u);
-      scatter<P>(mesh, u, mass);
+      T m[M];
+      weights(order[s], m);
+      scatter<P, M>(meshes, u, m);
     }
   };
   if (nchunks < 2) {
@@ -248,24 +291,64 @@ void paint_impl(Field<T>& mesh, const Positions& pos, T mass, double shift) {
 }
 
 template <int P, int M, class T, class Positions>
-void readout_impl(const Field<T>* const* meshes, const Positions& pos, T* out,
-                  std::size_t stride, double shift) {
+void readout_impl(const Field<T>* const* meshes, const Positions& pos, T* out, std::size_t stride,
+                  double shift) {
   const std::size_t np = pos.size();
 #pragma omp parallel for schedule(static)
   for (std::size_t j = 0; j < np; ++j) {
     double u[3];
     pos(j, shift, u);
-    gather<P, M>(meshes, u, out + stride * j);
+    gather<P, M, false>(meshes, u, out + stride * j);
   }
+}
+
+/// Particles per block of the fixed-order reduction in readout_vjp_impl.
+constexpr std::size_t kReduceBlock = 1024;
+
+/// Adds to grad[3 j + d] [per Mpc/h] the position derivative of sum_m cot_j[m] out_j[m],
+/// out_j the readout of M meshes and cot_j what cot(j, c) fills; writes out_j to
+/// out[stride j + m] when out is not null. Returns sum_j cot_j . out_j, summed in double
+/// in blocks of fixed size, so the value does not depend on the thread count.
+template <int P, int M, class T, class Positions, class Cot>
+double readout_vjp_impl(const Field<T>* const* meshes, const Positions& pos, const Cot& cot,
+                        T* grad, T* out, std::size_t stride, double shift) {
+  const std::size_t np = pos.size();
+  const std::size_t nblocks = (np + kReduceBlock - 1) / kReduceBlock;
+  const T to_mpc = static_cast<T>(pos.inv_cell);  // d u / d x [cells per Mpc/h]
+  std::vector<double> partial(nblocks, 0.0);
+#pragma omp parallel for schedule(static)
+  for (std::size_t blk = 0; blk < nblocks; ++blk) {
+    double sum = 0;
+    const std::size_t end = std::min(np, (blk + 1) * kReduceBlock);
+    for (std::size_t j = blk * kReduceBlock; j < end; ++j) {
+      double u[3];
+      pos(j, shift, u);
+      T c[M], v[M], g[3];
+      cot(j, c);
+      gather<P, M, true>(meshes, u, v, c, g);
+      for (int d = 0; d < 3; ++d) grad[3 * j + d] += to_mpc * g[d];
+      for (int m = 0; m < M; ++m) {
+        sum += static_cast<double>(c[m]) * v[m];
+        if (out != nullptr) out[stride * j + m] = v[m];
+      }
+    }
+    partial[blk] = sum;
+  }
+  double total = 0;
+  for (double s : partial) total += s;
+  return total;
 }
 
 /// Calls f(std::integral_constant<int, P>) for the order of kernel k.
 template <class F>
 void dispatch_order(PaintKernel k, F f) {
   switch (k) {
-    case PaintKernel::cic: return f(std::integral_constant<int, 2>());
-    case PaintKernel::tsc: return f(std::integral_constant<int, 3>());
-    case PaintKernel::pcs: return f(std::integral_constant<int, 4>());
+    case PaintKernel::cic:
+      return f(std::integral_constant<int, 2>());
+    case PaintKernel::tsc:
+      return f(std::integral_constant<int, 3>());
+    case PaintKernel::pcs:
+      return f(std::integral_constant<int, 4>());
   }
 }
 
@@ -281,9 +364,12 @@ PaintKernel parse_paint_kernel(const std::string& name, const std::string& field
 
 const char* paint_kernel_name(PaintKernel k) {
   switch (k) {
-    case PaintKernel::cic: return "cic";
-    case PaintKernel::tsc: return "tsc";
-    case PaintKernel::pcs: return "pcs";
+    case PaintKernel::cic:
+      return "cic";
+    case PaintKernel::tsc:
+      return "tsc";
+    case PaintKernel::pcs:
+      return "pcs";
   }
   return "?";
 }
@@ -291,15 +377,52 @@ const char* paint_kernel_name(PaintKernel k) {
 template <class T>
 void paint(Field<T>& mesh, const Particles<T>& particles, double box_size, PaintKernel kernel,
            T mass, double shift) {
+  paint_weighted(mesh, particles, box_size, kernel, &mass, 0, shift);
+}
+
+template <class T>
+void paint_weighted(Field<T>& mesh, const Particles<T>& particles, double box_size,
+                    PaintKernel kernel, const T* weights, std::size_t stride, double shift) {
   const LatticePositions<T> pos(particles, mesh.n() / box_size);
-  dispatch_order(kernel, [&](auto p) { paint_impl<decltype(p)::value>(mesh, pos, mass, shift); });
+  Field<T>* meshes[1] = {&mesh};
+  const auto weight = [&](std::size_t j, T* m) { m[0] = weights[stride * j]; };
+  dispatch_order(kernel,
+                 [&](auto p) { paint_impl<decltype(p)::value, 1>(meshes, pos, weight, shift); });
+}
+
+template <class T>
+void paint3_weighted(Field<T>* const meshes[3], const Particles<T>& particles, double box_size,
+                     PaintKernel kernel, const T* weights, double shift) {
+  const LatticePositions<T> pos(particles, meshes[0]->n() / box_size);
+  const auto weight = [&](std::size_t j, T* m) {
+    for (int d = 0; d < 3; ++d) m[d] = weights[3 * j + d];
+  };
+  dispatch_order(kernel,
+                 [&](auto p) { paint_impl<decltype(p)::value, 3>(meshes, pos, weight, shift); });
+}
+
+template <class T>
+void paint_vjp(const Field<T>& cot, const Particles<T>& particles, double box_size,
+               PaintKernel kernel, T mass, T* grad, double shift) {
+  // d/dx_j <cot, paint> = mass sum_cells dW(x_j - cell)/dx_j cot(cell): the position
+  // derivative of a readout of cot with cotangent `mass` (pmwd, Li et al. 2022).
+  const LatticePositions<T> pos(particles, cot.n() / box_size);
+  const Field<T>* meshes[1] = {&cot};
+  const auto mass_of = [&](std::size_t, T* c) { c[0] = mass; };
+  dispatch_order(kernel, [&](auto p) {
+    readout_vjp_impl<decltype(p)::value, 1>(meshes, pos, mass_of, grad, static_cast<T*>(nullptr), 1,
+                                            shift);
+  });
 }
 
 template <class T>
 void paint(Field<T>& mesh, const std::vector<T>& positions, double box_size, PaintKernel kernel,
            T mass, double shift) {
   const ArrayPositions<T> pos{positions, mesh.n() / box_size};
-  dispatch_order(kernel, [&](auto p) { paint_impl<decltype(p)::value>(mesh, pos, mass, shift); });
+  Field<T>* meshes[1] = {&mesh};
+  const auto weight = [&](std::size_t, T* m) { m[0] = mass; };
+  dispatch_order(kernel,
+                 [&](auto p) { paint_impl<decltype(p)::value, 1>(meshes, pos, weight, shift); });
 }
 
 template <class T>
@@ -316,18 +439,59 @@ template <class T>
 void readout3(const Field<T>* const meshes[3], const Particles<T>& particles, double box_size,
               PaintKernel kernel, T* out, double shift) {
   const LatticePositions<T> pos(particles, meshes[0]->n() / box_size);
+  dispatch_order(kernel,
+                 [&](auto p) { readout_impl<decltype(p)::value, 3>(meshes, pos, out, 3, shift); });
+}
+
+template <class T>
+void readout_vjp(const Field<T>& mesh, const Particles<T>& particles, double box_size,
+                 PaintKernel kernel, const T* out_cot, std::size_t stride, T* grad_disp,
+                 Field<T>* grad_mesh, double shift) {
+  if (grad_mesh != nullptr) {
+    paint_weighted(*grad_mesh, particles, box_size, kernel, out_cot, stride, shift);
+  }
+  if (grad_disp == nullptr) return;
+  const LatticePositions<T> pos(particles, mesh.n() / box_size);
+  const Field<T>* meshes[1] = {&mesh};
+  const auto cot = [&](std::size_t j, T* c) { c[0] = out_cot[stride * j]; };
   dispatch_order(kernel, [&](auto p) {
-    readout_impl<decltype(p)::value, 3>(meshes, pos, out, 3, shift);
+    readout_vjp_impl<decltype(p)::value, 1>(meshes, pos, cot, grad_disp, static_cast<T*>(nullptr),
+                                            1, shift);
   });
 }
 
-#define COSMOGRAD_INSTANTIATE(T)                                                               \
-  template void paint<T>(Field<T>&, const Particles<T>&, double, PaintKernel, T, double);     \
-  template void paint<T>(Field<T>&, const std::vector<T>&, double, PaintKernel, T, double);   \
-  template void readout<T>(const Field<T>&, const Particles<T>&, double, PaintKernel, T*,     \
-                           std::size_t, double);                                               \
-  template void readout3<T>(const Field<T>* const[3], const Particles<T>&, double, PaintKernel, \
-                            T*, double);
+template <class T>
+double readout3_vjp_positions(const Field<T>* const meshes[3], const Particles<T>& particles,
+                              double box_size, PaintKernel kernel, const T* out_cot, T* grad,
+                              double shift, T* out) {
+  const LatticePositions<T> pos(particles, meshes[0]->n() / box_size);
+  const auto cot = [&](std::size_t j, T* c) {
+    for (int m = 0; m < 3; ++m) c[m] = out_cot[3 * j + m];
+  };
+  double dot = 0;
+  dispatch_order(kernel, [&](auto p) {
+    dot = readout_vjp_impl<decltype(p)::value, 3>(meshes, pos, cot, grad, out, 3, shift);
+  });
+  return dot;
+}
+
+#define COSMOGRAD_INSTANTIATE(T)                                                                   \
+  template void paint<T>(Field<T>&, const Particles<T>&, double, PaintKernel, T, double);          \
+  template void paint<T>(Field<T>&, const std::vector<T>&, double, PaintKernel, T, double);        \
+  template void readout<T>(const Field<T>&, const Particles<T>&, double, PaintKernel, T*,          \
+                           std::size_t, double);                                                   \
+  template void readout3<T>(const Field<T>* const[3], const Particles<T>&, double, PaintKernel,    \
+                            T*, double);                                                           \
+  template void paint_weighted<T>(Field<T>&, const Particles<T>&, double, PaintKernel, const T*,   \
+                                  std::size_t, double);                                            \
+  template void paint3_weighted<T>(Field<T>* const[3], const Particles<T>&, double, PaintKernel,   \
+                                   const T*, double);                                              \
+  template void paint_vjp<T>(const Field<T>&, const Particles<T>&, double, PaintKernel, T, T*,     \
+                             double);                                                              \
+  template void readout_vjp<T>(const Field<T>&, const Particles<T>&, double, PaintKernel,          \
+                               const T*, std::size_t, T*, Field<T>*, double);                      \
+  template double readout3_vjp_positions<T>(const Field<T>* const[3], const Particles<T>&, double, \
+                                            PaintKernel, const T*, T*, double, T*);
 COSMOGRAD_INSTANTIATE(float)
 COSMOGRAD_INSTANTIATE(double)
 #undef COSMOGRAD_INSTANTIATE

@@ -6,13 +6,20 @@
 
 namespace cosmograd::sim {
 
-double kick_factor(const Cosmology& c, double a, double b, double a_force) {
+template <class S>
+S kick_factor(const CosmologyT<S>& c, double a, double b, double a_force) {
   return (c.G_D(b) - c.G_D(a)) / c.G_K(a_force);
 }
 
-double drift_factor(const Cosmology& c, double a, double b, double a_momentum) {
+template <class S>
+S drift_factor(const CosmologyT<S>& c, double a, double b, double a_momentum) {
   return (c.D1(b) - c.D1(a)) / c.G_D(a_momentum);
 }
+
+template double kick_factor<double>(const Cosmology&, double, double, double);
+template CosmoDual kick_factor<CosmoDual>(const CosmologyDual&, double, double, double);
+template double drift_factor<double>(const Cosmology&, double, double, double);
+template CosmoDual drift_factor<CosmoDual>(const CosmologyDual&, double, double, double);
 
 template <class T>
 void kick(Particles<T>& p, const std::vector<T>& acc, double factor) {

@@ -11,10 +11,13 @@
 
 namespace cosmograd::sim {
 
-/// Kick factor from a to b with the force at c: [G_D(b) - G_D(a)] / G_K(c).
-double kick_factor(const Cosmology& c, double a, double b, double a_force);
+/// Kick factor from a to b with the force at c: [G_D(b) - G_D(a)] / G_K(c). S = double, or
+/// CosmoDual for its derivatives with respect to the cosmological parameters.
+template <class S>
+S kick_factor(const CosmologyT<S>& c, double a, double b, double a_force);
 /// Drift factor from a to b with the momentum at c: [D1(b) - D1(a)] / G_D(c).
-double drift_factor(const Cosmology& c, double a, double b, double a_momentum);
+template <class S>
+S drift_factor(const CosmologyT<S>& c, double a, double b, double a_momentum);
 
 /// p += factor * acc for every particle.
 template <class T>
