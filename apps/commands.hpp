@@ -14,5 +14,7 @@ int cmd_theory(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 /// `cosmograd power SNAPSHOT [--mesh N] --out FILE`: P(k) of a snapshot.
 int cmd_power(const std::vector<std::string>& args);
+/// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
+int cmd_gradcheck(const std::vector<std::string>& args);
 
 }  // namespace cosmograd::apps

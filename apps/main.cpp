@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"run", cosmograd::apps::cmd_run, "run the main job (built-in quickstart without a config)"},
     {"theory", cosmograd::apps::cmd_theory, "write background, growth and P(k) tables"},
     {"power", cosmograd::apps::cmd_power, "measure P(k) of a snapshot"},
+    {"gradcheck", cosmograd::apps::cmd_gradcheck, "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},
 };
 
@@ -27,7 +28,7 @@ void usage(std::ostream& os) {
   os << "usage: cosmograd <command> [options]    (cosmograd <command> --help for its options)\n\n"
         "commands:\n";
   for (const Command& c : kCommands) {
-    os << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.help << "\n";
+    os << "  " << c.name << std::string(11 - std::string(c.name).size(), ' ') << c.help << "\n";
   }
 }
 

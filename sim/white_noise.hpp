@@ -1,12 +1,16 @@
 // Gaussian white noise in Fourier space, keyed by (seed, integer wavenumber), so a
 // realisation does not depend on thread count, decomposition or (below Nyquist) on the
 // mesh size: the same (kx, ky, kz) gets the same number at every resolution.
+// fill_white_noise_real() gives the same noise in real space (the independent variables of
+// gradients with respect to the initial conditions).
 #pragma once
 
 #include <cmath>
 #include <complex>
+#include <cstddef>
 #include <cstdint>
 
+#include "sim/fft.hpp"
 #include "sim/field.hpp"
 #include "sim/philox.hpp"
 
@@ -67,5 +71,23 @@ COSMOGRAD_HOST_DEVICE inline void white_noise_mode(const NoiseOptions& o, int n,
 /// Fills `noise` (Fourier layout) with white_noise_mode() for every local mode.
 template <class T>
 void fill_white_noise(Field<T>& noise, const NoiseOptions& o);
+
+/// N^{-3/2} for an n^3 mesh: real-space white noise w (unit variance per cell) and its Fourier
+/// noise are related by w_k = FFT(w)_k N^{-3/2} (FFTW's unnormalised forward transform).
+inline double white_noise_scale(int n) { return 1.0 / std::sqrt(static_cast<double>(n) * n * n); }
+
+/// Real-space white noise w (unit variance per cell; padding undefined, as Fft::backward)
+/// whose modes FFT(w)_k N^{-3/2} are fill_white_noise()'s: w = inverse FFT(noise) N^{-3/2}.
+/// A template defined here, so that the FFTW-free core library does not need Fft.
+template <class T>
+void fill_white_noise_real(Field<T>& w, const NoiseOptions& o, const Fft<T>& fft) {
+  fill_white_noise(w, o);
+  fft.backward(w);
+  const T scale = static_cast<T>(white_noise_scale(w.n()));
+  T* v = w.real();
+  const std::ptrdiff_t size = static_cast<std::ptrdiff_t>(w.buffer_size());
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t i = 0; i < size; ++i) v[i] *= scale;
+}
 
 }  // namespace cosmograd::sim
