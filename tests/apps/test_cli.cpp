@@ -278,5 +278,23 @@ TEST(Cli, PowerCommandErrors) {
   EXPECT_FALSE(fs::exists(dir / "p.txt"));
 }
 
+
+TEST(Cli, GradcheckPassesAndCanFail) {
+  TempDir dir;
+  const CommandResult ok = run_cosmograd("gradcheck --steps 3", dir.path());
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("PASS: worst relative error"), std::string::npos) << ok.out;
+  for (const char* name : {"noise", "Omega_m", "Omega_b", "h", "n_s", "sigma8", "w0", "wa"}) {
+    EXPECT_NE(ok.out.find(std::string("\n") + name + " "), std::string::npos) << name;
+  }
+  // An impossible tolerance must fail with exit status 1.
+  const CommandResult strict = run_cosmograd("gradcheck --steps 3 --tolerance 1e-30", dir.path());
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_NE(strict.out.find("FAIL"), std::string::npos) << strict.out;
+  const CommandResult bad = run_cosmograd("gradcheck --gradient_mode magic", dir.path());
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("gradient_mode = 'magic'"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace cosmograd::test
