@@ -490,7 +490,17 @@ std::string report(const Options& o, const std::vector<SizeResult>& results,
      << "- Step time = evolve time / steps (the KDK loop makes steps + 1 force calls, as FastPM "
      << "does); one untimed warm-up force call precedes each evolve; median over repeats, and "
      << "the breakdown is that of the median repeat\n"
-     << "- Each size runs in a fresh process, so peak RSS (VmHWM) is that size's own\n\n";
+     << "- Each size runs in a fresh process, so peak RSS (VmHWM) is that size's own\n";
+  if (o.repeats.size() > 1) {
+    md << "- Repeats differ by size (--repeats";
+    const char* sep = " ";
+    for (const int r : o.repeats) {
+      md << sep << r;
+      sep = ",";
+    }
+    md << "): fewer at the largest sizes to keep the run short\n";
+  }
+  md << "\n";
 
   md << "## Goals\n\n"
      << "- Time per step <= half of FastPM's on this machine class (speed-up >= 2x); FastPM "
