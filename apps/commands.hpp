@@ -14,6 +14,9 @@ int cmd_theory(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 /// `cosmograd power SNAPSHOT [--mesh N] --out FILE`: P(k) of a snapshot.
 int cmd_power(const std::vector<std::string>& args);
+/// `cosmograd halos SNAPSHOT [--linking_length b] --out FILE.hdf5`: FoF catalogue and mass
+/// function.
+int cmd_halos(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"run", cosmograd::apps::cmd_run, "run the main job (built-in quickstart without a config)"},
     {"theory", cosmograd::apps::cmd_theory, "write background, growth and P(k) tables"},
     {"power", cosmograd::apps::cmd_power, "measure P(k) of a snapshot"},
+    {"halos", cosmograd::apps::cmd_halos, "find FoF halos and measure the mass function"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck, "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},
 };

@@ -78,6 +78,9 @@ const std::vector<KeySpec>& run_keys() {
         {"snapshot_files", "", "1", "files per snapshot"},
         {"power_mesh", "per side", "0", "P(k) measurement mesh (0: the force mesh)"},
         {"power_interlace", "", "true", "interlaced P(k) measurement"},
+        {"halos", "", "false", "FoF halo catalogue and mass function at each output"},
+        {"halo_linking_length", "mean separations", "0.2", "FoF linking length b"},
+        {"halo_min_members", "particles", "20", "smallest halo kept"},
         {"progress", "", "true", "progress bar with ETA"},
         {"log_level", "", "info", "debug, info, warn, error or off"},
     };
@@ -201,6 +204,12 @@ SimConfig sim_config_from(const Settings& s) {
   c.power_mesh = static_cast<int>(pmesh);
   c.power_interlace = s.get_bool("power_interlace");
   c.progress = s.get_bool("progress");
+  c.halos = s.get_bool("halos");
+  c.fof.linking_length = s.get_double("halo_linking_length");
+  const long long min_members = s.get_int("halo_min_members");
+  check_int_range("halo_min_members", min_members, 2, 1000000000);
+  c.fof.min_members = static_cast<int>(min_members);
+  c.fof.validate();
   c.time_grid();  // validates the grid now rather than mid-run
   return c;
 }

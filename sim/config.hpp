@@ -7,6 +7,7 @@
 
 #include "sim/cosmology.hpp"
 #include "sim/fft_planning.hpp"
+#include "sim/fof.hpp"
 #include "sim/fourier.hpp"
 #include "sim/painter.hpp"
 #include "sim/settings.hpp"
@@ -61,6 +62,8 @@ struct SimConfig {
   int power_mesh = 0;              ///< mesh for P(k) measurements (0: the force mesh)
   bool power_interlace = true;     ///< interlaced P(k) measurement
   bool progress = true;            ///< progress bar with ETA
+  bool halos = false;              ///< FoF catalogue and mass function at each output
+  FofOptions fof;                  ///< FoF linking length and minimum members
 
   /// a of the last output (the end of the run).
   double a_final() const;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "sim/field_io.hpp"
+#include "sim/halo_report.hpp"
 #include "sim/halofit.hpp"
 #include "sim/log.hpp"
 #include "sim/plot.hpp"
@@ -56,6 +57,23 @@ void write_power_plot(const std::string& path, const PowerSpectrum& measured,
   write_plot_png(path, spec);
 }
 
+namespace {
+
+/// The snapshot/catalogue header of the state at scale factor a.
+SnapshotHeader snapshot_header(const SimConfig& c, const LinearPower& linear, double a,
+                               std::size_t total) {
+  SnapshotHeader h;
+  h.box_size = c.box_size;
+  h.a = a;
+  h.Omega_m = c.cosmology.Omega_m;
+  h.Omega_lambda = linear.cosmology().Omega_de();
+  h.h = c.cosmology.h;
+  h.particle_mass = lattice_particle_mass(c.cosmology.Omega_m, c.box_size, total);
+  return h;
+}
+
+}  // namespace
+
 template <class T>
 std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& linear,
                                        const Particles<T>& p, double a, Gravity<T>& gravity,
@@ -65,13 +83,7 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   const std::size_t total = p.size();
   const double z = 1.0 / a - 1.0;
   if (c.write_snapshot) {
-    SnapshotHeader h;
-    h.box_size = c.box_size;
-    h.a = a;
-    h.Omega_m = c.cosmology.Omega_m;
-    h.Omega_lambda = linear.cosmology().Omega_de();
-    h.h = c.cosmology.h;
-    h.particle_mass = lattice_particle_mass(c.cosmology.Omega_m, c.box_size, total);
+    const SnapshotHeader h = snapshot_header(c, linear, a, total);
     SnapshotOptions o;
     o.length_in_kpc = c.snapshot_kpc;
     o.num_files = c.snapshot_files;
@@ -123,6 +135,13 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   const std::string ppng = dir + output_stem("power", a) + ".png";
   write_power_plot(ppng, ps, linear, a, title);
   files.push_back(ppng);
+  if (c.halos) {
+    const SnapshotHeader h = snapshot_header(c, linear, a, total);
+    const HaloCatalog cat = find_halos(p, h, c.fof);
+    const auto written = write_halo_report(dir + output_stem("halos", a) + ".hdf5", cat, c.fof,
+                                           linear, "cosmograd run at z = " + std::to_string(z));
+    files.insert(files.end(), written.begin(), written.end());
+  }
   for (const std::string& f : files) log_info("wrote ", f);
   return files;
 }

@@ -19,7 +19,8 @@ std::string output_stem(const std::string& what, double a);
 /// snapshot_zZ.hdf5 (Gadget-4), density_zZ.h5 (delta on the force mesh), power_zZ.txt
 /// (P(k), window-compensated, interlaced, shot noise subtracted), density_zZ.png (log
 /// projection of a slab of a quarter of the box along z) and power_zZ.png (P(k) against
-/// linear theory and halofit); Z is the redshift with 'p' for the decimal point.
+/// linear theory and halofit), and with c.halos halos_zZ.hdf5 (FoF catalogue) with
+/// halos_zZ_massfunction.txt/.png; Z is the redshift with 'p' for the decimal point.
 /// Returns the paths written.
 template <class T>
 std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& linear,

@@ -52,6 +52,8 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini) {
   fo.gradient = c.gradient;
   fo.deconvolve = c.force_deconvolve;
   Gravity<T> gravity(c.mesh, c.box_size, threads, c.fft_planning, fo);
+  summary.planning_seconds = sw.restart();  // FFTW_MEASURE plans, or wisdom from disk
+  log_debug("force mesh FFT plans in ", summary.planning_seconds, " s");
   Events<T> events;
   if (c.progress) attach_progress(events);
   double output_seconds = 0;

@@ -13,6 +13,7 @@ namespace cosmograd::sim {
 /// Timings and results of one run.
 struct RunSummary {
   double ic_seconds = 0;          ///< white noise + LPT [s]
+  double planning_seconds = 0;    ///< FFT plans of the force mesh [s]
   double evolve_seconds = 0;      ///< all steps, outputs excluded [s]
   double output_seconds = 0;      ///< writing outputs [s]
   double kick_drift_seconds = 0;  ///< kicks and drifts [s]
