@@ -19,7 +19,6 @@ namespace {
 
 std::string num(double v) {
   std::ostringstream os;
-  os.precision(17);
   os << v;
   return os.str();
 }
