@@ -60,8 +60,8 @@ class DifferentiableSim {
   Field<T> white_noise() const;
   /// Runs forward from w and keeps what backward() needs; returns the final particles.
   const Particles<T>& forward(const Field<T>& w);
-  /// The state at scale factor a (a on the time grid), for objectives on intermediate
-  /// outputs: available after forward() only in checkpoint mode or for a = the last time.
+  /// The final particles of the last forward(); backward() runs them back to a_init, after
+  /// which this holds recovered_initial().
   const Particles<T>& final_state() const { return state_; }
   /// dJ/dw and dJ/dtheta given cotangents of the final state, plus optional cotangents at
   /// intermediate times on the grid (key: scale factor). Call after forward(); leaves the

@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 
+#include "sim/field_io.hpp"
 #include "sim/lpt.hpp"
 #include "sim/power_spectrum.hpp"
 #include "sim/simulation.hpp"
@@ -41,7 +43,8 @@ struct PmSetup {
   template <class T>
   cg::Particles<T> evolve(cg::Particles<T> p) const {
     cg::ForceOptions fo;
-    cg::Gravity<T> g(config.mesh, config.box_size, omp_get_max_threads(), cg::FftPlanning::estimate, fo);
+    cg::Gravity<T> g(config.mesh, config.box_size, omp_get_max_threads(), cg::FftPlanning::estimate,
+                     fo);
     cg::KdkIntegrator<T> kdk(cosmology, g, p.size());
     kdk.run(p, config.time_grid(), cg::Events<T>{});
     return p;
@@ -84,28 +87,33 @@ TEST(PmEvolution, LinearGrowthIsExactOnLargeScales) {
 
 TEST(PmEvolution, MatchesTwoLptWhileLinear) {
   // ICs band-limited to k < k_Nyq / 4, evolved from a = 0.02 to 0.1, stay within 1% (of
-  // the rms displacement) of the 2LPT prediction at a = 0.1.
-  PmSetup s(32, 64, 512.0, 0.02, 10, 0.1);
-  const cg::Fft<double> fft(cg::Decomposition(32), 1);
-  cg::Field<double> modes = cg::initial_modes<double>(s.config, *s.linear, fft);
-  const double k_cut = M_PI * 32 / 512.0 / 4;
-  const cg::Decomposition& d = modes.decomp();
-  for (int x = 0; x < 32; ++x)
-    for (int y = 0; y < 32; ++y)
-      for (int z = 0; z <= 16; ++z) {
-        const auto m = d.mode_of(x, y, z);
-        const double k = 2 * M_PI / 512.0 * std::sqrt(double(m[0] * m[0] + m[1] * m[1] + m[2] * m[2]));
-        if (k > k_cut) modes.mode(x, y, z) = 0;
-      }
-  const auto start = cg::lpt_particles(modes, 512.0, 2, s.cosmology, 0.02, fft);
-  const auto predicted = cg::lpt_particles(modes, 512.0, 2, s.cosmology, 0.1, fft);
-  const auto evolved = s.evolve(start);
-  double diff2 = 0, disp2 = 0;
-  for (std::size_t i = 0; i < evolved.disp.size(); ++i) {
-    diff2 += std::pow(evolved.disp[i] - predicted.disp[i], 2);
-    disp2 += std::pow(predicted.disp[i], 2);
+  // the rms displacement) of the 2LPT prediction at a = 0.1, for B = 2 and B = 3. With a
+  // non-integer B the lattice is not force-free and this measure is poor from a lattice
+  // start (B = 1.5: 29%, 1.25: 22%, 2.5: 10%; README), so integer B is recommended.
+  for (int mesh : {64, 96}) {
+    PmSetup s(32, mesh, 512.0, 0.02, 10, 0.1);
+    const cg::Fft<double> fft(cg::Decomposition(32), 1);
+    cg::Field<double> modes = cg::initial_modes<double>(s.config, *s.linear, fft);
+    const double k_cut = M_PI * 32 / 512.0 / 4;
+    const cg::Decomposition& d = modes.decomp();
+    for (int x = 0; x < 32; ++x)
+      for (int y = 0; y < 32; ++y)
+        for (int z = 0; z <= 16; ++z) {
+          const auto m = d.mode_of(x, y, z);
+          const double k =
+              2 * M_PI / 512.0 * std::sqrt(double(m[0] * m[0] + m[1] * m[1] + m[2] * m[2]));
+          if (k > k_cut) modes.mode(x, y, z) = 0;
+        }
+    const auto start = cg::lpt_particles(modes, 512.0, 2, s.cosmology, 0.02, fft);
+    const auto predicted = cg::lpt_particles(modes, 512.0, 2, s.cosmology, 0.1, fft);
+    const auto evolved = s.evolve(start);
+    double diff2 = 0, disp2 = 0;
+    for (std::size_t i = 0; i < evolved.disp.size(); ++i) {
+      diff2 += std::pow(evolved.disp[i] - predicted.disp[i], 2);
+      disp2 += std::pow(predicted.disp[i], 2);
+    }
+    EXPECT_LT(std::sqrt(diff2 / disp2), 0.01) << "mesh " << mesh;
   }
-  EXPECT_LT(std::sqrt(diff2 / disp2), 0.01);
 }
 
 TEST(PmEvolution, ZeroStepsReturnsTheInitialConditions) {
@@ -133,4 +141,41 @@ TEST(PmEvolution, DeterministicAndThreadIndependent) {
     max_rel = std::max(max_rel, std::abs(double(a.disp[i]) - c.disp[i]) / scale);
   }
   EXPECT_LT(max_rel, 1e-6);
+}
+
+TEST(PmEvolution, StartsFromALinearFieldFile) {
+  // delta(x) at z = 9 on the particle grid, written as `ic_linear_field`, gives the same
+  // initial particles as the white noise it came from.
+  PmSetup s(16, 32, 64.0, 0.1, 0, 0.1);
+  const cg::Fft<double> fft(cg::Decomposition(16), 1);
+  cg::Field<double> modes = cg::initial_modes<double>(s.config, *s.linear, fft);
+  const auto expected =
+      cg::lpt_particles(modes, s.config.box_size, 2, s.cosmology, s.config.a_init, fft);
+  // real-space delta at z = 9: D(a=0.1) times the a = 1 modes, inverse transformed
+  const double d = s.linear->growth(0.1);
+  cg::Field<double> delta = modes.clone();
+  for (std::size_t i = 0; i < delta.decomp().local_complex_size(); ++i) delta.complex()[i] *= d;
+  fft.backward(delta);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "cosmograd_ic_field.h5").string();
+  cg::write_field(path, delta, s.config.box_size, 0.1, "delta");
+  s.config.ic_linear_field = path;
+  const auto from_file = s.initial_particles<double>();
+  std::filesystem::remove(path);
+  double max_diff = 0, max_disp = 0;
+  for (std::size_t i = 0; i < expected.disp.size(); ++i) {
+    max_diff = std::max(max_diff, std::abs(from_file.disp[i] - expected.disp[i]));
+    max_disp = std::max(max_disp, std::abs(expected.disp[i]));
+  }
+  EXPECT_LT(max_diff / max_disp, 1e-10);
+  // a box that does not match is refused with both sizes in the message
+  s.config.box_size = 100.0;
+  cg::write_field(path, delta, 64.0, 0.1, "delta");
+  try {
+    s.initial_particles<double>();
+    ADD_FAILURE() << "no throw";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("box_size"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
 }

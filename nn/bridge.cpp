@@ -1,0 +1,357 @@
+#include "nn/bridge.hpp"
+
+#include <torch/torch.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "sim/adjoint.hpp"
+#include "sim/cosmology.hpp"
+#include "sim/decomposition.hpp"
+#include "sim/particles.hpp"
+
+namespace cosmograd::nn {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+template <class T>
+constexpr torch::ScalarType scalar_type_of() {
+  return std::is_same<T, float>::value ? torch::kFloat32 : torch::kFloat64;
+}
+
+std::string shape_of(const torch::Tensor& t) {
+  std::string s = "(";
+  for (std::int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + ")";
+}
+
+/// Throws std::invalid_argument unless t is a float32/float64 CPU tensor.
+void check_real_cpu(const torch::Tensor& t, const char* name) {
+  if (!t.defined()) throw std::invalid_argument(std::string(name) + " is undefined");
+  if (!t.device().is_cpu()) {
+    throw std::invalid_argument(std::string(name) + " must be on the CPU (the bridge is CPU only)");
+  }
+  if (t.scalar_type() != torch::kFloat32 && t.scalar_type() != torch::kFloat64) {
+    throw std::invalid_argument(std::string(name) + " must be float32 or float64, got " +
+                                std::string(c10::toString(t.scalar_type())));
+  }
+}
+
+void check_positions(const torch::Tensor& positions) {
+  check_real_cpu(positions, "positions");
+  if (positions.dim() != 2 || positions.size(1) != 3) {
+    throw std::invalid_argument("positions must have shape (M, 3), got " + shape_of(positions));
+  }
+}
+
+/// A zero-copy (n, n, n) strided view of the real cells of a serial Field<T>.
+template <class T>
+torch::Tensor field_view(const sim::Field<T>& field) {
+  const sim::Decomposition& d = field.decomp();
+  if (d.x_begin() != 0 || d.nx_local() != d.n()) {
+    throw std::invalid_argument("the torch bridge needs a serial (one-slab) Field");
+  }
+  const std::int64_t n = d.n();
+  const std::int64_t nzp = d.nz_padded();
+  return torch::from_blob(const_cast<T*>(field.real()), {n, n, n}, {n * nzp, nzp, 1},
+                          torch::TensorOptions().dtype(scalar_type_of<T>()));
+}
+
+/// Points at `positions` as Particles (n_side = 1, every id 0, so x = disp).
+template <class T>
+sim::Particles<T> point_particles(const torch::Tensor& positions, double box_size) {
+  const torch::Tensor p = positions.contiguous();
+  const std::size_t m = static_cast<std::size_t>(p.size(0));
+  sim::Particles<T> particles;
+  particles.n_side = 1;
+  particles.box_size = box_size;
+  particles.resize(m);
+  const T* src = p.data_ptr<T>();
+  std::copy(src, src + 3 * m, particles.disp.begin());
+  return particles;
+}
+
+/// The simulation and the white noise it ran from, kept alive from forward to backward.
+template <class T>
+struct SimHolder : torch::CustomClassHolder {
+  std::unique_ptr<sim::DifferentiableSim<T>> sim;
+  std::unique_ptr<sim::Field<T>> noise;
+  bool state_is_final = true;  ///< false once backward() replaced it by the initial state
+};
+
+sim::SimConfig with_params(sim::SimConfig config, const torch::Tensor& cosmo_params) {
+  if (!cosmo_params.defined() || !cosmo_params.device().is_cpu() ||
+      cosmo_params.scalar_type() != torch::kFloat64 || cosmo_params.dim() != 1 ||
+      cosmo_params.size(0) != sim::kNumCosmoParams) {
+    throw std::invalid_argument(
+        "cosmo_params must be a (7,) float64 CPU tensor (Omega_m, Omega_b, h, n_s, sigma8, w0, "
+        "wa), got " +
+        (cosmo_params.defined() ? shape_of(cosmo_params) + " " +
+                                      std::string(c10::toString(cosmo_params.scalar_type()))
+                                : std::string("undefined")));
+  }
+  const torch::Tensor p = cosmo_params.contiguous();
+  const double* v = p.data_ptr<double>();
+  for (int i = 0; i < sim::kNumCosmoParams; ++i) {
+    sim::param(config.cosmology, static_cast<sim::CosmoParam>(i)) = v[i];
+  }
+  return config;
+}
+
+template <class T>
+torch::Tensor simulate_forward(AutogradContext* ctx, const sim::SimConfig& config,
+                               const torch::Tensor& white_noise) {
+  auto holder = c10::make_intrusive<SimHolder<T>>();
+  holder->sim = std::make_unique<sim::DifferentiableSim<T>>(config);
+  holder->noise = std::make_unique<sim::Field<T>>(sim::Decomposition(config.particles));
+  tensor_to_field<T>(white_noise, *holder->noise);
+  const sim::Particles<T>& p = holder->sim->forward(*holder->noise);
+  const std::int64_t m = static_cast<std::int64_t>(p.size());
+  torch::Tensor out = torch::empty({m, 6}, torch::TensorOptions().dtype(scalar_type_of<T>()));
+  T* o = out.data_ptr<T>();
+  for (std::size_t j = 0; j < p.size(); ++j) {
+    T* row = o + 6 * p.id[j];
+    for (int d = 0; d < 3; ++d) {
+      row[d] = p.disp[3 * j + d];
+      row[3 + d] = p.mom[3 * j + d];
+    }
+  }
+  ctx->saved_data["sim"] = c10::IValue::make_capsule(std::move(holder));
+  return out;
+}
+
+template <class T>
+variable_list simulate_backward(AutogradContext* ctx, const torch::Tensor& grad_out) {
+  auto holder = c10::static_intrusive_pointer_cast<SimHolder<T>>(ctx->saved_data["sim"].toCapsule());
+  // A second backward (retain_graph) first re-runs the forward pass: backward() leaves the
+  // recovered initial state in place of the final one.
+  if (!holder->state_is_final) holder->sim->forward(*holder->noise);
+  const sim::Particles<T>& p = holder->sim->final_state();
+  const torch::Tensor g = grad_out.to(scalar_type_of<T>()).contiguous();
+  const T* gp = g.data_ptr<T>();
+  sim::StateCotangent<T> cot;
+  cot.disp.resize(3 * p.size());
+  cot.mom.resize(3 * p.size());
+  for (std::size_t j = 0; j < p.size(); ++j) {
+    const T* row = gp + 6 * p.id[j];
+    for (int d = 0; d < 3; ++d) {
+      cot.disp[3 * j + d] = row[d];
+      cot.mom[3 * j + d] = row[3 + d];
+    }
+  }
+  holder->state_is_final = false;
+  sim::SimGradients<T> grads = holder->sim->backward(cot);
+  torch::Tensor grad_params = torch::empty({sim::kNumCosmoParams}, torch::kFloat64);
+  std::copy(grads.cosmology.begin(), grads.cosmology.end(), grad_params.data_ptr<double>());
+  return {torch::Tensor(), field_to_tensor<T>(grads.noise), grad_params};
+}
+
+/// (config, white_noise, cosmo_params) -> (N^3, 6) final displacements and momenta.
+struct SimulateFunction : torch::autograd::Function<SimulateFunction> {
+  static torch::Tensor forward(AutogradContext* ctx, const sim::SimConfig& config,
+                               const torch::Tensor& white_noise,
+                               const torch::Tensor& cosmo_params) {
+    check_real_cpu(white_noise, "white_noise");
+    const sim::SimConfig c = with_params(config, cosmo_params);
+    const std::int64_t n = c.particles;
+    if (white_noise.dim() != 3 || white_noise.size(0) != n || white_noise.size(1) != n ||
+        white_noise.size(2) != n) {
+      throw std::invalid_argument("white_noise must have shape (particles, particles, particles) = (" +
+                                  std::to_string(n) + ", " + std::to_string(n) + ", " +
+                                  std::to_string(n) + "), got " + shape_of(white_noise));
+    }
+    ctx->saved_data["double"] = white_noise.scalar_type() == torch::kFloat64;
+    return white_noise.scalar_type() == torch::kFloat64
+               ? simulate_forward<double>(ctx, c, white_noise)
+               : simulate_forward<float>(ctx, c, white_noise);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    return ctx->saved_data["double"].toBool() ? simulate_backward<double>(ctx, grad_outputs[0])
+                                              : simulate_backward<float>(ctx, grad_outputs[0]);
+  }
+};
+
+template <class T>
+torch::Tensor paint_impl(const torch::Tensor& positions, int n_mesh, double box_size,
+                         sim::PaintKernel kernel, double mass) {
+  const sim::Particles<T> particles = point_particles<T>(positions, box_size);
+  sim::Field<T> mesh{sim::Decomposition(n_mesh)};
+  sim::paint(mesh, particles, box_size, kernel, static_cast<T>(mass));
+  return field_to_tensor<T>(mesh);
+}
+
+template <class T>
+torch::Tensor paint_vjp_impl(const torch::Tensor& positions, const torch::Tensor& grad_mesh,
+                             double box_size, sim::PaintKernel kernel, double mass) {
+  const sim::Particles<T> particles = point_particles<T>(positions, box_size);
+  sim::Field<T> cot{sim::Decomposition(static_cast<int>(grad_mesh.size(0)))};
+  tensor_to_field<T>(grad_mesh.to(scalar_type_of<T>()), cot);
+  torch::Tensor grad = torch::zeros_like(positions, torch::MemoryFormat::Contiguous);
+  sim::paint_vjp(cot, particles, box_size, kernel, static_cast<T>(mass), grad.data_ptr<T>());
+  return grad;
+}
+
+/// (positions (M, 3), n_mesh, box_size, kernel, mass) -> mesh (n, n, n).
+struct PaintFunction : torch::autograd::Function<PaintFunction> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& positions,
+                               int64_t n_mesh, double box_size, int64_t kernel, double mass) {
+    ctx->save_for_backward({positions});
+    ctx->saved_data["box_size"] = box_size;
+    ctx->saved_data["kernel"] = kernel;
+    ctx->saved_data["mass"] = mass;
+    const auto k = static_cast<sim::PaintKernel>(kernel);
+    const int n = static_cast<int>(n_mesh);
+    return positions.scalar_type() == torch::kFloat64
+               ? paint_impl<double>(positions, n, box_size, k, mass)
+               : paint_impl<float>(positions, n, box_size, k, mass);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const torch::Tensor positions = ctx->get_saved_variables()[0];
+    const double box_size = ctx->saved_data["box_size"].toDouble();
+    const auto k = static_cast<sim::PaintKernel>(ctx->saved_data["kernel"].toInt());
+    const double mass = ctx->saved_data["mass"].toDouble();
+    const torch::Tensor grad =
+        positions.scalar_type() == torch::kFloat64
+            ? paint_vjp_impl<double>(positions, grad_outputs[0], box_size, k, mass)
+            : paint_vjp_impl<float>(positions, grad_outputs[0], box_size, k, mass);
+    return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+template <class T>
+torch::Tensor readout_impl(const torch::Tensor& mesh, const torch::Tensor& positions,
+                           double box_size, sim::PaintKernel kernel) {
+  const sim::Particles<T> particles = point_particles<T>(positions, box_size);
+  sim::Field<T> field{sim::Decomposition(static_cast<int>(mesh.size(0)))};
+  tensor_to_field<T>(mesh, field);
+  torch::Tensor out = torch::empty({positions.size(0)}, positions.options());
+  sim::readout(field, particles, box_size, kernel, out.data_ptr<T>());
+  return out;
+}
+
+template <class T>
+variable_list readout_vjp_impl(const torch::Tensor& mesh, const torch::Tensor& positions,
+                               const torch::Tensor& grad_out, double box_size,
+                               sim::PaintKernel kernel) {
+  const sim::Particles<T> particles = point_particles<T>(positions, box_size);
+  sim::Field<T> field{sim::Decomposition(static_cast<int>(mesh.size(0)))};
+  tensor_to_field<T>(mesh, field);
+  sim::Field<T> grad_field{field.decomp()};
+  const torch::Tensor g = grad_out.to(scalar_type_of<T>()).contiguous();
+  torch::Tensor grad_pos = torch::zeros_like(positions, torch::MemoryFormat::Contiguous);
+  sim::readout_vjp(field, particles, box_size, kernel, g.data_ptr<T>(), 1,
+                   grad_pos.data_ptr<T>(), &grad_field);
+  return {field_to_tensor<T>(grad_field), grad_pos, torch::Tensor(), torch::Tensor()};
+}
+
+/// (mesh (n, n, n), positions (M, 3), box_size, kernel) -> values (M,).
+struct ReadoutFunction : torch::autograd::Function<ReadoutFunction> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& mesh,
+                               const torch::Tensor& positions, double box_size,
+                               int64_t kernel) {
+    ctx->save_for_backward({mesh, positions});
+    ctx->saved_data["box_size"] = box_size;
+    ctx->saved_data["kernel"] = kernel;
+    const auto k = static_cast<sim::PaintKernel>(kernel);
+    return positions.scalar_type() == torch::kFloat64
+               ? readout_impl<double>(mesh, positions, box_size, k)
+               : readout_impl<float>(mesh, positions, box_size, k);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const variable_list saved = ctx->get_saved_variables();
+    const double box_size = ctx->saved_data["box_size"].toDouble();
+    const auto k = static_cast<sim::PaintKernel>(ctx->saved_data["kernel"].toInt());
+    return saved[1].scalar_type() == torch::kFloat64
+               ? readout_vjp_impl<double>(saved[0], saved[1], grad_outputs[0], box_size, k)
+               : readout_vjp_impl<float>(saved[0], saved[1], grad_outputs[0], box_size, k);
+  }
+};
+
+}  // namespace
+
+template <class T>
+torch::Tensor field_to_tensor(const sim::Field<T>& field) {
+  const torch::Tensor view = field_view(field);
+  return torch::empty(view.sizes(), view.options()).copy_(view);
+}
+
+template <class T>
+void tensor_to_field(const torch::Tensor& t, sim::Field<T>& field) {
+  const std::int64_t n = field.n();
+  if (!t.defined() || !t.device().is_cpu() || t.scalar_type() != scalar_type_of<T>() ||
+      t.dim() != 3 || t.size(0) != n || t.size(1) != n || t.size(2) != n) {
+    throw std::invalid_argument(
+        "tensor_to_field: need an (" + std::to_string(n) + ", " + std::to_string(n) + ", " +
+        std::to_string(n) + ") " + std::string(c10::toString(scalar_type_of<T>())) +
+        " CPU tensor, got " +
+        (t.defined() ? shape_of(t) + " " + std::string(c10::toString(t.scalar_type()))
+                     : std::string("undefined")));
+  }
+  torch::NoGradGuard no_grad;
+  field_view(field).copy_(t);
+}
+
+template torch::Tensor field_to_tensor<float>(const sim::Field<float>&);
+template torch::Tensor field_to_tensor<double>(const sim::Field<double>&);
+template void tensor_to_field<float>(const torch::Tensor&, sim::Field<float>&);
+template void tensor_to_field<double>(const torch::Tensor&, sim::Field<double>&);
+
+torch::Tensor lattice_positions(int n_side, double box_size, torch::ScalarType dtype) {
+  const torch::Tensor i =
+      torch::arange(n_side, torch::TensorOptions().dtype(torch::kFloat64)) * (box_size / n_side);
+  const std::vector<torch::Tensor> g = torch::meshgrid({i, i, i}, "ij");
+  return torch::stack({g[0].reshape(-1), g[1].reshape(-1), g[2].reshape(-1)}, 1).to(dtype);
+}
+
+torch::Tensor simulate_particles(const sim::SimConfig& config, const torch::Tensor& white_noise,
+                                 const torch::Tensor& cosmo_params) {
+  return SimulateFunction::apply(config, white_noise, cosmo_params);
+}
+
+torch::Tensor simulate_density(const sim::SimConfig& config, const torch::Tensor& white_noise,
+                               const torch::Tensor& cosmo_params, int n_mesh) {
+  const int n = n_mesh > 0 ? n_mesh : config.mesh;
+  const torch::Tensor state = simulate_particles(config, white_noise, cosmo_params);
+  const torch::Tensor x =
+      lattice_positions(config.particles, config.box_size, state.scalar_type()) +
+      state.slice(1, 0, 3);
+  const double np = static_cast<double>(config.particles);
+  const double mass = static_cast<double>(n) * n * n / (np * np * np);
+  return paint(x, n, config.box_size, sim::PaintKernel::cic, mass) - 1.0;
+}
+
+torch::Tensor paint(const torch::Tensor& positions, int n_mesh, double box_size,
+                    sim::PaintKernel kernel, double mass) {
+  check_positions(positions);
+  if (n_mesh < 2 || n_mesh % 2 != 0) {
+    throw std::invalid_argument("paint: n_mesh = " + std::to_string(n_mesh) +
+                                " must be even and >= 2");
+  }
+  if (!(box_size > 0)) throw std::invalid_argument("paint: box_size must be > 0");
+  return PaintFunction::apply(positions, static_cast<int64_t>(n_mesh), box_size,
+                              static_cast<int64_t>(kernel), mass);
+}
+
+torch::Tensor readout(const torch::Tensor& mesh, const torch::Tensor& positions,
+                      double box_size, sim::PaintKernel kernel) {
+  check_positions(positions);
+  check_real_cpu(mesh, "mesh");
+  if (mesh.dim() != 3 || mesh.size(0) != mesh.size(1) || mesh.size(0) != mesh.size(2)) {
+    throw std::invalid_argument("readout: mesh must have shape (n, n, n), got " + shape_of(mesh));
+  }
+  if (mesh.scalar_type() != positions.scalar_type()) {
+    throw std::invalid_argument("readout: mesh and positions must have the same dtype");
+  }
+  if (!(box_size > 0)) throw std::invalid_argument("readout: box_size must be > 0");
+  return ReadoutFunction::apply(mesh, positions, box_size, static_cast<int64_t>(kernel));
+}
+
+}  // namespace cosmograd::nn

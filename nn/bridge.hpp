@@ -1,0 +1,61 @@
+// The engine's differentiable operators as LibTorch autograd ops: the whole PM simulation
+// (white noise and cosmological parameters -> final particles, gradients by the engine's
+// reverse-time adjoint, sim/adjoint.hpp), its CIC density, and paint / readout on their own.
+// Every op runs on the CPU; tensors are float32 or float64 (the engine's T), cosmological
+// parameters and their gradients are always float64.
+#pragma once
+
+#include <torch/types.h>
+
+#include "sim/config.hpp"
+#include "sim/field.hpp"
+#include "sim/painter.hpp"
+
+namespace cosmograd::nn {
+
+/// A contiguous (n, n, n) CPU tensor (dtype of T) copied out of the padded real-space
+/// Field<T> (serial decomposition); the copy goes through a zero-copy strided view.
+template <class T>
+torch::Tensor field_to_tensor(const sim::Field<T>& field);
+
+/// Copies an (n, n, n) CPU tensor of T's dtype into the real cells of `field` (an n^3 serial
+/// Field<T>); throws std::invalid_argument on a shape, dtype or device mismatch.
+template <class T>
+void tensor_to_field(const torch::Tensor& t, sim::Field<T>& field);
+
+/// Lagrangian lattice positions q of an n_side^3 lattice in a box of side box_size, as an
+/// (n_side^3, 3) CPU tensor of `dtype` [Mpc/h]; row j = (ix n + iy) n + iz, sim/particles.hpp.
+torch::Tensor lattice_positions(int n_side, double box_size, torch::ScalarType dtype);
+
+/// The differentiable PM simulation of `config`, with config.cosmology's Omega_m, Omega_b, h,
+/// n_s, sigma8, w0, wa replaced by `cosmo_params` ((7,), float64, that order, CosmoParam).
+/// `white_noise`: real-space unit-variance white noise on the particle grid, (N, N, N) with
+/// N = config.particles, float32 or float64 (the engine's precision; config.double_precision
+/// is ignored). Returns an (N^3, 6) tensor of white_noise's dtype: row j is the particle of
+/// lattice index j = (ix N + iy) N + iz, columns 0-2 its final displacement from the lattice
+/// [Mpc/h], columns 3-5 its final momentum p = a^2 dx/dt / H0 [Mpc/h] (sim/units.hpp).
+/// Backward runs sim::DifferentiableSim::backward() (reverse-time adjoint) and gives
+/// gradients for both white_noise and cosmo_params. CPU only.
+torch::Tensor simulate_particles(const sim::SimConfig& config, const torch::Tensor& white_noise,
+                                 const torch::Tensor& cosmo_params);
+
+/// Final CIC density contrast delta = rho / rho_mean - 1 on an (n_mesh, n_mesh, n_mesh) mesh
+/// (n_mesh = 0: config.mesh; point i at i L / n_mesh) of white_noise's dtype: the composition
+/// of simulate_particles() and paint(), differentiable in white_noise and cosmo_params.
+torch::Tensor simulate_density(const sim::SimConfig& config, const torch::Tensor& white_noise,
+                               const torch::Tensor& cosmo_params, int n_mesh = 0);
+
+/// Paints `mass` per point at `positions` ((M, 3), float32/float64, CPU, [Mpc/h],
+/// wrapped periodically into [0, box_size)) onto an (n_mesh, n_mesh, n_mesh) mesh of the same
+/// dtype with window `kernel` (sim::paint, mesh point i at i L / n_mesh). Differentiable in
+/// positions (sim::paint_vjp).
+torch::Tensor paint(const torch::Tensor& positions, int n_mesh, double box_size,
+                    sim::PaintKernel kernel = sim::PaintKernel::cic, double mass = 1.0);
+
+/// Interpolates `mesh` ((n, n, n), float32/float64, CPU) to `positions` ((M, 3), same dtype,
+/// [Mpc/h]) with window `kernel` (sim::readout, the transpose of paint); returns (M,).
+/// Differentiable in positions and mesh (sim::readout_vjp).
+torch::Tensor readout(const torch::Tensor& mesh, const torch::Tensor& positions,
+                      double box_size, sim::PaintKernel kernel = sim::PaintKernel::cic);
+
+}  // namespace cosmograd::nn
