@@ -14,7 +14,7 @@ namespace {
 /// run_keys() with small-simulation defaults, plus the check's own keys.
 std::vector<sim::KeySpec> gradcheck_keys() {
   const std::map<std::string, std::string> small = {
-      {"particles", "8"}, {"mesh", "16"}, {"box_size", "32"}, {"steps", "5"},
+      {"particles", "8"},      {"mesh", "16"},   {"box_size", "32"},          {"steps", "5"},
       {"precision", "double"}, {"threads", "1"}, {"fft_planning", "estimate"}};
   std::vector<sim::KeySpec> keys;
   for (sim::KeySpec k : sim::run_keys()) {
@@ -25,7 +25,8 @@ std::vector<sim::KeySpec> gradcheck_keys() {
   keys.push_back({"directions", "", "3", "random white-noise directions"});
   keys.push_back({"eps_noise", "", "1e-5", "finite-difference step along a noise direction"});
   keys.push_back({"eps_param", "", "1e-6", "relative finite-difference step of a parameter"});
-  keys.push_back({"tolerance", "", "0", "largest allowed relative error (0: 1e-6 double, 1e-3 float)"});
+  keys.push_back(
+      {"tolerance", "", "0", "largest allowed relative error (0: 1e-6 double, 1e-3 float)"});
   return keys;
 }
 
@@ -44,9 +45,14 @@ int cmd_gradcheck(const std::vector<std::string>& args) {
   const sim::SimConfig c = sim::sim_config_from(s);
   const sim::GradientMode mode = sim::parse_gradient_mode(s.get_string("gradient_mode"));
   const long long directions = s.get_int("directions");
-  if (directions < 1 || directions > 100) sim::bad_setting("directions", s.get_string("directions"), "is out of range (allowed: 1 to 100)");
+  if (directions < 1 || directions > 100)
+    sim::bad_setting("directions", s.get_string("directions"),
+                     "is out of range (allowed: 1 to 100)");
   const double eps_noise = s.get_double("eps_noise"), eps_param = s.get_double("eps_param");
-  if (!(eps_noise > 0) || !(eps_param > 0)) sim::bad_setting("eps_noise/eps_param", s.get_string("eps_noise") + "/" + s.get_string("eps_param"), "are not both > 0");
+  if (!(eps_noise > 0) || !(eps_param > 0))
+    sim::bad_setting("eps_noise/eps_param",
+                     s.get_string("eps_noise") + "/" + s.get_string("eps_param"),
+                     "are not both > 0");
   double tolerance = s.get_double("tolerance");
   if (tolerance <= 0) tolerance = c.double_precision ? 1e-6 : 1e-3;
   const sim::GradcheckReport r =

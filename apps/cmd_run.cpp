@@ -18,8 +18,8 @@ int cmd_run(const std::vector<std::string>& args) {
   if (parsed.help) return 0;
   sim::set_log_level(sim::parse_log_level(parsed.settings.get_string("log_level")));
   const sim::SimConfig config = sim::sim_config_from(parsed.settings);
-  const sim::RunSummary summary =
-      sim::run_simulation(config, parsed.settings.to_ini("cosmograd run: the resolved configuration"));
+  const sim::RunSummary summary = sim::run_simulation(
+      config, parsed.settings.to_ini("cosmograd run: the resolved configuration"));
   std::cout << "cosmograd run: " << summary.steps << " steps, " << summary.files.size()
             << " files in " << config.output_dir << "/\n";
   return 0;

@@ -12,17 +12,18 @@ int cmd_theory(const std::vector<std::string>& args) {
   std::vector<sim::KeySpec> keys = sim::cosmology_keys();
   keys.push_back({"z", "", "0", "redshifts of the P(k) columns (comma-separated)"});
   keys.push_back({"out", "", "cosmograd-theory", "output directory"});
-  const ParsedArgs parsed = parse_command(
-      "theory",
-      "usage: cosmograd theory [config.ini] [--key value ...] --out DIR\n"
-      "  writes background.txt, linear_power.txt and halofit_power.txt",
-      keys, args);
+  const ParsedArgs parsed =
+      parse_command("theory",
+                    "usage: cosmograd theory [config.ini] [--key value ...] --out DIR\n"
+                    "  writes background.txt, linear_power.txt and halofit_power.txt",
+                    keys, args);
   if (parsed.help) return 0;
   const sim::Settings& s = parsed.settings;
   const std::vector<double> z = s.get_doubles("z");
   if (z.empty()) sim::bad_setting("z", s.get_string("z"), "is empty (allowed: redshifts >= 0)");
   for (double zz : z) {
-    if (!(zz >= 0 && zz <= 1000)) sim::bad_setting("z", s.get_string("z"), "is out of range (allowed: 0 <= z <= 1000)");
+    if (!(zz >= 0 && zz <= 1000))
+      sim::bad_setting("z", s.get_string("z"), "is out of range (allowed: 0 <= z <= 1000)");
   }
   for (const std::string& path : sim::write_theory_tables(
            s.get_string("out"), sim::cosmology_from(s), sim::transfer_from(s), z)) {

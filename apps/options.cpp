@@ -20,15 +20,15 @@ std::string keys_help(const std::vector<sim::KeySpec>& keys) {
     left.resize(width, ' ');
     std::string unit = k.unit.empty() ? "" : "[" + k.unit + "]";
     if (unit.size() < 12) unit.resize(12, ' ');
-    os << left << " " << unit << " " << k.help << " (default: "
-       << (k.default_value.empty() ? "none" : k.default_value) << ")\n";
+    os << left << " " << unit << " " << k.help
+       << " (default: " << (k.default_value.empty() ? "none" : k.default_value) << ")\n";
   }
   return os.str();
 }
 
 ParsedArgs parse_command(const std::string& command, const std::string& usage,
-                         const std::vector<sim::KeySpec>& keys, const std::vector<std::string>& args,
-                         int max_positional) {
+                         const std::vector<sim::KeySpec>& keys,
+                         const std::vector<std::string>& args, int max_positional) {
   ParsedArgs out;
   po::options_description desc;
   desc.add_options()("help,h", "show this help");
@@ -57,9 +57,11 @@ ParsedArgs parse_command(const std::string& command, const std::string& usage,
   if (vm.count("positional")) positional = vm["positional"].as<std::vector<std::string>>();
   std::string ini;
   auto ends_with = [](const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  if (!positional.empty() && (ends_with(positional[0], ".ini") || ends_with(positional[0], ".cfg"))) {
+  if (!positional.empty() &&
+      (ends_with(positional[0], ".ini") || ends_with(positional[0], ".cfg"))) {
     ini = positional[0];
     positional.erase(positional.begin());
   }

@@ -20,8 +20,8 @@ struct ParsedArgs {
 /// `max_positional` further positional arguments are accepted. Unknown keys throw
 /// std::invalid_argument naming them.
 ParsedArgs parse_command(const std::string& command, const std::string& usage,
-                         const std::vector<sim::KeySpec>& keys, const std::vector<std::string>& args,
-                         int max_positional = 0);
+                         const std::vector<sim::KeySpec>& keys,
+                         const std::vector<std::string>& args, int max_positional = 0);
 
 /// The help text for `keys`: one line per key with unit and default.
 std::string keys_help(const std::vector<sim::KeySpec>& keys);

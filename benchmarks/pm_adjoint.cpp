@@ -58,7 +58,8 @@ void child_cost(int n, int steps, int repeats, int threads, sim::GradientMode mo
   sim::DifferentiableSim<T> sim(config(n, 2, steps, threads), mode, 10);
   const sim::Field<T> w = sim.white_noise();
   const std::size_t np = static_cast<std::size_t>(n) * n * n;
-  const sim::StateCotangent<T> cot{std::vector<T>(3 * np, T(1e-3)), std::vector<T>(3 * np, T(1e-3))};
+  const sim::StateCotangent<T> cot{std::vector<T>(3 * np, T(1e-3)),
+                                   std::vector<T>(3 * np, T(1e-3))};
   std::vector<double> fwd, bwd;
   for (int r = 0; r < repeats; ++r) {
     sim::Stopwatch sw;
@@ -156,10 +157,10 @@ int parent(const std::string& out_path, int threads, bool quick) {
                                std::to_string(repeats) + " " + std::to_string(threads));
       if (steps == 10) base_mem = r.at("peak_mib");
       char row[256];
-      std::snprintf(row, sizeof row, "| %d^3 / %d^3 | %d | %d | %.3f | %.3f | %.2f | %.0f | %.2fx |\n",
-                    n, 2 * n, steps, repeats, r.at("forward"), r.at("backward"),
-                    r.at("backward") / r.at("forward"), r.at("peak_mib"),
-                    r.at("peak_mib") / base_mem);
+      std::snprintf(
+          row, sizeof row, "| %d^3 / %d^3 | %d | %d | %.3f | %.3f | %.2f | %.0f | %.2fx |\n", n,
+          2 * n, steps, repeats, r.at("forward"), r.at("backward"),
+          r.at("backward") / r.at("forward"), r.at("peak_mib"), r.at("peak_mib") / base_mem);
       md << row;
       std::cout << row << std::flush;
     }
@@ -206,9 +207,11 @@ int main(int argc, char** argv) {
       }
       if (a.size() == 7 && a[1] == "reversal") {
         if (a[2] == "float") {
-          cb::child_reversal<float>(std::stoi(a[3]), std::stoi(a[4]), std::stoi(a[5]), std::stoi(a[6]));
+          cb::child_reversal<float>(std::stoi(a[3]), std::stoi(a[4]), std::stoi(a[5]),
+                                    std::stoi(a[6]));
         } else {
-          cb::child_reversal<double>(std::stoi(a[3]), std::stoi(a[4]), std::stoi(a[5]), std::stoi(a[6]));
+          cb::child_reversal<double>(std::stoi(a[3]), std::stoi(a[4]), std::stoi(a[5]),
+                                     std::stoi(a[6]));
         }
         return 0;
       }

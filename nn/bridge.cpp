@@ -94,9 +94,9 @@ sim::SimConfig with_params(sim::SimConfig config, const torch::Tensor& cosmo_par
     throw std::invalid_argument(
         "cosmo_params must be a (7,) float64 CPU tensor (Omega_m, Omega_b, h, n_s, sigma8, w0, "
         "wa), got " +
-        (cosmo_params.defined() ? shape_of(cosmo_params) + " " +
-                                      std::string(c10::toString(cosmo_params.scalar_type()))
-                                : std::string("undefined")));
+        (cosmo_params.defined()
+             ? shape_of(cosmo_params) + " " + std::string(c10::toString(cosmo_params.scalar_type()))
+             : std::string("undefined")));
   }
   const torch::Tensor p = cosmo_params.contiguous();
   const double* v = p.data_ptr<double>();
@@ -130,7 +130,8 @@ torch::Tensor simulate_forward(AutogradContext* ctx, const sim::SimConfig& confi
 
 template <class T>
 variable_list simulate_backward(AutogradContext* ctx, const torch::Tensor& grad_out) {
-  auto holder = c10::static_intrusive_pointer_cast<SimHolder<T>>(ctx->saved_data["sim"].toCapsule());
+  auto holder =
+      c10::static_intrusive_pointer_cast<SimHolder<T>>(ctx->saved_data["sim"].toCapsule());
   // A second backward (retain_graph) first re-runs the forward pass: backward() leaves the
   // recovered initial state in place of the final one.
   if (!holder->state_is_final) holder->sim->forward(*holder->noise);
@@ -164,9 +165,9 @@ struct SimulateFunction : torch::autograd::Function<SimulateFunction> {
     const std::int64_t n = c.particles;
     if (white_noise.dim() != 3 || white_noise.size(0) != n || white_noise.size(1) != n ||
         white_noise.size(2) != n) {
-      throw std::invalid_argument("white_noise must have shape (particles, particles, particles) = (" +
-                                  std::to_string(n) + ", " + std::to_string(n) + ", " +
-                                  std::to_string(n) + "), got " + shape_of(white_noise));
+      throw std::invalid_argument(
+          "white_noise must have shape (particles, particles, particles) = (" + std::to_string(n) +
+          ", " + std::to_string(n) + ", " + std::to_string(n) + "), got " + shape_of(white_noise));
     }
     ctx->saved_data["double"] = white_noise.scalar_type() == torch::kFloat64;
     return white_noise.scalar_type() == torch::kFloat64
@@ -201,8 +202,8 @@ torch::Tensor paint_vjp_impl(const torch::Tensor& positions, const torch::Tensor
 
 /// (positions (M, 3), n_mesh, box_size, kernel, mass) -> mesh (n, n, n).
 struct PaintFunction : torch::autograd::Function<PaintFunction> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& positions,
-                               int64_t n_mesh, double box_size, int64_t kernel, double mass) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& positions, int64_t n_mesh,
+                               double box_size, int64_t kernel, double mass) {
     ctx->save_for_backward({positions});
     ctx->saved_data["box_size"] = box_size;
     ctx->saved_data["kernel"] = kernel;
@@ -247,16 +248,15 @@ variable_list readout_vjp_impl(const torch::Tensor& mesh, const torch::Tensor& p
   sim::Field<T> grad_field{field.decomp()};
   const torch::Tensor g = grad_out.to(scalar_type_of<T>()).contiguous();
   torch::Tensor grad_pos = torch::zeros_like(positions, torch::MemoryFormat::Contiguous);
-  sim::readout_vjp(field, particles, box_size, kernel, g.data_ptr<T>(), 1,
-                   grad_pos.data_ptr<T>(), &grad_field);
+  sim::readout_vjp(field, particles, box_size, kernel, g.data_ptr<T>(), 1, grad_pos.data_ptr<T>(),
+                   &grad_field);
   return {field_to_tensor<T>(grad_field), grad_pos, torch::Tensor(), torch::Tensor()};
 }
 
 /// (mesh (n, n, n), positions (M, 3), box_size, kernel) -> values (M,).
 struct ReadoutFunction : torch::autograd::Function<ReadoutFunction> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& mesh,
-                               const torch::Tensor& positions, double box_size,
-                               int64_t kernel) {
+                               const torch::Tensor& positions, double box_size, int64_t kernel) {
     ctx->save_for_backward({mesh, positions});
     ctx->saved_data["box_size"] = box_size;
     ctx->saved_data["kernel"] = kernel;
@@ -340,8 +340,8 @@ torch::Tensor paint(const torch::Tensor& positions, int n_mesh, double box_size,
                               static_cast<int64_t>(kernel), mass);
 }
 
-torch::Tensor readout(const torch::Tensor& mesh, const torch::Tensor& positions,
-                      double box_size, sim::PaintKernel kernel) {
+torch::Tensor readout(const torch::Tensor& mesh, const torch::Tensor& positions, double box_size,
+                      sim::PaintKernel kernel) {
   check_positions(positions);
   check_real_cpu(mesh, "mesh");
   if (mesh.dim() != 3 || mesh.size(0) != mesh.size(1) || mesh.size(0) != mesh.size(2)) {

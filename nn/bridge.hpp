@@ -55,7 +55,7 @@ torch::Tensor paint(const torch::Tensor& positions, int n_mesh, double box_size,
 /// Interpolates `mesh` ((n, n, n), float32/float64, CPU) to `positions` ((M, 3), same dtype,
 /// [Mpc/h]) with window `kernel` (sim::readout, the transpose of paint); returns (M,).
 /// Differentiable in positions and mesh (sim::readout_vjp).
-torch::Tensor readout(const torch::Tensor& mesh, const torch::Tensor& positions,
-                      double box_size, sim::PaintKernel kernel = sim::PaintKernel::cic);
+torch::Tensor readout(const torch::Tensor& mesh, const torch::Tensor& positions, double box_size,
+                      sim::PaintKernel kernel = sim::PaintKernel::cic);
 
 }  // namespace cosmograd::nn

@@ -17,10 +17,10 @@ torch::Device torch_device(sim::Device device) {
 }
 
 std::string torch_summary() {
-  return std::string("LibTorch ") + TORCH_VERSION + (torch::cuda::is_available()
-                                                         ? ", CUDA devices: " +
-                                                               std::to_string(torch::cuda::device_count())
-                                                         : ", CPU only");
+  return std::string("LibTorch ") + TORCH_VERSION +
+         (torch::cuda::is_available()
+              ? ", CUDA devices: " + std::to_string(torch::cuda::device_count())
+              : ", CPU only");
 }
 
 }  // namespace cosmograd::nn

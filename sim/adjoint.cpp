@@ -48,8 +48,8 @@ struct DifferentiableSim<T>::Impl {
   CosmologyDual cosmology_dual;
   std::unique_ptr<LinearPower> linear;
   std::unique_ptr<LinearPowerT<CosmoDual>> linear_dual;
-  Fft<T> fft;          // particle grid
-  Field<T> noise;      // w of the last forward()
+  Fft<T> fft;                               // particle grid
+  Field<T> noise;                           // w of the last forward()
   std::map<int, Particles<T>> checkpoints;  // step -> state (checkpoint mode)
   std::map<int, Particles<T>> segment;      // step -> state inside the current segment
 
@@ -65,8 +65,7 @@ struct DifferentiableSim<T>::Impl {
 };
 
 template <class T>
-DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode,
-                                        int checkpoint_every)
+DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode, int checkpoint_every)
     : config_(c),
       mode_(mode),
       checkpoint_every_(checkpoint_every),
@@ -102,8 +101,8 @@ const Particles<T>& DifferentiableSim<T>::forward(const Field<T>& w) {
   m.noise = w.clone();
   m.checkpoints.clear();
   m.segment.clear();
-  state_ = lpt_particles_from_noise(w, config_.box_size, config_.lpt_order, m.cosmology,
-                                    *m.linear, grid_.front(), m.fft);
+  state_ = lpt_particles_from_noise(w, config_.box_size, config_.lpt_order, m.cosmology, *m.linear,
+                                    grid_.front(), m.fft);
   Events<T> events;
   if (mode_ == GradientMode::checkpoint) {
     events.on_step([this](const StepInfo& info, const Particles<T>& p) {
@@ -192,16 +191,16 @@ SimGradients<T> DifferentiableSim<T>::backward(
       const double a0 = grid_[i], a1 = grid_[i + 1], ah = std::sqrt(a0 * a1);
       const double k2 = kick_factor(m.cosmology, ah, a1, a1);
       const CosmoDual d = drift_factor(m.cosmology_dual, a0, a1, ah);
-      kick(state_, force, -k2);                     // p: end of step -> half step
-      add_dual(theta, d, dot(xi, state_.mom));      // x1 = x0 + D p_half
+      kick(state_, force, -k2);                 // p: end of step -> half step
+      add_dual(theta, d, dot(xi, state_.mom));  // x1 = x0 + D p_half
       axpby(1.0, pi, d.v, xi, pi);
-      drift(state_, -d.v);                          // x: end of step -> start
+      drift(state_, -d.v);  // x: end of step -> start
       if (mode_ == GradientMode::checkpoint) {
         const Particles<T>& s = stored_state(i);
         state_.disp = s.disp;
       }
       const double k1 = kick_vjp(i, i > 0 ? cot_at(i) : nullptr);
-      kick(state_, force, -k1);                     // p: half step -> start of step
+      kick(state_, force, -k1);  // p: half step -> start of step
       if (mode_ == GradientMode::checkpoint) state_.mom = stored_state(i).mom;
     }
   }
@@ -218,8 +217,8 @@ SimGradients<T> DifferentiableSim<T>::backward(
 }
 
 template <class T>
-double density_chi2(const Particles<T>& p, const Field<T>& data, double sigma,
-                    PaintKernel kernel, StateCotangent<T>* cot) {
+double density_chi2(const Particles<T>& p, const Field<T>& data, double sigma, PaintKernel kernel,
+                    StateCotangent<T>* cot) {
   const Decomposition& d = data.decomp();
   const int n = d.n();
   const double mass = std::pow(static_cast<double>(n), 3) / static_cast<double>(p.size());

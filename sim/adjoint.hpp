@@ -31,7 +31,8 @@ GradientMode parse_gradient_mode(const std::string& name);
 template <class T>
 struct SimGradients {
   Field<T> noise;  ///< dJ/dw, real space on the particle grid
-  std::array<double, kNumCosmoParams> cosmology{};  ///< dJ/d(Omega_m, Omega_b, h, n_s, sigma8, w0, wa)
+  std::array<double, kNumCosmoParams>
+      cosmology{};  ///< dJ/d(Omega_m, Omega_b, h, n_s, sigma8, w0, wa)
 };
 
 /// Cotangents of the particle state at one time: dJ/d disp and dJ/d mom, 3 per particle.
@@ -91,7 +92,7 @@ class DifferentiableSim {
 /// of `p` painted with `kernel` on the mesh of `data` (mesh point i at i L / n). Returns J
 /// and, when `cot` is not null, adds dJ/d disp to cot->disp (chained through paint_vjp).
 template <class T>
-double density_chi2(const Particles<T>& p, const Field<T>& data, double sigma,
-                    PaintKernel kernel, StateCotangent<T>* cot = nullptr);
+double density_chi2(const Particles<T>& p, const Field<T>& data, double sigma, PaintKernel kernel,
+                    StateCotangent<T>* cot = nullptr);
 
 }  // namespace cosmograd::sim

@@ -18,7 +18,8 @@ AtomicWrite::AtomicWrite(std::string path)
   if (!parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
-    if (ec) call_failed("OS", "create_directories", ec.value(), parent.string() + ": " + ec.message());
+    if (ec)
+      call_failed("OS", "create_directories", ec.value(), parent.string() + ": " + ec.message());
   }
 }
 

@@ -35,7 +35,8 @@ void require_device(Device device) {
         "-DCOSMOGRAD_WITH_CUDA=ON on a machine with the CUDA toolkit; allowed here: cpu)");
   }
   if (cuda_device_count() == 0) {
-    throw std::invalid_argument("device = 'cuda' but no CUDA device is visible (allowed here: cpu)");
+    throw std::invalid_argument(
+        "device = 'cuda' but no CUDA device is visible (allowed here: cpu)");
   }
 }
 

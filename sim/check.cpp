@@ -10,8 +10,7 @@ void assertion_failed(const char* expr, const char* file, int line, const std::s
                       (message.empty() ? std::string() : ": " + message));
 }
 
-void call_failed(const char* library, const char* call, long long code,
-                 const std::string& detail) {
+void call_failed(const char* library, const char* call, long long code, const std::string& detail) {
   throw CallError(std::string(call) + " failed (" + library + " status " + std::to_string(code) +
                   ")" + (detail.empty() ? std::string() : ": " + detail) + " [rank " +
                   std::to_string(log_rank()) + "]");

@@ -29,7 +29,7 @@ class CallError : public std::runtime_error {
 }  // namespace cosmograd::sim
 
 /// Checks an internal invariant in every build type; reports file, line and rank.
-#define COSMOGRAD_ASSERT(cond, message)                                                 \
-  do {                                                                                  \
+#define COSMOGRAD_ASSERT(cond, message)                                                  \
+  do {                                                                                   \
     if (!(cond)) ::cosmograd::sim::assertion_failed(#cond, __FILE__, __LINE__, message); \
   } while (false)

@@ -32,7 +32,8 @@ inline std::string hdf5_error_stack() {
 /// Returns status, or throws CallError naming `call` when status < 0 (herr_t or hid_t).
 template <class Status>
 Status check_hdf5(Status status, const char* call) {
-  if (status < 0) call_failed("HDF5", call, static_cast<long long>(status), detail::hdf5_error_stack());
+  if (status < 0)
+    call_failed("HDF5", call, static_cast<long long>(status), detail::hdf5_error_stack());
   return status;
 }
 

@@ -17,8 +17,9 @@ std::string num(double v) {
 /// Throws unless lo <= v <= hi, naming the key.
 void check_int_range(const std::string& key, long long v, long long lo, long long hi) {
   if (v < lo || v > hi) {
-    bad_setting(key, std::to_string(v),
-                "is out of range (allowed: " + std::to_string(lo) + " to " + std::to_string(hi) + ")");
+    bad_setting(
+        key, std::to_string(v),
+        "is out of range (allowed: " + std::to_string(lo) + " to " + std::to_string(hi) + ")");
   }
 }
 
@@ -54,7 +55,8 @@ const std::vector<KeySpec>& run_keys() {
     const std::vector<KeySpec> sim = {
         {"box_size", "Mpc/h", "256", "box side"},
         {"particles", "per side", "128", "particles per side of the lattice"},
-        {"mesh", "per side", "256", "force mesh cells per side (any even number; B = mesh / particles)"},
+        {"mesh", "per side", "256",
+         "force mesh cells per side (any even number; B = mesh / particles)"},
         {"a_init", "", "0.1", "scale factor of the initial conditions"},
         {"steps", "", "10", "time steps from a_init to the last output (output times are added)"},
         {"time_steps", "", "linear", "step spacing: linear (in a) or log (in a)"},
@@ -133,17 +135,20 @@ SimConfig sim_config_from(const Settings& s) {
   c.cosmology = cosmology_from(s);
   c.transfer = transfer_from(s);
   c.box_size = s.get_double("box_size");
-  if (!(c.box_size > 0)) bad_setting("box_size", s.get_string("box_size"), "is out of range (allowed: > 0 Mpc/h)");
+  if (!(c.box_size > 0))
+    bad_setting("box_size", s.get_string("box_size"), "is out of range (allowed: > 0 Mpc/h)");
   const long long particles = s.get_int("particles");
   check_int_range("particles", particles, 2, 4096);
-  if (particles % 2 != 0) bad_setting("particles", s.get_string("particles"), "is odd (allowed: even numbers)");
+  if (particles % 2 != 0)
+    bad_setting("particles", s.get_string("particles"), "is odd (allowed: even numbers)");
   c.particles = static_cast<int>(particles);
   const long long mesh = s.get_int("mesh");
   check_int_range("mesh", mesh, 2, 8192);
   if (mesh % 2 != 0) bad_setting("mesh", s.get_string("mesh"), "is odd (allowed: even numbers)");
   c.mesh = static_cast<int>(mesh);
   c.a_init = s.get_double("a_init");
-  if (!(c.a_init > 0 && c.a_init <= 1)) bad_setting("a_init", s.get_string("a_init"), "is out of range (allowed: 0 < a_init <= 1)");
+  if (!(c.a_init > 0 && c.a_init <= 1))
+    bad_setting("a_init", s.get_string("a_init"), "is out of range (allowed: 0 < a_init <= 1)");
   const long long steps = s.get_int("steps");
   check_int_range("steps", steps, 0, 100000);
   c.steps = static_cast<int>(steps);
@@ -151,11 +156,13 @@ SimConfig sim_config_from(const Settings& s) {
   const std::vector<double> a_list = s.get_doubles("a_list");
   if (!a_list.empty()) c.a_list = checked_time_list(a_list);
   c.z_out = s.get_doubles("z_out");
-  if (c.z_out.empty()) bad_setting("z_out", s.get_string("z_out"), "is empty (allowed: one or more redshifts >= 0)");
+  if (c.z_out.empty())
+    bad_setting("z_out", s.get_string("z_out"), "is empty (allowed: one or more redshifts >= 0)");
   for (double z : c.z_out) {
     if (!(z >= -0.5) || !(1.0 / (1.0 + z) >= c.a_init - 1e-12)) {
       bad_setting("z_out", s.get_string("z_out"),
-                  "has redshift " + num(z) + " outside the run (allowed: -0.5 <= z <= 1/a_init - 1 = " +
+                  "has redshift " + num(z) +
+                      " outside the run (allowed: -0.5 <= z <= 1/a_init - 1 = " +
                       num(1.0 / c.a_init - 1.0) + ")");
     }
   }
@@ -166,7 +173,9 @@ SimConfig sim_config_from(const Settings& s) {
       const double a = 1.0 / (1.0 + z);
       const bool on_grid = std::any_of(c.a_list.begin(), c.a_list.end(),
                                        [a](double v) { return std::abs(v - a) <= 1e-9 * a; });
-      if (!on_grid) bad_setting("z_out", s.get_string("z_out"), "has redshift " + num(z) + " whose a is not in a_list");
+      if (!on_grid)
+        bad_setting("z_out", s.get_string("z_out"),
+                    "has redshift " + num(z) + " whose a is not in a_list");
     }
   }
   const long long seed = s.get_int("seed");
@@ -182,7 +191,8 @@ SimConfig sim_config_from(const Settings& s) {
   c.gradient = parse_gradient_kernel(s.get_string("force_gradient"));
   c.force_deconvolve = s.get_bool("force_deconvolve");
   const std::string& precision = s.get_string("precision");
-  if (precision != "float" && precision != "double") bad_setting("precision", precision, "is not a precision (allowed: float, double)");
+  if (precision != "float" && precision != "double")
+    bad_setting("precision", precision, "is not a precision (allowed: float, double)");
   c.double_precision = precision == "double";
   const long long threads = s.get_int("threads");
   check_int_range("threads", threads, 0, 4096);
@@ -193,14 +203,16 @@ SimConfig sim_config_from(const Settings& s) {
   c.write_snapshot = s.get_bool("write_snapshot");
   c.write_density = s.get_bool("write_density");
   const std::string& unit = s.get_string("snapshot_length_unit");
-  if (unit != "kpc/h" && unit != "Mpc/h") bad_setting("snapshot_length_unit", unit, "is not a unit (allowed: kpc/h, Mpc/h)");
+  if (unit != "kpc/h" && unit != "Mpc/h")
+    bad_setting("snapshot_length_unit", unit, "is not a unit (allowed: kpc/h, Mpc/h)");
   c.snapshot_kpc = unit == "kpc/h";
   const long long files = s.get_int("snapshot_files");
   check_int_range("snapshot_files", files, 1, 4096);
   c.snapshot_files = static_cast<int>(files);
   const long long pmesh = s.get_int("power_mesh");
   check_int_range("power_mesh", pmesh, 0, 8192);
-  if (pmesh % 2 != 0) bad_setting("power_mesh", s.get_string("power_mesh"), "is odd (allowed: 0 or even numbers)");
+  if (pmesh % 2 != 0)
+    bad_setting("power_mesh", s.get_string("power_mesh"), "is odd (allowed: 0 or even numbers)");
   c.power_mesh = static_cast<int>(pmesh);
   c.power_interlace = s.get_bool("power_interlace");
   c.progress = s.get_bool("progress");

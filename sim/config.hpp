@@ -33,37 +33,37 @@ TransferChoice transfer_from(const Settings& s);
 
 /// An immutable, validated simulation configuration (`cosmograd run`).
 struct SimConfig {
-  CosmologyParams cosmology;       ///< parameters
-  TransferChoice transfer;         ///< linear power
-  double box_size = 256;           ///< box side [Mpc/h]
-  int particles = 128;             ///< particles per side
-  int mesh = 256;                  ///< force mesh cells per side
-  double a_init = 0.1;             ///< scale factor of the initial conditions
-  int steps = 10;                  ///< time steps
+  CosmologyParams cosmology;                  ///< parameters
+  TransferChoice transfer;                    ///< linear power
+  double box_size = 256;                      ///< box side [Mpc/h]
+  int particles = 128;                        ///< particles per side
+  int mesh = 256;                             ///< force mesh cells per side
+  double a_init = 0.1;                        ///< scale factor of the initial conditions
+  int steps = 10;                             ///< time steps
   StepSpacing spacing = StepSpacing::linear;  ///< step spacing
-  std::vector<double> a_list;      ///< explicit time grid (overrides a_init/steps when set)
-  std::vector<double> z_out;       ///< output redshifts, decreasing
-  std::uint64_t seed = 42;         ///< white-noise realisation
-  int lpt_order = 2;               ///< 1 or 2
-  bool fixed_amplitude = false;    ///< |delta_k| fixed to its rms
-  bool paired = false;             ///< phases flipped
-  std::string ic_linear_field;     ///< HDF5 linear field to start from ("" = white noise)
-  PaintKernel painter = PaintKernel::cic;          ///< force paint/readout window
-  GradientKernel gradient = GradientKernel::fd4;   ///< force gradient
-  bool force_deconvolve = false;   ///< divide the force by W(k)^2
-  bool double_precision = false;   ///< particles and meshes in float64
-  int threads = 0;                 ///< OpenMP threads (0: all available)
+  std::vector<double> a_list;              ///< explicit time grid (overrides a_init/steps when set)
+  std::vector<double> z_out;               ///< output redshifts, decreasing
+  std::uint64_t seed = 42;                 ///< white-noise realisation
+  int lpt_order = 2;                       ///< 1 or 2
+  bool fixed_amplitude = false;            ///< |delta_k| fixed to its rms
+  bool paired = false;                     ///< phases flipped
+  std::string ic_linear_field;             ///< HDF5 linear field to start from ("" = white noise)
+  PaintKernel painter = PaintKernel::cic;  ///< force paint/readout window
+  GradientKernel gradient = GradientKernel::fd4;    ///< force gradient
+  bool force_deconvolve = false;                    ///< divide the force by W(k)^2
+  bool double_precision = false;                    ///< particles and meshes in float64
+  int threads = 0;                                  ///< OpenMP threads (0: all available)
   FftPlanning fft_planning = FftPlanning::measure;  ///< FFTW planning effort
   std::string output_dir = "cosmograd-out";         ///< where outputs go
-  bool write_snapshot = true;      ///< Gadget-4 HDF5 snapshot at each z_out
-  bool write_density = true;       ///< density mesh (HDF5) at each z_out
-  bool snapshot_kpc = true;        ///< snapshot lengths in kpc/h (yt's default) or Mpc/h
-  int snapshot_files = 1;          ///< files per snapshot
-  int power_mesh = 0;              ///< mesh for P(k) measurements (0: the force mesh)
-  bool power_interlace = true;     ///< interlaced P(k) measurement
-  bool progress = true;            ///< progress bar with ETA
-  bool halos = false;              ///< FoF catalogue and mass function at each output
-  FofOptions fof;                  ///< FoF linking length and minimum members
+  bool write_snapshot = true;                       ///< Gadget-4 HDF5 snapshot at each z_out
+  bool write_density = true;                        ///< density mesh (HDF5) at each z_out
+  bool snapshot_kpc = true;     ///< snapshot lengths in kpc/h (yt's default) or Mpc/h
+  int snapshot_files = 1;       ///< files per snapshot
+  int power_mesh = 0;           ///< mesh for P(k) measurements (0: the force mesh)
+  bool power_interlace = true;  ///< interlaced P(k) measurement
+  bool progress = true;         ///< progress bar with ETA
+  bool halos = false;           ///< FoF catalogue and mass function at each output
+  FofOptions fof;               ///< FoF linking length and minimum members
 
   /// a of the last output (the end of the run).
   double a_final() const;

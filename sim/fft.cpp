@@ -119,8 +119,9 @@ Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning) : n_
   if (decomp.nx_local() != decomp.n()) {
     throw std::invalid_argument("Fft: the serial FFT needs the whole mesh on one slab");
   }
-  if (threads < 1) throw std::invalid_argument("threads = " + std::to_string(threads) +
-                                               " is not allowed (allowed: >= 1)");
+  if (threads < 1)
+    throw std::invalid_argument("threads = " + std::to_string(threads) +
+                                " is not allowed (allowed: >= 1)");
   const std::lock_guard<std::mutex> lock(planner_mutex());
   PlanCache<T>& cache = plan_cache<T>();
   if (!cache.threads_initialised) {

@@ -95,7 +95,7 @@ GradcheckReport gradient_check(const SimConfig& c, GradientMode mode, int direct
 
 template GradcheckReport gradient_check<float>(const SimConfig&, GradientMode, int, double, double,
                                                std::uint32_t);
-template GradcheckReport gradient_check<double>(const SimConfig&, GradientMode, int, double,
-                                                double, std::uint32_t);
+template GradcheckReport gradient_check<double>(const SimConfig&, GradientMode, int, double, double,
+                                                std::uint32_t);
 
 }  // namespace cosmograd::sim

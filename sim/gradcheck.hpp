@@ -11,9 +11,9 @@ namespace cosmograd::sim {
 
 /// Relative errors |fd - adjoint| / max(|fd|, |adjoint|) of one gradient check.
 struct GradcheckReport {
-  double noise_error = 0;                           ///< worst over the noise directions
-  std::array<double, kNumCosmoParams> fd{};         ///< dJ/dtheta by central differences
-  std::array<double, kNumCosmoParams> adjoint{};    ///< dJ/dtheta from backward()
+  double noise_error = 0;                             ///< worst over the noise directions
+  std::array<double, kNumCosmoParams> fd{};           ///< dJ/dtheta by central differences
+  std::array<double, kNumCosmoParams> adjoint{};      ///< dJ/dtheta from backward()
   std::array<double, kNumCosmoParams> param_error{};  ///< relative error per parameter
   /// The worst of all relative errors.
   double worst() const;

@@ -24,8 +24,7 @@ std::string strip_hdf5(const std::string& path) {
 
 /// Measured dn/dlnM with Poisson errors next to Tinker et al. (2008) and Sheth & Tormen
 /// (1999), as a text table.
-std::string mass_function_table(const MeasuredMassFunction& mf,
-                                const std::vector<double>& tinker,
+std::string mass_function_table(const MeasuredMassFunction& mf, const std::vector<double>& tinker,
                                 const std::vector<double>& sheth_tormen,
                                 const std::string& comment) {
   std::ostringstream os;
@@ -44,8 +43,8 @@ std::string mass_function_table(const MeasuredMassFunction& mf,
 
 /// Log-log plot: measured points with Poisson error bars (short vertical segments), and the
 /// Tinker08 and Sheth-Tormen curves.
-PlotSpec mass_function_plot(const MeasuredMassFunction& mf, const LinearPower& power,
-                                 double a, const std::string& title) {
+PlotSpec mass_function_plot(const MeasuredMassFunction& mf, const LinearPower& power, double a,
+                            const std::string& title) {
   PlotSpec spec;
   spec.title = title;
   spec.xlabel = "M [Msun/h]";
@@ -59,13 +58,13 @@ PlotSpec mass_function_plot(const MeasuredMassFunction& mf, const LinearPower& p
     measured.y.push_back(mf.dndlnm[b]);
     const double lo = std::max(mf.dndlnm[b] - mf.error[b], 0.05 * mf.dndlnm[b]);
     bars.push_back(Series{"",
-                               {mf.m_center[b], mf.m_center[b]},
-                               {lo, mf.dndlnm[b] + mf.error[b]},
-                               tab10(0),
-                               false,
-                               false,
-                               true,
-                               1});
+                          {mf.m_center[b], mf.m_center[b]},
+                          {lo, mf.dndlnm[b] + mf.error[b]},
+                          tab10(0),
+                          false,
+                          false,
+                          true,
+                          1});
   }
   if (measured.x.empty()) return spec;
   const double m0 = mf.m_lo.front(), m1 = mf.m_hi.back();
@@ -91,8 +90,8 @@ std::vector<std::string> write_halo_report(const std::string& out, const HaloCat
   const HaloCatalog& cat = catalog;
   const SnapshotHeader& h = cat.header;
   write_halo_catalog(out, cat);
-  log_info("wrote ", out, " (", cat.size(), " halos, b = ", fof.linking_length, ", >= ",
-           fof.min_members, " members)");
+  log_info("wrote ", out, " (", cat.size(), " halos, b = ", fof.linking_length,
+           ", >= ", fof.min_members, " members)");
   // Mass function in 0.2 dex bins from the smallest possible halo to the largest found.
   const double m_min = fof.min_members * h.particle_mass * 1e10;
   double m_max = m_min * 10.0;
@@ -102,8 +101,8 @@ std::vector<std::string> write_halo_report(const std::string& out, const HaloCat
     m_max = std::max(m_max, halo.mass * 1.0001);
   }
   const int bins = std::max(1, static_cast<int>(std::ceil(std::log10(m_max / m_min) / 0.2)));
-  const MeasuredMassFunction mf = measure_mass_function(
-      masses, h.box_size, m_min, m_min * std::pow(10.0, 0.2 * bins), bins);
+  const MeasuredMassFunction mf =
+      measure_mass_function(masses, h.box_size, m_min, m_min * std::pow(10.0, 0.2 * bins), bins);
   std::vector<double> tinker, st;
   for (double m : mf.m_center) {
     tinker.push_back(mass_function(power, MassFunctionModel::tinker08, m, h.a));
@@ -113,11 +112,10 @@ std::vector<std::string> write_halo_report(const std::string& out, const HaloCat
   std::snprintf(comment, sizeof comment,
                 "cosmograd halos of %s (z = %.4f, L = %g Mpc/h), FoF b = %g, >= %d members, "
                 "%zu halos; FoF masses",
-                source.c_str(), h.redshift(), h.box_size, fof.linking_length,
-                fof.min_members, cat.size());
+                source.c_str(), h.redshift(), h.box_size, fof.linking_length, fof.min_members,
+                cat.size());
   const std::string base_name = strip_hdf5(out);
-  write_file_atomic(base_name + "_massfunction.txt",
-                         mass_function_table(mf, tinker, st, comment));
+  write_file_atomic(base_name + "_massfunction.txt", mass_function_table(mf, tinker, st, comment));
   char title[128];
   std::snprintf(title, sizeof title, "FoF mass function, z = %.2f", h.redshift());
   write_plot_png(base_name + "_massfunction.png", mass_function_plot(mf, power, h.a, title));

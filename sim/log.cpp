@@ -30,11 +30,16 @@ std::mutex g_mutex;
 
 const char* level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::debug: return "DEBUG";
-    case LogLevel::info: return "INFO ";
-    case LogLevel::warn: return "WARN ";
-    case LogLevel::error: return "ERROR";
-    case LogLevel::off: break;
+    case LogLevel::debug:
+      return "DEBUG";
+    case LogLevel::info:
+      return "INFO ";
+    case LogLevel::warn:
+      return "WARN ";
+    case LogLevel::error:
+      return "ERROR";
+    case LogLevel::off:
+      break;
   }
   return "?    ";
 }

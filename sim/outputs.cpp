@@ -130,8 +130,8 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   write_power_text(ptxt, ps, comment);
   files.push_back(ptxt);
   char title[128];
-  std::snprintf(title, sizeof title, "z = %.2f, %d^3 particles, %d^3 mesh, L = %g", z,
-                c.particles, c.mesh, c.box_size);
+  std::snprintf(title, sizeof title, "z = %.2f, %d^3 particles, %d^3 mesh, L = %g", z, c.particles,
+                c.mesh, c.box_size);
   const std::string ppng = dir + output_stem("power", a) + ".png";
   write_power_plot(ppng, ps, linear, a, title);
   files.push_back(ppng);

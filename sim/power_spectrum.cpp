@@ -32,7 +32,8 @@ PowerSpectrum bin_modes(const Field<T>& a, double box, const PowerOptions& o, F 
       for (int z = 0; z < d.nz_complex(); ++z) {
         const auto m = d.mode_of(xl, y, z);
         if (m[0] == 0 && m[1] == 0 && m[2] == 0) continue;
-        const double mag = std::sqrt(double(m[0]) * m[0] + double(m[1]) * m[1] + double(m[2]) * m[2]);
+        const double mag =
+            std::sqrt(double(m[0]) * m[0] + double(m[1]) * m[1] + double(m[2]) * m[2]);
         const double kk = kf * mag;
         // Bin on the integer mode length, so modes on a bin edge (|m| whole) do not depend
         // on the rounding of the box size.
@@ -153,7 +154,9 @@ PowerSpectrum cross_power(const Field<T>& a, const Field<T>& b, double box_size,
                           const PowerOptions& o) {
   if (a.n() != b.n()) throw std::invalid_argument("cross_power: fields on different meshes");
   return bin_modes(a, box_size, o, [&](int xl, int y, int z, const std::array<int, 3>&) {
-    return (std::complex<double>(a.mode(xl, y, z)) * std::conj(std::complex<double>(b.mode(xl, y, z)))).real();
+    return (std::complex<double>(a.mode(xl, y, z)) *
+            std::conj(std::complex<double>(b.mode(xl, y, z))))
+        .real();
   });
 }
 
@@ -166,8 +169,8 @@ PowerSpectrum particle_power(const Particles<T>& p, std::size_t total_particles,
 }
 
 template <class T>
-PowerSpectrum point_power(const std::vector<T>& positions, double box_size,
-                          const PowerOptions& o, int threads) {
+PowerSpectrum point_power(const std::vector<T>& positions, double box_size, const PowerOptions& o,
+                          int threads) {
   check_power_mesh(o.mesh);
   const Fft<T> fft(Decomposition(o.mesh), threads);
   const std::size_t count = positions.size() / 3;
@@ -180,11 +183,13 @@ std::vector<double> correlation_coefficient(const PowerSpectrum& ab, const Power
     throw std::invalid_argument("correlation_coefficient: spectra have different bins");
   }
   std::vector<double> r(ab.k.size());
-  for (std::size_t i = 0; i < r.size(); ++i) r[i] = ab.power[i] / std::sqrt(aa.power[i] * bb.power[i]);
+  for (std::size_t i = 0; i < r.size(); ++i)
+    r[i] = ab.power[i] / std::sqrt(aa.power[i] * bb.power[i]);
   return r;
 }
 
-void write_power_text(const std::string& path, const PowerSpectrum& ps, const std::string& comment) {
+void write_power_text(const std::string& path, const PowerSpectrum& ps,
+                      const std::string& comment) {
   std::ostringstream os;
   os << "# " << comment << "\n";
   os << "# box_size = " << ps.box_size << " Mpc/h, shot_noise = " << std::setprecision(8)
@@ -219,16 +224,16 @@ PowerSpectrum read_power_text(const std::string& path) {
   return ps;
 }
 
-#define COSMOGRAD_INSTANTIATE(T)                                                               \
-  template Field<T> density_modes<T>(const Particles<T>&, std::size_t, const PowerOptions&,    \
-                                     const Fft<T>&);                                           \
-  template PowerSpectrum power_spectrum<T>(const Field<T>&, double, const PowerOptions&);      \
-  template PowerSpectrum cross_power<T>(const Field<T>&, const Field<T>&, double,              \
-                                        const PowerOptions&);                                  \
-  template Field<T> density_modes<T>(const std::vector<T>&, double, std::size_t,             \
-                                     const PowerOptions&, const Fft<T>&);                      \
-  template PowerSpectrum particle_power<T>(const Particles<T>&, std::size_t,                   \
-                                           const PowerOptions&, int);                          \
+#define COSMOGRAD_INSTANTIATE(T)                                                                  \
+  template Field<T> density_modes<T>(const Particles<T>&, std::size_t, const PowerOptions&,       \
+                                     const Fft<T>&);                                              \
+  template PowerSpectrum power_spectrum<T>(const Field<T>&, double, const PowerOptions&);         \
+  template PowerSpectrum cross_power<T>(const Field<T>&, const Field<T>&, double,                 \
+                                        const PowerOptions&);                                     \
+  template Field<T> density_modes<T>(const std::vector<T>&, double, std::size_t,                  \
+                                     const PowerOptions&, const Fft<T>&);                         \
+  template PowerSpectrum particle_power<T>(const Particles<T>&, std::size_t, const PowerOptions&, \
+                                           int);                                                  \
   template PowerSpectrum point_power<T>(const std::vector<T>&, double, const PowerOptions&, int);
 COSMOGRAD_INSTANTIATE(float)
 COSMOGRAD_INSTANTIATE(double)

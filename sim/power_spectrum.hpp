@@ -57,8 +57,8 @@ PowerSpectrum particle_power(const Particles<T>& p, std::size_t total_particles,
 
 /// particle_power() for points given as 3 coordinates each [Mpc/h] (e.g. a snapshot).
 template <class T>
-PowerSpectrum point_power(const std::vector<T>& positions, double box_size,
-                          const PowerOptions& o, int threads);
+PowerSpectrum point_power(const std::vector<T>& positions, double box_size, const PowerOptions& o,
+                          int threads);
 
 /// r(k) = P_ab / sqrt(P_aa P_bb), bin by bin (spectra must share bins).
 std::vector<double> correlation_coefficient(const PowerSpectrum& ab, const PowerSpectrum& aa,

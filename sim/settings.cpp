@@ -69,7 +69,8 @@ std::vector<double> Settings::get_doubles(const std::string& key) const {
     char* end = nullptr;
     const double x = std::strtod(item.c_str(), &end);
     if (*end != '\0' || !std::isfinite(x)) {
-      bad_setting(key, get_string(key), "is not a list of numbers ('" + item + "' is not a number)");
+      bad_setting(key, get_string(key),
+                  "is not a list of numbers ('" + item + "' is not a number)");
     }
     out.push_back(x);
   }

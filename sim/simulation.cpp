@@ -91,15 +91,15 @@ Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<
     LinearFieldFile<T> file = read_linear_field<T>(c.ic_linear_field, c.particles);
     if (std::abs(file.box_size - c.box_size) > 1e-6 * c.box_size) {
       bad_setting("ic_linear_field", c.ic_linear_field,
-                  "has box_size " + std::to_string(file.box_size) + " Mpc/h but box_size = " +
-                      std::to_string(c.box_size));
+                  "has box_size " + std::to_string(file.box_size) +
+                      " Mpc/h but box_size = " + std::to_string(c.box_size));
     }
     Field<T> modes = std::move(file.field);
     fft.forward(modes);
     // delta_k = (1/N^3) FFT, scaled from the file's redshift to a = 1.
     const double a_file = 1.0 / (1.0 + file.redshift);
-    const double scale = 1.0 / (std::pow(static_cast<double>(c.particles), 3) *
-                                linear.growth(a_file));
+    const double scale =
+        1.0 / (std::pow(static_cast<double>(c.particles), 3) * linear.growth(a_file));
     std::complex<T>* m = modes.complex();
     for (std::size_t i = 0; i < d.local_complex_size(); ++i) m[i] *= static_cast<T>(scale);
     zero_nyquist_and_mean(modes);

@@ -12,15 +12,15 @@ namespace cosmograd::sim {
 
 /// Timings and results of one run.
 struct RunSummary {
-  double ic_seconds = 0;          ///< white noise + LPT [s]
-  double planning_seconds = 0;    ///< FFT plans of the force mesh [s]
-  double evolve_seconds = 0;      ///< all steps, outputs excluded [s]
-  double output_seconds = 0;      ///< writing outputs [s]
-  double kick_drift_seconds = 0;  ///< kicks and drifts [s]
-  ForceTimings force;             ///< force phases, summed over steps [s]
-  int steps = 0;                  ///< steps taken
-  std::size_t peak_rss_bytes = 0; ///< peak resident memory [bytes]
-  std::vector<std::string> files; ///< outputs written
+  double ic_seconds = 0;           ///< white noise + LPT [s]
+  double planning_seconds = 0;     ///< FFT plans of the force mesh [s]
+  double evolve_seconds = 0;       ///< all steps, outputs excluded [s]
+  double output_seconds = 0;       ///< writing outputs [s]
+  double kick_drift_seconds = 0;   ///< kicks and drifts [s]
+  ForceTimings force;              ///< force phases, summed over steps [s]
+  int steps = 0;                   ///< steps taken
+  std::size_t peak_rss_bytes = 0;  ///< peak resident memory [bytes]
+  std::vector<std::string> files;  ///< outputs written
 };
 
 /// Linear modes at a = 1 on the particle grid (Fourier layout, sim/lpt.hpp normalisation):

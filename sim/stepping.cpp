@@ -87,10 +87,10 @@ void KdkIntegrator<T>::run(Particles<T>& p, const std::vector<double>& a_grid,
   }
 }
 
-#define COSMOGRAD_INSTANTIATE(T)                                     \
+#define COSMOGRAD_INSTANTIATE(T)                                       \
   template void kick<T>(Particles<T>&, const std::vector<T>&, double); \
-  template void drift<T>(Particles<T>&, double);                     \
-  template class Events<T>;                                          \
+  template void drift<T>(Particles<T>&, double);                       \
+  template class Events<T>;                                            \
   template class KdkIntegrator<T>;
 COSMOGRAD_INSTANTIATE(float)
 COSMOGRAD_INSTANTIATE(double)

@@ -10,7 +10,8 @@ namespace cosmograd::sim {
 StepSpacing parse_step_spacing(const std::string& name, const std::string& field) {
   if (name == "linear") return StepSpacing::linear;
   if (name == "log") return StepSpacing::log;
-  throw std::invalid_argument(field + " = '" + name + "' is not a step spacing (allowed: linear, log)");
+  throw std::invalid_argument(field + " = '" + name +
+                              "' is not a step spacing (allowed: linear, log)");
 }
 
 std::vector<double> make_time_grid(double a_init, double a_final, int steps, StepSpacing spacing,
@@ -22,11 +23,13 @@ std::vector<double> make_time_grid(double a_init, double a_final, int steps, Ste
   }
   if (!(a_final >= a_init && a_final <= 2)) {
     std::ostringstream os;
-    os << "final scale factor " << a_final << " (from z_out) is out of range (allowed: a_init = "
-       << a_init << " <= a <= 2)";
+    os << "final scale factor " << a_final
+       << " (from z_out) is out of range (allowed: a_init = " << a_init << " <= a <= 2)";
     throw std::invalid_argument(os.str());
   }
-  if (steps < 0) throw std::invalid_argument("steps = " + std::to_string(steps) + " is out of range (allowed: >= 0)");
+  if (steps < 0)
+    throw std::invalid_argument("steps = " + std::to_string(steps) +
+                                " is out of range (allowed: >= 0)");
   std::vector<double> a{a_init};
   if (steps == 0) return a;
   for (int i = 1; i <= steps; ++i) {
@@ -48,7 +51,9 @@ std::vector<double> make_time_grid(double a_init, double a_final, int steps, Ste
 }
 
 std::vector<double> checked_time_list(const std::vector<double>& a_list) {
-  if (a_list.empty()) throw std::invalid_argument("a_list = '' is empty (allowed: increasing scale factors in (0, 2])");
+  if (a_list.empty())
+    throw std::invalid_argument(
+        "a_list = '' is empty (allowed: increasing scale factors in (0, 2])");
   for (std::size_t i = 0; i < a_list.size(); ++i) {
     if (!(a_list[i] > 0 && a_list[i] <= 2) || (i > 0 && !(a_list[i] > a_list[i - 1]))) {
       std::ostringstream os;

@@ -278,7 +278,6 @@ TEST(Cli, PowerCommandErrors) {
   EXPECT_FALSE(fs::exists(dir / "p.txt"));
 }
 
-
 TEST(Cli, GradcheckPassesAndCanFail) {
   TempDir dir;
   const CommandResult ok = run_cosmograd("gradcheck --steps 3", dir.path());

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <torch/torch.h>
 
 #include "nn/device.hpp"

@@ -12,8 +12,8 @@ namespace cosmograd::testing {
 
 /// Result of check_vjp: worst relative error over the random directions.
 struct VjpCheck {
-  double max_rel_error = 0;    ///< max over directions of |fd - vjp| / max(|fd|, |vjp|, floor)
-  double typical_scale = 0;    ///< mean |<cot, J v>| over the directions
+  double max_rel_error = 0;  ///< max over directions of |fd - vjp| / max(|fd|, |vjp|, floor)
+  double typical_scale = 0;  ///< mean |<cot, J v>| over the directions
 };
 
 /// Checks vjp(x, cot) = J(x)^T cot for f: R^n -> R^m along `directions` random unit-variance

@@ -44,7 +44,8 @@ std::vector<T> random_vector(std::size_t n, std::uint32_t seed) {
 template <class T>
 double objective(const cg::Particles<T>& p, const cg::StateCotangent<T>& c) {
   double s = 0;
-  for (std::size_t i = 0; i < p.disp.size(); ++i) s += double(c.disp[i]) * p.disp[i] + double(c.mom[i]) * p.mom[i];
+  for (std::size_t i = 0; i < p.disp.size(); ++i)
+    s += double(c.disp[i]) * p.disp[i] + double(c.mom[i]) * p.mom[i];
   return s;
 }
 
@@ -72,9 +73,8 @@ void from_vector(const std::vector<double>& v, cg::Field<T>& f) {
 void expect_gradients(const cg::GradcheckReport& r, double tol_noise, double tol_params) {
   EXPECT_LT(r.noise_error, tol_noise) << "white noise";
   for (int i = 0; i < cg::kNumCosmoParams; ++i) {
-    EXPECT_LT(r.param_error[i], tol_params)
-        << cg::cosmo_param_name(static_cast<cg::CosmoParam>(i)) << ": fd " << r.fd[i]
-        << " adjoint " << r.adjoint[i];
+    EXPECT_LT(r.param_error[i], tol_params) << cg::cosmo_param_name(static_cast<cg::CosmoParam>(i))
+                                            << ": fd " << r.fd[i] << " adjoint " << r.adjoint[i];
   }
 }
 
@@ -160,8 +160,10 @@ TEST(Adjoint, IntermediateCotangents) {
   cg::SimConfig half = c;
   half.a_list = {0.1, 0.3, 0.5};
   const std::size_t np = 512;
-  const cg::StateCotangent<double> c_end{random_vector<double>(3 * np, 5), random_vector<double>(3 * np, 6)};
-  const cg::StateCotangent<double> c_mid{random_vector<double>(3 * np, 7), random_vector<double>(3 * np, 8)};
+  const cg::StateCotangent<double> c_end{random_vector<double>(3 * np, 5),
+                                         random_vector<double>(3 * np, 6)};
+  const cg::StateCotangent<double> c_mid{random_vector<double>(3 * np, 7),
+                                         random_vector<double>(3 * np, 8)};
   auto objective_two = [&](const cg::Field<double>& wx) {
     cg::DifferentiableSim<double> a(half), b(c);
     return objective(a.forward(wx), c_mid) + objective(b.forward(wx), c_end);
@@ -210,8 +212,9 @@ TEST(Adjoint, DensityLikelihoodChainsThroughThePainter) {
     for (double& v : cot.disp) v *= ct[0];
     return cot.disp;
   };
-  EXPECT_LT(cosmograd::testing::check_vjp(f_disp, vjp_disp, final_state.disp, 3, 1e-6).max_rel_error,
-            1e-6);
+  EXPECT_LT(
+      cosmograd::testing::check_vjp(f_disp, vjp_disp, final_state.disp, 3, 1e-6).max_rel_error,
+      1e-6);
 
   cg::StateCotangent<double> cot;
   cg::density_chi2(final_state, data, 0.5, cg::PaintKernel::cic, &cot);

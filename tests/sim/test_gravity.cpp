@@ -56,8 +56,8 @@ double mean_force_ratio(cg::Gravity<double>& g, int n, double r, int dirs, doubl
     const double c[3] = {box / 2 + offset(rng), box / 2 + offset(rng), box / 2 + offset(rng)};
     cg::Particles<double> pair = cg::Particles<double>::lattice_grid(2, box);
     pair.resize(2);  // both at lattice index 0: positions are the displacements
-    pair.disp = {c[0], c[1], c[2], c[0] + r * u[0] / norm, c[1] + r * u[1] / norm,
-                 c[2] + r * u[2] / norm};
+    pair.disp = {
+        c[0], c[1], c[2], c[0] + r * u[0] / norm, c[1] + r * u[1] / norm, c[2] + r * u[2] / norm};
     g.accelerations(pair, omega_m, 2, acc);
     double radial = 0;
     for (int d = 0; d < 3; ++d) radial += acc[3 + d] * u[d] / norm;

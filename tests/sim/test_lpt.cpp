@@ -36,7 +36,8 @@ TEST(Lpt, ZeldovichPlaneWave) {
   const int n = 16;
   const double box = 64, amp = 0.02, k = 2 * M_PI / box * 3, a = 0.5;
   const cg::Fft<double> fft(cg::Decomposition(n), 1);
-  const auto m = modes_of(n, box, fft, [&](double x, double, double) { return amp * std::cos(k * x); });
+  const auto m =
+      modes_of(n, box, fft, [&](double x, double, double) { return amp * std::cos(k * x); });
   const cg::Cosmology c = eds();
   const auto p = cg::lpt_particles(m, box, 1, c, a, fft);
   const double d1 = c.D1_norm(a);

@@ -129,6 +129,7 @@ TEST(Painter, ParseNames) {
     cg::parse_paint_kernel("ngp");
     FAIL();
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "painter = 'ngp' is not a mass-assignment window (allowed: cic, tsc, pcs)");
+    EXPECT_STREQ(e.what(),
+                 "painter = 'ngp' is not a mass-assignment window (allowed: cic, tsc, pcs)");
   }
 }

@@ -108,7 +108,8 @@ TEST(PowerSpectrum, ShotNoiseOfRandomPointsIsSubtracted) {
     modes += ps.modes[i];
   }
   // mean residual over all modes: consistent with zero at ~4 sigma of V/N sqrt(2/modes)
-  EXPECT_LT(std::abs(weighted / modes), 4 * ps.shot_noise * std::sqrt(2.0 / modes) + 0.02 * ps.shot_noise);
+  EXPECT_LT(std::abs(weighted / modes),
+            4 * ps.shot_noise * std::sqrt(2.0 / modes) + 0.02 * ps.shot_noise);
 }
 
 TEST(PowerSpectrum, CrossPowerAndCorrelation) {

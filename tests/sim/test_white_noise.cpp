@@ -83,7 +83,8 @@ TEST(WhiteNoise, LowModesIdenticalAcrossResolutions) {
   for (int mx = -7; mx <= 7; ++mx) {
     for (int my = -7; my <= 7; ++my) {
       for (int mz = 0; mz <= 7; ++mz) {
-        EXPECT_EQ(coarse.mode(wrap(mx, 16), wrap(my, 16), mz), fine.mode(wrap(mx, 32), wrap(my, 32), mz));
+        EXPECT_EQ(coarse.mode(wrap(mx, 16), wrap(my, 16), mz),
+                  fine.mode(wrap(mx, 32), wrap(my, 32), mz));
         ++compared;
       }
     }
