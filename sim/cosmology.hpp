@@ -86,23 +86,7 @@ S& param(CosmologyParamsT<S>& p, CosmoParam which) {
 /// The differentiable parameter `which` of p.
 template <class S>
 const S& param(const CosmologyParamsT<S>& p, CosmoParam which) {
-  switch (which) {
-    case CosmoParam::Omega_m:
-      return p.Omega_m;
-    case CosmoParam::Omega_b:
-      return p.Omega_b;
-    case CosmoParam::h:
-      return p.h;
-    case CosmoParam::n_s:
-      return p.n_s;
-    case CosmoParam::sigma8:
-      return p.sigma8;
-    case CosmoParam::w0:
-      return p.w0;
-    case CosmoParam::wa:
-      break;
-  }
-  return p.wa;
+  return param(const_cast<CosmologyParamsT<S>&>(p), which);
 }
 
 /// Photon density today Omega_gamma h^2 for a CMB temperature T_cmb [K] (dimensionless).

@@ -21,12 +21,6 @@ double relative_error(double fd, double an) {
   return std::abs(fd - an) / scale;
 }
 
-/// Pointer to parameter i of p (CosmoParam order).
-double* parameter(CosmologyParams& p, int i) {
-  double* all[kNumCosmoParams] = {&p.Omega_m, &p.Omega_b, &p.h, &p.n_s, &p.sigma8, &p.w0, &p.wa};
-  return all[i];
-}
-
 }  // namespace
 
 double GradcheckReport::worst() const {
@@ -83,9 +77,10 @@ GradcheckReport gradient_check(const SimConfig& c, GradientMode mode, int direct
   }
   for (int i = 0; i < kNumCosmoParams; ++i) {
     SimConfig up = c, down = c;
-    const double h = eps_param * std::max(1.0, std::abs(*parameter(up.cosmology, i)));
-    *parameter(up.cosmology, i) += h;
-    *parameter(down.cosmology, i) -= h;
+    const CosmoParam which = static_cast<CosmoParam>(i);
+    const double h = eps_param * std::max(1.0, std::abs(param(up.cosmology, which)));
+    param(up.cosmology, which) += h;
+    param(down.cosmology, which) -= h;
     r.fd[i] = (j_of(up, w) - j_of(down, w)) / (2 * h);
     r.adjoint[i] = g.cosmology[i];
     r.param_error[i] = relative_error(r.fd[i], r.adjoint[i]);
