@@ -17,6 +17,9 @@ int cmd_power(const std::vector<std::string>& args);
 /// `cosmograd halos SNAPSHOT [--linking_length b] --out FILE.hdf5`: FoF catalogue and mass
 /// function.
 int cmd_halos(const std::vector<std::string>& args);
+/// `cosmograd halomodel train [--key value ...]` / `halomodel apply --model FILE SNAPSHOT`:
+/// train the neural halo model on simulations, or predict a snapshot's halo mass field.
+int cmd_halomodel(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

@@ -21,6 +21,8 @@ const Command kCommands[] = {
     {"theory", cosmograd::apps::cmd_theory, "write background, growth and P(k) tables"},
     {"power", cosmograd::apps::cmd_power, "measure P(k) of a snapshot"},
     {"halos", cosmograd::apps::cmd_halos, "find FoF halos and measure the mass function"},
+    {"halomodel", cosmograd::apps::cmd_halomodel,
+     "train or apply the neural halo model (density -> halo mass field)"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},
