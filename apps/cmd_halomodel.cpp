@@ -19,6 +19,7 @@
 #include "sim/field.hpp"
 #include "sim/field_io.hpp"
 #include "sim/log.hpp"
+#include "sim/machine.hpp"
 #include "sim/snapshot.hpp"
 
 namespace cosmograd::apps {
@@ -26,18 +27,6 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::string machine_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(colon + 2);
-    }
-  }
-  return "unknown CPU";
 }
 
 int positive(const sim::Settings& s, const std::string& key) {
@@ -160,7 +149,7 @@ int train(const std::vector<std::string>& args, const std::string& command_line)
     nn::write_file_atomically(report, [&](std::ostream& os) {
       char buf[512];
       os << "# Neural halo model: r(k) on held-out simulations\n\n";
-      os << "Machine: " << machine_name() << ", " << std::thread::hardware_concurrency()
+      os << "Machine: " << sim::cpu_model() << ", " << std::thread::hardware_concurrency()
          << " cores, " << threads << " threads; LibTorch (CPU), float32.\n\n";
       os << "Command: `" << command_line << "`\n\n";
       std::snprintf(buf, sizeof buf,

@@ -24,6 +24,7 @@
 
 #include "sim/atomic_file.hpp"
 #include "sim/config.hpp"
+#include "sim/machine.hpp"
 #include "sim/simulation.hpp"
 #include "sim/snapshot.hpp"
 
@@ -43,20 +44,6 @@ struct Row {
   double fof_seconds = 0;   // find_halos, best of repeats
   double link_seconds = 0;  // fof_groups, best of repeats
 };
-
-/// The CPU's model name from /proc/cpuinfo.
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      return colon == std::string::npos ? line
-                                        : line.substr(line.find_first_not_of(" \t", colon + 1));
-    }
-  }
-  return "unknown";
-}
 
 template <class F>
 double best_seconds(int repeats, F&& f) {
@@ -137,7 +124,7 @@ int main(int argc, char** argv) {
   }
   std::ostringstream md;
   md << "# FoF halo finding (bench_fof)\n\n"
-     << "Machine: " << cpu_name() << ", " << std::thread::hardware_concurrency()
+     << "Machine: " << cosmograd::sim::cpu_model() << ", " << std::thread::hardware_concurrency()
      << " hardware threads; OpenMP threads used: " << threads << ".\n\n"
      << "Input: evolved quickstart-like state from the PM engine (Planck 2015, 2LPT at a = 0.1, "
      << steps << " steps to z = 0, mesh = particles per side, box = 2 Mpc/h x particles per side), "

@@ -22,6 +22,7 @@
 #include "sim/atomic_file.hpp"
 #include "sim/backend.hpp"
 #include "sim/log.hpp"
+#include "sim/machine.hpp"
 #include "sim/memory.hpp"
 #include "sim/timer.hpp"
 
@@ -122,25 +123,11 @@ std::map<std::string, double> run_child(const std::string& args) {
   return out;
 }
 
-std::string machine() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line, model = "unknown CPU";
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      model = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  char date[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
-  return model + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores, " + date;
-}
-
 int parent(const std::string& out_path, int threads, bool quick) {
   std::ostringstream md;
   md << "# Reverse-time adjoint: cost, memory, reversal error\n\n"
-     << "Machine: " << machine() << "; " << threads << " threads; float32; mesh B = 2; "
+     << "Machine: " << sim::machine_summary() << "; " << threads
+     << " threads; float32; mesh B = 2; "
      << "box 2 N Mpc/h; 2LPT at a = 0.1 to a = 1; FFTW measure plans (wisdom cached).\n"
      << "Command: `build/benchmarks/bench_pm_adjoint`. Each row runs in its own process; "
      << "times are medians over the repeats.\n\n"

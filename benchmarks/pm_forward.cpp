@@ -34,6 +34,7 @@
 #include "sim/gravity.hpp"
 #include "sim/linear_power.hpp"
 #include "sim/lpt.hpp"
+#include "sim/machine.hpp"
 #include "sim/memory.hpp"
 #include "sim/simulation.hpp"
 #include "sim/stepping.hpp"
@@ -406,37 +407,6 @@ std::string shell_line(const char* command) {
   return out;
 }
 
-/// The CPU's model name from /proc/cpuinfo, with family and model numbers.
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line, name = "unknown", family, model;
-  const auto value = [&line]() {
-    const auto colon = line.find(':');
-    const auto start =
-        colon == std::string::npos ? colon : line.find_first_not_of(" \t", colon + 1);
-    return start == std::string::npos ? std::string() : line.substr(start);
-  };
-  while (std::getline(in, line) && !line.empty()) {
-    if (line.rfind("model name", 0) == 0) {
-      name = value();
-    } else if (line.rfind("cpu family", 0) == 0) {
-      family = value();
-    } else if (line.rfind("model", 0) == 0 && line.rfind("model name", 0) != 0) {
-      model = value();
-    }
-  }
-  if (!family.empty()) name += " (family " + family + ", model " + model + ")";
-  return name;
-}
-
-/// The 1, 5 and 15 minute load averages.
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  if (!(in >> a >> b >> c)) return "unknown";
-  return a + " " + b + " " + c;
-}
-
 /// Installed memory [GiB].
 double mem_total_gib() {
   std::ifstream in("/proc/meminfo");
@@ -478,10 +448,10 @@ std::string report(const Options& o, const std::vector<SizeResult>& results,
                    const std::string& load_before) {
   std::ostringstream md;
   md << "# Forward PM engine (bench_pm_forward)\n\n"
-     << "- Machine: " << cpu_model() << ", " << std::thread::hardware_concurrency()
+     << "- Machine: " << sim::cpu_model() << ", " << std::thread::hardware_concurrency()
      << " logical cores, " << fixed(mem_total_gib(), 1) << " GiB\n"
      << "- Date: " << utc_now() << "; commit " << git_commit() << "; load average (1, 5, 15 "
-     << "min) " << load_before << " before, " << load_average() << " after\n"
+     << "min) " << load_before << " before, " << sim::load_average() << " after\n"
      << "- Build: " << __VERSION__ << ", " << fftwf_version << "\n"
      << "- Run: float32, " << o.threads << " OpenMP/FFTW threads, FFTW_MEASURE plans, CIC paint "
      << "and readout, fd4 gradient, mesh B = 2, box L = 2 N Mpc/h, Planck 2015 with "
@@ -584,7 +554,7 @@ int run(int argc, char** argv) {
     run_child<float>(o.child, o.repeats.front(), o.steps, o.threads);
     return 0;
   }
-  const std::string load_before = load_average();
+  const std::string load_before = sim::load_average();
   std::vector<SizeResult> results;
   for (std::size_t i = 0; i < o.sizes.size(); ++i) {
     const int repeats = o.repeats.size() == 1 ? o.repeats.front() : o.repeats[i];

@@ -22,6 +22,7 @@
 
 #include "nn/modules/unet.hpp"
 #include "sim/atomic_file.hpp"
+#include "sim/machine.hpp"
 
 namespace {
 
@@ -42,41 +43,21 @@ Options parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + a);
     const std::string v = argv[++i];
-    if (a == "--threads") o.threads = std::stoi(v);
-    else if (a == "--warmup") o.warmup = std::stoi(v);
-    else if (a == "--steps") o.steps = std::stoi(v);
-    else if (a == "--out") o.out = v;
-    else throw std::invalid_argument("unknown option " + a);
+    if (a == "--threads")
+      o.threads = std::stoi(v);
+    else if (a == "--warmup")
+      o.warmup = std::stoi(v);
+    else if (a == "--steps")
+      o.steps = std::stoi(v);
+    else if (a == "--out")
+      o.out = v;
+    else
+      throw std::invalid_argument("unknown option " + a);
   }
   if (o.threads < 1 || o.warmup < 0 || o.steps < 5) {
     throw std::invalid_argument("need --threads >= 1, --warmup >= 0, --steps >= 5");
   }
   return o;
-}
-
-/// "model name, N cores, YYYY-MM-DD" of this machine.
-std::string machine() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line, model = "unknown CPU";
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) {
-        const auto start = line.find_first_not_of(" \t", colon + 1);
-        model = start == std::string::npos ? "" : line.substr(start);
-      }
-      break;
-    }
-  }
-  char date[32];
-  const std::time_t now = std::time(nullptr);
-  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-  std::string load;
-  std::ifstream loadavg("/proc/loadavg");
-  std::getline(loadavg, load);
-  load = load.substr(0, load.find(' ', load.find(' ', load.find(' ') + 1) + 1));
-  return model + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores, " + date +
-         " (load average " + load + " at the end)";
 }
 
 struct Result {
@@ -103,8 +84,7 @@ Result run_case(int size, int batch, const Options& o) {
     const torch::Tensor loss = torch::mse_loss(net->forward(x), y);
     loss.backward();
     adam.step();
-    const double dt =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (s >= o.warmup) times.push_back(dt);
   }
   std::sort(times.begin(), times.end());
@@ -129,8 +109,8 @@ int main(int argc, char** argv) try {
 
   std::ostringstream md;
   md << "# U-Net training throughput\n\n"
-     << "Machine: " << machine() << "; LibTorch " << TORCH_VERSION << " (CPU), "
-     << o.threads << " threads (torch::set_num_threads).\n\n"
+     << "Machine: " << cosmograd::sim::machine_summary() << "; LibTorch " << TORCH_VERSION
+     << " (CPU), " << o.threads << " threads (torch::set_num_threads).\n\n"
      << "Model: nn::UNet3d, depth 2, 16 base channels (x2 per level), strided-conv "
         "downsampling, 1 channel in and out, float32. One step: forward, MSE loss against a "
         "random target, backward, Adam (lr 1e-3). "

@@ -21,8 +21,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -44,13 +44,13 @@ double seconds_since(Clock::time_point t0) {
 }
 
 struct Options {
-  int particles = 64;   // particles per side
-  int mesh = 128;       // force mesh = PGD and P(k) mesh
-  double box = 128.0;   // [Mpc/h]
-  int coarse = 10;      // steps of the run to correct
-  int fine = 40;        // steps of the reference run
-  int iters = 100;      // Adam iterations
-  double lr = 0.05;     // Adam learning rate of log k_l, log k_s (alpha's: lr * alpha0)
+  int particles = 64;     // particles per side
+  int mesh = 128;         // force mesh = PGD and P(k) mesh
+  double box = 128.0;     // [Mpc/h]
+  int coarse = 10;        // steps of the run to correct
+  int fine = 40;          // steps of the reference run
+  int iters = 100;        // Adam iterations
+  double lr = 0.05;       // Adam learning rate of log k_l, log k_s (alpha's: lr * alpha0)
   double alpha0 = 0.002;  // initial alpha
   std::uint64_t seed = 42;
   int threads = 2;
@@ -73,17 +73,28 @@ Options parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + a);
     const std::string v = argv[++i];
-    if (a == "--particles") o.particles = std::stoi(v);
-    else if (a == "--mesh") o.mesh = std::stoi(v);
-    else if (a == "--box") o.box = std::stod(v);
-    else if (a == "--coarse") o.coarse = std::stoi(v);
-    else if (a == "--fine") o.fine = std::stoi(v);
-    else if (a == "--iters") o.iters = std::stoi(v);
-    else if (a == "--lr") o.lr = std::stod(v);
-    else if (a == "--alpha0") o.alpha0 = std::stod(v);
-    else if (a == "--seed") o.seed = std::stoull(v);
-    else if (a == "--threads") o.threads = std::stoi(v);
-    else throw std::invalid_argument("unknown option " + a);
+    if (a == "--particles")
+      o.particles = std::stoi(v);
+    else if (a == "--mesh")
+      o.mesh = std::stoi(v);
+    else if (a == "--box")
+      o.box = std::stod(v);
+    else if (a == "--coarse")
+      o.coarse = std::stoi(v);
+    else if (a == "--fine")
+      o.fine = std::stoi(v);
+    else if (a == "--iters")
+      o.iters = std::stoi(v);
+    else if (a == "--lr")
+      o.lr = std::stod(v);
+    else if (a == "--alpha0")
+      o.alpha0 = std::stod(v);
+    else if (a == "--seed")
+      o.seed = std::stoull(v);
+    else if (a == "--threads")
+      o.threads = std::stoi(v);
+    else
+      throw std::invalid_argument("unknown option " + a);
   }
   if (o.particles < 2 || o.mesh < 4 || o.mesh % 2 != 0 || !(o.box > 0) || o.coarse < 1 ||
       o.fine < 1 || o.iters < 0 || o.threads < 1) {
@@ -137,7 +148,7 @@ struct Wavenumbers {
 Wavenumbers wavenumbers(int n, double box, torch::ScalarType dtype) {
   const double kf = 2.0 * M_PI / box;
   const auto opt = torch::TensorOptions().dtype(dtype);
-  const torch::Tensor f = torch::fft::fftfreq(n, 1.0 / n, opt) * kf;   // integers * kf
+  const torch::Tensor f = torch::fft::fftfreq(n, 1.0 / n, opt) * kf;  // integers * kf
   const torch::Tensor fz = torch::fft::rfftfreq(n, 1.0 / n, opt) * kf;
   Wavenumbers w;
   w.kx = f.view({n, 1, 1});
@@ -166,10 +177,10 @@ Binning make_binning(const Wavenumbers& w, double box, double k_max) {
   j = torch::where((k > 0.5 * kf) & (j < b.nbins), j, torch::full_like(j, b.nbins));
   b.index = j;
   const torch::Tensor ones = torch::ones_like(k);
-  b.counts = torch::zeros({b.nbins + 1}, torch::kFloat64).index_add(0, j, ones).slice(0, 0, b.nbins);
-  b.k_mean =
-      torch::zeros({b.nbins + 1}, torch::kFloat64).index_add(0, j, k).slice(0, 0, b.nbins) /
-      b.counts;
+  b.counts =
+      torch::zeros({b.nbins + 1}, torch::kFloat64).index_add(0, j, ones).slice(0, 0, b.nbins);
+  b.k_mean = torch::zeros({b.nbins + 1}, torch::kFloat64).index_add(0, j, k).slice(0, 0, b.nbins) /
+             b.counts;
   return b;
 }
 
@@ -207,7 +218,8 @@ Pgd make_pgd(const torch::Tensor& pos, int n, double box) {
   g.w = wavenumbers(n, box, pos.scalar_type());
   g.k2_safe = torch::where(g.w.k2 > 0, g.w.k2, torch::ones_like(g.w.k2));
   const torch::Tensor dk = torch::fft::rfftn(density(pos, n, box));
-  const torch::Tensor inv_k2 = torch::where(g.w.k2 > 0, 1.0 / g.k2_safe, torch::zeros_like(g.k2_safe));
+  const torch::Tensor inv_k2 =
+      torch::where(g.w.k2 > 0, 1.0 / g.k2_safe, torch::zeros_like(g.k2_safe));
   const torch::Tensor s = dk * inv_k2;  // delta_k / k^2
   const c10::complex<double> i_unit(0.0, 1.0);
   for (const torch::Tensor& kd : {g.w.kx, g.w.ky, g.w.kz}) {
@@ -239,14 +251,15 @@ int main(int argc, char** argv) try {
   const auto t_start = Clock::now();
   torch::set_num_threads(o.threads);
   const auto dtype = torch::kFloat32;
-  std::printf("PGD correction (Dai, Feng & Seljak 2018): %d^3 particles, %d^3 mesh, L = %g Mpc/h,"
-              " a = 0.1 -> 1, %d vs %d PM steps, %d threads\n",
-              o.particles, o.mesh, o.box, o.coarse, o.fine, o.threads);
+  std::printf(
+      "PGD correction (Dai, Feng & Seljak 2018): %d^3 particles, %d^3 mesh, L = %g Mpc/h,"
+      " a = 0.1 -> 1, %d vs %d PM steps, %d threads\n",
+      o.particles, o.mesh, o.box, o.coarse, o.fine, o.threads);
 
   // The same initial conditions for both runs.
   torch::manual_seed(o.seed);
-  const torch::Tensor noise = torch::randn({o.particles, o.particles, o.particles},
-                                           torch::TensorOptions().dtype(dtype));
+  const torch::Tensor noise =
+      torch::randn({o.particles, o.particles, o.particles}, torch::TensorOptions().dtype(dtype));
   auto t0 = Clock::now();
   const torch::Tensor pos_fine = run_pm(make_config(o, o.fine), noise);
   const double t_fine = seconds_since(t0);
@@ -319,18 +332,20 @@ int main(int argc, char** argv) try {
   torch::Tensor p_pgd;
   {
     torch::NoGradGuard no_grad;
-    const torch::Tensor pos = apply_pgd(pgd, pos_coarse, torch::full({}, best[0], popt),
-                                        torch::full({}, best[1], popt),
-                                        torch::full({}, best[2], popt));
+    const torch::Tensor pos =
+        apply_pgd(pgd, pos_coarse, torch::full({}, best[0], popt), torch::full({}, best[1], popt),
+                  torch::full({}, best[2], popt));
     p_pgd = power(density(pos, n, o.box), bins, o.box);
   }
 
-  std::printf("\nfitted: alpha = %.5f, k_l = %.4f h/Mpc, k_s = %.4f h/Mpc"
-              " (Delta x = -alpha grad O_l O_s phi, laplacian phi = delta)\n",
-              best[0], best[1], best[2]);
-  std::printf("loss mean (log P - log P_%d)^2 over %d bins, k < k_Nyq/2 = %.3f h/Mpc:"
-              " %.3e before, %.3e after\n\n",
-              o.fine, bins.nbins, 0.5 * k_nyq, loss_before, best_loss);
+  std::printf(
+      "\nfitted: alpha = %.5f, k_l = %.4f h/Mpc, k_s = %.4f h/Mpc"
+      " (Delta x = -alpha grad O_l O_s phi, laplacian phi = delta)\n",
+      best[0], best[1], best[2]);
+  std::printf(
+      "loss mean (log P - log P_%d)^2 over %d bins, k < k_Nyq/2 = %.3f h/Mpc:"
+      " %.3e before, %.3e after\n\n",
+      o.fine, bins.nbins, 0.5 * k_nyq, loss_before, best_loss);
 
   std::printf("| k [h/Mpc] | P_%d [(Mpc/h)^3] | P_%d / P_%d - 1 | PGD / P_%d - 1 |\n", o.fine,
               o.coarse, o.fine, o.fine);
@@ -340,7 +355,8 @@ int main(int argc, char** argv) try {
   for (double kt : targets) {
     const torch::Tensor d = (bins.k_mean - kt).abs();
     const int j = static_cast<int>(d.argmin().item<int64_t>());
-    if (kt > 0.5 * k_nyq * 1.02 || std::find(shown.begin(), shown.end(), j) != shown.end()) continue;
+    if (kt > 0.5 * k_nyq * 1.02 || std::find(shown.begin(), shown.end(), j) != shown.end())
+      continue;
     shown.push_back(j);
     const double pf = p_fine[j].item<double>();
     std::printf("| %.3f | %.4g | %+.2f%% | %+.2f%% |\n", bins.k_mean[j].item<double>(), pf,
