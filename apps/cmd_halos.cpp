@@ -15,15 +15,7 @@
 #include "sim/snapshot.hpp"
 
 namespace cosmograd::apps {
-namespace {
-
-std::string num(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int cmd_halos(const std::vector<std::string>& args) {
   const sim::CosmologyParams planck = sim::planck2015();
@@ -34,9 +26,11 @@ int cmd_halos(const std::vector<std::string>& args) {
        "catalogue (Gadget-4 fof_tab layout); also writes "
        "<out>_massfunction.txt and .png"},
       {"threads", "", "0", "OpenMP threads (0: all)"},
-      {"Omega_b", "", num(planck.Omega_b), "baryon density (analytic mass functions)"},
-      {"n_s", "", num(planck.n_s), "spectral index (analytic mass functions)"},
-      {"sigma8", "", num(planck.sigma8), "sigma8 at z = 0 (analytic mass functions)"},
+      {"Omega_b", "", sim::format_setting(planck.Omega_b),
+       "baryon density (analytic mass functions)"},
+      {"n_s", "", sim::format_setting(planck.n_s), "spectral index (analytic mass functions)"},
+      {"sigma8", "", sim::format_setting(planck.sigma8),
+       "sigma8 at z = 0 (analytic mass functions)"},
   };
   const ParsedArgs parsed =
       parse_command("halos",

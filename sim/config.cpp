@@ -8,12 +8,6 @@
 namespace cosmograd::sim {
 namespace {
 
-std::string num(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-
 /// Throws unless lo <= v <= hi, naming the key.
 void check_int_range(const std::string& key, long long v, long long lo, long long hi) {
   if (v < lo || v > hi) {
@@ -29,16 +23,16 @@ const std::vector<KeySpec>& cosmology_keys() {
   static const std::vector<KeySpec> keys = [] {
     const CosmologyParams p = planck2015();
     return std::vector<KeySpec>{
-        {"Omega_m", "", num(p.Omega_m), "total matter density today (CDM + baryons)"},
-        {"Omega_b", "", num(p.Omega_b), "baryon density today"},
-        {"h", "", num(p.h), "H0 / (100 km/s/Mpc)"},
-        {"n_s", "", num(p.n_s), "primordial spectral index"},
-        {"sigma8", "", num(p.sigma8), "rms linear density in 8 Mpc/h spheres at z = 0"},
-        {"w0", "", num(p.w0), "dark-energy equation of state today"},
-        {"wa", "", num(p.wa), "its evolution, w = w0 + wa (1 - a)"},
-        {"Omega_k", "", num(p.Omega_k), "curvature density (> 0 open)"},
-        {"T_cmb", "K", num(p.T_cmb), "CMB temperature (radiation density)"},
-        {"N_eff", "", num(p.N_eff), "effective number of massless neutrinos"},
+        {"Omega_m", "", format_setting(p.Omega_m), "total matter density today (CDM + baryons)"},
+        {"Omega_b", "", format_setting(p.Omega_b), "baryon density today"},
+        {"h", "", format_setting(p.h), "H0 / (100 km/s/Mpc)"},
+        {"n_s", "", format_setting(p.n_s), "primordial spectral index"},
+        {"sigma8", "", format_setting(p.sigma8), "rms linear density in 8 Mpc/h spheres at z = 0"},
+        {"w0", "", format_setting(p.w0), "dark-energy equation of state today"},
+        {"wa", "", format_setting(p.wa), "its evolution, w = w0 + wa (1 - a)"},
+        {"Omega_k", "", format_setting(p.Omega_k), "curvature density (> 0 open)"},
+        {"T_cmb", "K", format_setting(p.T_cmb), "CMB temperature (radiation density)"},
+        {"N_eff", "", format_setting(p.N_eff), "effective number of massless neutrinos"},
         {"radiation", "", "false", "include photons and massless neutrinos in E(a)"},
         {"A_s", "", "0", "primordial amplitude for transfer tables (0: use sigma8)"},
         {"transfer", "", "eisenstein_hu",
@@ -161,9 +155,9 @@ SimConfig sim_config_from(const Settings& s) {
   for (double z : c.z_out) {
     if (!(z >= -0.5) || !(1.0 / (1.0 + z) >= c.a_init - 1e-12)) {
       bad_setting("z_out", s.get_string("z_out"),
-                  "has redshift " + num(z) +
+                  "has redshift " + format_setting(z) +
                       " outside the run (allowed: -0.5 <= z <= 1/a_init - 1 = " +
-                      num(1.0 / c.a_init - 1.0) + ")");
+                      format_setting(1.0 / c.a_init - 1.0) + ")");
     }
   }
   std::sort(c.z_out.begin(), c.z_out.end(), std::greater<double>());
@@ -175,7 +169,7 @@ SimConfig sim_config_from(const Settings& s) {
                                        [a](double v) { return std::abs(v - a) <= 1e-9 * a; });
       if (!on_grid)
         bad_setting("z_out", s.get_string("z_out"),
-                    "has redshift " + num(z) + " whose a is not in a_list");
+                    "has redshift " + format_setting(z) + " whose a is not in a_list");
     }
   }
   const long long seed = s.get_int("seed");

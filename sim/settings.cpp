@@ -12,6 +12,12 @@ void bad_setting(const std::string& key, const std::string& value, const std::st
   throw std::invalid_argument(key + " = '" + value + "' " + problem);
 }
 
+std::string format_setting(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
 Settings Settings::defaults(const std::vector<KeySpec>& specs) {
   Settings s;
   for (const KeySpec& k : specs) s.set(k.name, k.default_value);

@@ -44,6 +44,9 @@ class Settings {
   std::map<std::string, std::string> values_;
 };
 
+/// A number as a setting's text (shortest default stream form, e.g. "0.3089").
+std::string format_setting(double v);
+
 /// Throws std::invalid_argument "<key> = <value> <problem>".
 [[noreturn]] void bad_setting(const std::string& key, const std::string& value,
                               const std::string& problem);

@@ -5,9 +5,13 @@
 #include <sstream>
 
 #include "sim/atomic_file.hpp"
+#include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;
 namespace fs = std::filesystem;
+
+using cosmograd::testing::fresh_dir;
+using cosmograd::testing::listing;
 
 namespace {
 std::string slurp(const fs::path& p) {
@@ -15,11 +19,6 @@ std::string slurp(const fs::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("cosmograd_test_" + name);
-  fs::remove_all(dir);
-  return dir;
 }
 }  // namespace
 

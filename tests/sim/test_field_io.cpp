@@ -11,24 +11,15 @@
 #include <vector>
 
 #include "sim/field_io.hpp"
+#include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;
 namespace fs = std::filesystem;
 
+using cosmograd::testing::fresh_dir;
+using cosmograd::testing::listing;
+
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("cosmograd_test_field_io_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::set<std::string> listing(const fs::path& dir) {
-  std::set<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-  return names;
-}
 
 double value(int x, int y, int z) { return std::sin(0.3 * x + 0.7 * y * y - 1.1 * z) + 0.01 * x; }
 
@@ -92,7 +83,7 @@ TYPED_TEST_SUITE(FieldIoTyped, Precisions);
 
 TYPED_TEST(FieldIoTyped, WriteReadRoundTripIsExactAndLeavesNoTemporary) {
   using T = TypeParam;
-  const fs::path dir = fresh_dir(std::string("roundtrip_") + (sizeof(T) == 4 ? "f" : "d"));
+  const fs::path dir = fresh_dir(std::string("field_io_roundtrip_") + (sizeof(T) == 4 ? "f" : "d"));
   const int n = 8;
   const auto f = make_field<T>(n);
   const std::string path = (dir / "delta.h5").string();
@@ -148,7 +139,7 @@ TYPED_TEST(FieldIoTyped, WriteReadRoundTripIsExactAndLeavesNoTemporary) {
 }
 
 TEST(FieldIo, OtherDatasetNameAndBadArguments) {
-  const fs::path dir = fresh_dir("name");
+  const fs::path dir = fresh_dir("field_io_name");
   const auto f = make_field<float>(4);
   const std::string path = (dir / "rho.h5").string();
   cg::write_field(path, f, 100.0, 1.0, "rho");
@@ -162,7 +153,7 @@ TEST(FieldIo, OtherDatasetNameAndBadArguments) {
 }
 
 TEST(FieldIo, UnwritableDirectoryThrowsNamingThePath) {
-  const fs::path dir = fresh_dir("unwritable");
+  const fs::path dir = fresh_dir("field_io_unwritable");
   std::ofstream((dir / "blocker").string()) << "x";
   try {
     cg::write_field((dir / "blocker" / "delta.h5").string(), make_field<float>(4), 1.0, 1.0);
@@ -174,7 +165,7 @@ TEST(FieldIo, UnwritableDirectoryThrowsNamingThePath) {
 }
 
 TEST(FieldIo, LinearFieldWrongShapeNamesShapes) {
-  const fs::path dir = fresh_dir("shape");
+  const fs::path dir = fresh_dir("field_io_shape");
   const std::string path = (dir / "ic.h5").string();
   write_raw(path, "delta", {32, 32, 16}, {{"box_size", 100.0}, {"redshift", 99.0}});
   const std::string what = error_of(path, 32);
@@ -189,7 +180,7 @@ TEST(FieldIo, LinearFieldWrongShapeNamesShapes) {
 }
 
 TEST(FieldIo, LinearFieldMissingAttributeAndDataset) {
-  const fs::path dir = fresh_dir("attr");
+  const fs::path dir = fresh_dir("field_io_attr");
   const std::string path = (dir / "ic.h5").string();
   write_raw(path, "delta", {4, 4, 4}, {{"box_size", 100.0}});
   std::string what = error_of(path, 4);
@@ -209,7 +200,7 @@ TEST(FieldIo, LinearFieldMissingAttributeAndDataset) {
 }
 
 TEST(FieldIo, LinearFieldAttributesOnRootAndValuesInCOrder) {
-  const fs::path dir = fresh_dir("root");
+  const fs::path dir = fresh_dir("field_io_root");
   const std::string path = (dir / "ic.h5").string();
   write_raw(path, "delta", {4, 4, 4}, {}, {{"box_size", 64.0}, {"redshift", 127.0}});
   const auto r = cg::read_linear_field<double>(path, 4);
@@ -220,7 +211,7 @@ TEST(FieldIo, LinearFieldAttributesOnRootAndValuesInCOrder) {
 }
 
 TEST(FieldIo, LinearFieldNonFiniteValuesAreRejected) {
-  const fs::path dir = fresh_dir("nan");
+  const fs::path dir = fresh_dir("field_io_nan");
   const std::string path = (dir / "ic.h5").string();
   write_raw(path, "delta", {4, 4, 4}, {{"box_size", 64.0}, {"redshift", 127.0}}, {},
             std::numeric_limits<float>::quiet_NaN(), (1 * 4 + 2) * 4 + 3);

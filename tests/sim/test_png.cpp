@@ -9,18 +9,15 @@
 #include "sim/check.hpp"
 #include "sim/colormap.hpp"
 #include "sim/png.hpp"
+#include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;
 namespace fs = std::filesystem;
 
-namespace {
+using cosmograd::testing::fresh_dir;
+using cosmograd::testing::listing;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("cosmograd_test_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+namespace {
 
 int count_temporaries(const fs::path& dir) {
   int n = 0;

@@ -11,24 +11,15 @@
 
 #include "sim/snapshot.hpp"
 #include "sim/units.hpp"
+#include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;
 namespace fs = std::filesystem;
 
+using cosmograd::testing::fresh_dir;
+using cosmograd::testing::listing;
+
 namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("cosmograd_test_snapshot_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::set<std::string> listing(const fs::path& dir) {
-  std::set<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-  return names;
-}
 
 /// An n^3 lattice with deterministic displacements (some leaving the box on either side,
 /// one landing a hair below L) and momenta.
@@ -152,7 +143,7 @@ TEST(Snapshot, LatticeParticleMassIsMeanMatterDensity) {
 }
 
 TEST(Snapshot, SingleFileRoundTripFloat) {
-  const fs::path dir = fresh_dir("single");
+  const fs::path dir = fresh_dir("snapshot_single");
   const double box = 100.0;
   const auto p = make_particles<float>(6, box);
   const auto h = make_header(box, p.size());
@@ -170,7 +161,7 @@ TEST(Snapshot, SingleFileRoundTripFloat) {
 }
 
 TEST(Snapshot, ThreeFilesRoundTripDoubleAndNoTemporariesLeft) {
-  const fs::path dir = fresh_dir("multi");
+  const fs::path dir = fresh_dir("snapshot_multi");
   const double box = 256.0;
   const auto p = make_particles<double>(5, box);  // 125 particles: 41 + 42 + 42
   const auto h = make_header(box, p.size());
@@ -216,7 +207,7 @@ TEST(Snapshot, ThreeFilesRoundTripDoubleAndNoTemporariesLeft) {
 }
 
 TEST(Snapshot, HeaderAttributesAndGadgetVelocities) {
-  const fs::path dir = fresh_dir("header");
+  const fs::path dir = fresh_dir("snapshot_header");
   const double box = 64.0;
   const auto p = make_particles<float>(4, box);
   auto h = make_header(box, p.size());
@@ -280,7 +271,7 @@ TEST(Snapshot, HeaderAttributesAndGadgetVelocities) {
 }
 
 TEST(Snapshot, PositionsAreWrappedIntoTheBox) {
-  const fs::path dir = fresh_dir("wrap");
+  const fs::path dir = fresh_dir("snapshot_wrap");
   const double box = 1000.0;
   auto p = make_particles<float>(4, box);
   p.disp[0] = static_cast<float>(-1e-7);        // x = -1e-7 Mpc/h: wraps to just below L
@@ -310,7 +301,7 @@ TEST(Snapshot, PositionsAreWrappedIntoTheBox) {
 }
 
 TEST(Snapshot, UnwritableDirectoryThrowsNamingThePath) {
-  const fs::path dir = fresh_dir("unwritable");
+  const fs::path dir = fresh_dir("snapshot_unwritable");
   const fs::path blocker = dir / "not_a_directory";
   std::ofstream(blocker) << "x";
   const auto p = make_particles<float>(2, 10.0);
@@ -330,7 +321,7 @@ TEST(Snapshot, UnwritableDirectoryThrowsNamingThePath) {
 }
 
 TEST(Snapshot, BadArgumentsThrow) {
-  const fs::path dir = fresh_dir("badargs");
+  const fs::path dir = fresh_dir("snapshot_badargs");
   const auto p = make_particles<float>(2, 10.0);
   auto h = make_header(10.0, p.size());
   const std::string base = (dir / "snap").string();
@@ -358,7 +349,7 @@ TEST(Snapshot, BadArgumentsThrow) {
 }
 
 TEST(Snapshot, ReaderErrorsNameFileAndObject) {
-  const fs::path dir = fresh_dir("readerr");
+  const fs::path dir = fresh_dir("snapshot_readerr");
   const auto p = make_particles<float>(2, 10.0);
   const auto h = make_header(10.0, p.size());
   const std::string base = (dir / "snap").string();
@@ -416,7 +407,7 @@ TEST(Snapshot, ReaderErrorsNameFileAndObject) {
 // counts without a high word, no unit attributes (so kpc/h), float64 coordinates, uint32
 // IDs, per-particle Masses with MassTable[1] = 0, and a gas type the reader skips.
 TEST(Snapshot, ReadsGadget4StyleFile) {
-  const fs::path dir = fresh_dir("gadget4");
+  const fs::path dir = fresh_dir("snapshot_gadget4");
   const std::string file = (dir / "snapshot_000.hdf5").string();
   const hsize_t n = 3;
   {
