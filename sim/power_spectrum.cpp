@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 #include <iomanip>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -77,10 +78,11 @@ Field<T> compensated_modes(int n, std::size_t total_particles, const PowerOption
   Field<T> rho(d);
   paint_into(rho, mass, 0.0);
   fft.forward(rho);
-  Field<T> shifted(d);
+  std::optional<Field<T>> shifted;  // the interlaced mesh, only when asked for
   if (o.interlace) {
-    paint_into(shifted, mass, 0.5);
-    fft.forward(shifted);
+    shifted.emplace(d);
+    paint_into(*shifted, mass, 0.5);
+    fft.forward(*shifted);
   }
   const double inv_n3 = 1.0 / n3;
 #pragma omp parallel for collapse(2) schedule(static)
@@ -92,7 +94,7 @@ Field<T> compensated_modes(int n, std::size_t total_particles, const PowerOption
         if (o.interlace) {
           // The shifted mesh holds f(x - h): multiply by e^{+i k.h}, h = half a cell.
           const double phase = M_PI * (m[0] + m[1] + m[2]) / n;
-          v = 0.5 * (v + std::complex<double>(shifted.mode(xl, y, z)) *
+          v = 0.5 * (v + std::complex<double>(shifted->mode(xl, y, z)) *
                              std::complex<double>(std::cos(phase), std::sin(phase)));
         }
         const double w = window_1d(o.window, m[0], n) * window_1d(o.window, m[1], n) *
