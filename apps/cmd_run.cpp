@@ -2,6 +2,7 @@
 
 #include "apps/commands.hpp"
 #include "apps/options.hpp"
+#include "sim/comm.hpp"
 #include "sim/config.hpp"
 #include "sim/log.hpp"
 #include "sim/simulation.hpp"
@@ -18,10 +19,13 @@ int cmd_run(const std::vector<std::string>& args) {
   if (parsed.help) return 0;
   sim::set_log_level(sim::parse_log_level(parsed.settings.get_string("log_level")));
   const sim::SimConfig config = sim::sim_config_from(parsed.settings);
+  const sim::Comm world = sim::Comm::world();  // all ranks under mpirun, else this process
   const sim::RunSummary summary = sim::run_simulation(
-      config, parsed.settings.to_ini("cosmograd run: the resolved configuration"));
-  std::cout << "cosmograd run: " << summary.steps << " steps, " << summary.files.size()
-            << " files in " << config.output_dir << "/\n";
+      config, parsed.settings.to_ini("cosmograd run: the resolved configuration"), world);
+  if (world.rank() == 0) {
+    std::cout << "cosmograd run: " << summary.steps << " steps, " << summary.files.size()
+              << " files in " << config.output_dir << "/\n";
+  }
   return 0;
 }
 

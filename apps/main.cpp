@@ -1,11 +1,13 @@
 // `cosmograd`: one executable, one subcommand per task.
 #include <exception>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "apps/commands.hpp"
 #include "sim/build_config.hpp"
+#include "sim/comm.hpp"
 #include "sim/log.hpp"
 
 namespace {
@@ -55,12 +57,23 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 2, argv + argc);
   for (const Command& c : kCommands) {
     if (name != c.name) continue;
+    // Under mpirun/mpiexec/srun (Open MPI, MPICH, PMIx), MPI is started; serial runs never
+    // touch it.
+    const bool launched = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr ||
+                          std::getenv("PMI_SIZE") != nullptr ||
+                          std::getenv("PMIX_RANK") != nullptr;
+    if (launched) cosmograd::sim::mpi_init(&argc, &argv);
+    int status = 1;
     try {
-      return c.run(args);
+      status = c.run(args);
     } catch (const std::exception& e) {
+      const cosmograd::sim::Comm world = cosmograd::sim::Comm::world();
+      // A failing rank ends the whole job (MPI_Abort), so no rank waits forever for it.
+      if (world.distributed()) world.abort(name + ": " + e.what());
       cosmograd::sim::log_error(name, ": ", e.what());
-      return 1;
     }
+    cosmograd::sim::mpi_finalize();
+    return status;
   }
   std::cerr << "cosmograd: unknown command '" << name << "'\n\n";
   usage(std::cerr);

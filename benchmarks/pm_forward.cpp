@@ -219,7 +219,7 @@ void run_child(int n, int repeats, int steps, int threads) {
     sim::Particles<T> particles;
     {
       const sim::Fft<T> fft(sim::Decomposition(n), threads, c.fft_planning);
-      const sim::Field<T> modes = sim::initial_modes<T>(c, *linear, fft);
+      const sim::Field<T> modes = sim::initial_modes<T>(c, *linear, fft, sim::Decomposition(n));
       particles = sim::lpt_particles(modes, box, c.lpt_order, cosmology, grid.front(), fft);
     }
     const double ic_seconds = sw.seconds();

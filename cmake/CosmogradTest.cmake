@@ -1,6 +1,7 @@
 # cosmograd_add_test(name SOURCES a.cpp ... LABELS unit|integration|mpi|gpu|slow ...
 #                    [LIBS target ...] [RANKS n ...] [TIMEOUT seconds])
-# Builds test_<name> from SOURCES with GoogleTest and registers it with ctest.
+# Builds test_<name> from SOURCES with GoogleTest and registers it with ctest (nothing when
+# GoogleTest was not found).
 # Label `mpi` runs the binary through mpiexec once per entry of RANKS (default 2).
 # Label `slow` keeps it out of the default test command (ctest -LE slow).
 
@@ -22,6 +23,10 @@ function(cosmograd_add_test name)
   endforeach()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 600)
+  endif()
+
+  if(NOT GTest_FOUND)
+    return()
   endif()
 
   set(exe test_${name})
@@ -54,4 +59,24 @@ function(cosmograd_add_test name)
     gtest_discover_tests(${exe} DISCOVERY_MODE PRE_TEST
                          PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
   endif()
+endfunction()
+
+# cosmograd_add_gpu_check(name SOURCES a.cpp ... [LIBS target ...] [TIMEOUT seconds])
+# Builds gpu_<name>, a self-contained check program without GoogleTest
+# (tests/sim/cuda/gpu_check.hpp), and registers it with label `gpu`; exit code 77 (no CUDA
+# device) counts as skipped.
+function(cosmograd_add_gpu_check name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 600)
+  endif()
+  set(exe gpu_${name})
+  add_executable(${exe} ${T_SOURCES})
+  target_link_libraries(${exe} PRIVATE ${T_LIBS})
+  target_include_directories(${exe} PRIVATE ${PROJECT_SOURCE_DIR})
+  cosmograd_warnings(${exe})
+  cosmograd_sanitize(${exe})
+  add_test(NAME gpu.${name} COMMAND ${exe})
+  set_tests_properties(gpu.${name} PROPERTIES LABELS gpu TIMEOUT ${T_TIMEOUT}
+                       SKIP_RETURN_CODE 77)
 endfunction()

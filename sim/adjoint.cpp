@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "sim/backend.hpp"
+#include "sim/ghosts.hpp"
+#include "sim/migrate.hpp"
 #include "sim/stepping.hpp"
 #include "sim/white_noise.hpp"
 
@@ -53,26 +55,33 @@ struct DifferentiableSim<T>::Impl {
   std::map<int, Particles<T>> checkpoints;  // step -> state (checkpoint mode)
   std::map<int, Particles<T>> segment;      // step -> state inside the current segment
 
-  Impl(const SimConfig& c, int threads)
+  Impl(const SimConfig& c, int threads, const Comm& comm)
       : cosmology(c.cosmology),
         cosmology_dual(seed_duals(c.cosmology)),
         linear(make_linear_power<double>(c.transfer.name, cosmology,
                                          LinearPowerOptions{c.transfer.table_path, false, {}})),
         linear_dual(make_linear_power<CosmoDual>(
             c.transfer.name, cosmology_dual, LinearPowerOptions{c.transfer.table_path, false, {}})),
-        fft(Decomposition(c.particles), threads, c.fft_planning),
-        noise(Decomposition(c.particles)) {}
+        fft(Decomposition(c.particles, comm), threads, c.fft_planning),
+        noise(Decomposition(c.particles, comm)) {}
 };
 
 template <class T>
-DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode, int checkpoint_every)
+DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode, int checkpoint_every,
+                                        const Comm& comm)
     : config_(c),
       mode_(mode),
       checkpoint_every_(checkpoint_every),
+      comm_(comm),
       grid_(c.time_grid()),
-      impl_(std::make_unique<Impl>(c, use_threads(c.threads))),
+      impl_(std::make_unique<Impl>(c, use_threads(c.threads), comm)),
       gravity_(c.mesh, c.box_size, use_threads(c.threads), c.fft_planning,
-               ForceOptions{c.painter, c.gradient, c.force_deconvolve}) {
+               ForceOptions{c.painter, c.gradient, c.force_deconvolve}, comm) {
+  if (mode == GradientMode::checkpoint && comm.distributed()) {
+    throw std::invalid_argument(
+        "gradient_mode = 'checkpoint' is not available with " + std::to_string(comm.size()) +
+        " MPI ranks (allowed: adjoint; checkpointing is serial-only for now)");
+  }
   if (checkpoint_every < 1) {
     throw std::invalid_argument("checkpoint_every = " + std::to_string(checkpoint_every) +
                                 " is out of range (allowed: >= 1)");
@@ -89,7 +98,7 @@ DifferentiableSim<T>::~DifferentiableSim() = default;
 
 template <class T>
 Field<T> DifferentiableSim<T>::white_noise() const {
-  Field<T> w{Decomposition(config_.particles)};
+  Field<T> w{Decomposition(config_.particles, comm_)};
   fill_white_noise_real(w, NoiseOptions{config_.seed, config_.fixed_amplitude, config_.paired},
                         impl_->fft);
   return w;
@@ -109,7 +118,7 @@ const Particles<T>& DifferentiableSim<T>::forward(const Field<T>& w) {
       if (info.step % checkpoint_every_ == 0) impl_->checkpoints[info.step] = p;
     });
   }
-  KdkIntegrator<T> kdk(m.cosmology, gravity_, state_.size());
+  KdkIntegrator<T> kdk(m.cosmology, gravity_, total_particles());
   kdk.run(state_, grid_, events);
   return state_;
 }
@@ -123,6 +132,12 @@ SimGradients<T> DifferentiableSim<T>::backward(
     throw std::invalid_argument("backward: cotangents must hold 3 values per particle (" +
                                 std::to_string(3 * np) + ")");
   }
+  if (comm_.distributed() && !intermediate.empty()) {
+    throw std::invalid_argument(
+        "backward: intermediate cotangents are not available with " +
+        std::to_string(comm_.size()) + " MPI ranks (allowed: final-state cotangents only)");
+  }
+  const std::size_t total = total_particles();
   const int steps = static_cast<int>(grid_.size()) - 1;
   const double omega_m = config_.cosmology.Omega_m;
   // Cotangent of the state at grid index i, if one was given.
@@ -146,7 +161,7 @@ SimGradients<T> DifferentiableSim<T>::backward(
     ev.on_step([&, start](const StepInfo& info, const Particles<T>& q) {
       if (info.step > 0) m.segment[start + info.step] = q;
     });
-    KdkIntegrator<T> kdk(m.cosmology, gravity_, np);
+    KdkIntegrator<T> kdk(m.cosmology, gravity_, total);
     kdk.run(p, sub, ev);
     return m.segment.at(i);
   };
@@ -174,7 +189,7 @@ SimGradients<T> DifferentiableSim<T>::backward(
     }
     axpby(k1.v, pi, k2.v, pi2, cot);
     theta[static_cast<int>(CosmoParam::Omega_m)] +=
-        gravity_.accelerations_vjp(state_, omega_m, np, cot, xi, &force);
+        gravity_.accelerations_vjp(state_, omega_m, total, cot, xi, &force);
     if (has_k1) add_dual(theta, k1, dot(pi, force));
     if (has_k2) add_dual(theta, k2, dot(pi2, force));
     if (extra != nullptr) {
@@ -195,6 +210,7 @@ SimGradients<T> DifferentiableSim<T>::backward(
       add_dual(theta, d, dot(xi, state_.mom));  // x1 = x0 + D p_half
       axpby(1.0, pi, d.v, xi, pi);
       drift(state_, -d.v);  // x: end of step -> start
+      migrate(state_, gravity_.decomp(), {&xi, &pi});  // the cotangents travel along
       if (mode_ == GradientMode::checkpoint) {
         const Particles<T>& s = stored_state(i);
         state_.disp = s.disp;
@@ -209,21 +225,30 @@ SimGradients<T> DifferentiableSim<T>::backward(
     axpby(1.0, pi, 1.0, c0->mom, pi);
   }
 
+  // Back to the lattice layout of the initial conditions (a no-op when serial).
+  migrate_home(state_, m.noise.decomp(), {&xi, &pi});
   LptGradients<T> lpt = lpt_vjp(m.noise, config_.box_size, config_.lpt_order, m.cosmology_dual,
                                 *m.linear_dual, grid_.front(), xi, pi, m.fft);
   SimGradients<T> out{std::move(lpt.noise), theta};
   for (int i = 0; i < kNumCosmoParams; ++i) out.cosmology[i] += lpt.cosmology[i];
+  comm_.sum(out.cosmology.data(), out.cosmology.size());  // every rank's share
   return out;
 }
 
 template <class T>
 double density_chi2(const Particles<T>& p, const Field<T>& data, double sigma, PaintKernel kernel,
-                    StateCotangent<T>* cot) {
+                    StateCotangent<T>* cot, const Decomposition* particles_mesh) {
   const Decomposition& d = data.decomp();
+  if (d.distributed() && particles_mesh == nullptr) {
+    throw std::invalid_argument(
+        "density_chi2: distributed data needs the mesh the particles were migrated for");
+  }
   const int n = d.n();
-  const double mass = std::pow(static_cast<double>(n), 3) / static_cast<double>(p.size());
-  Field<T> residual(d);
+  const double total = std::pow(static_cast<double>(p.n_side), 3);
+  const double mass = std::pow(static_cast<double>(n), 3) / total;
+  Field<T> residual(particles_mesh != nullptr ? with_paint_ghosts(d, *particles_mesh) : d);
   paint(residual, p, p.box_size, kernel, static_cast<T>(mass));
+  reduce_ghosts(residual);
   double chi2 = 0;
   for (int x = 0; x < d.nx_local(); ++x) {
     for (int y = 0; y < n; ++y) {
@@ -235,7 +260,9 @@ double density_chi2(const Particles<T>& p, const Field<T>& data, double sigma, P
       }
     }
   }
+  chi2 = d.comm().sum(chi2);
   if (cot != nullptr) {
+    fill_ghosts(residual);
     cot->disp.resize(3 * p.size(), T(0));
     paint_vjp(residual, p, p.box_size, kernel, static_cast<T>(mass), cot->disp.data());
   }
@@ -245,8 +272,8 @@ double density_chi2(const Particles<T>& p, const Field<T>& data, double sigma, P
 template class DifferentiableSim<float>;
 template class DifferentiableSim<double>;
 template double density_chi2<float>(const Particles<float>&, const Field<float>&, double,
-                                    PaintKernel, StateCotangent<float>*);
+                                    PaintKernel, StateCotangent<float>*, const Decomposition*);
 template double density_chi2<double>(const Particles<double>&, const Field<double>&, double,
-                                     PaintKernel, StateCotangent<double>*);
+                                     PaintKernel, StateCotangent<double>*, const Decomposition*);
 
 }  // namespace cosmograd::sim

@@ -50,9 +50,12 @@ template <class T>
 class DifferentiableSim {
  public:
   /// Prepares cosmology (values and duals), linear power, FFTs and the force solver for c
-  /// (its white-noise, output and I/O keys are ignored).
+  /// (its white-noise, output and I/O keys are ignored), distributed over `comm`: then w,
+  /// the particles, cotangents and gradients are this rank's share (noise and initial
+  /// particles on FFTW-MPI slabs of the particle grid; evolved particles on the force
+  /// mesh's slabs) and every call is collective.
   DifferentiableSim(const SimConfig& c, GradientMode mode = GradientMode::adjoint,
-                    int checkpoint_every = 1);
+                    int checkpoint_every = 1, const Comm& comm = Comm::self());
   ~DifferentiableSim();
   DifferentiableSim(const DifferentiableSim&) = delete;
   DifferentiableSim& operator=(const DifferentiableSim&) = delete;
@@ -73,14 +76,19 @@ class DifferentiableSim {
   const Particles<T>& recovered_initial() const { return state_; }
   /// The time grid (scale factors of the steps).
   const std::vector<double>& time_grid() const { return grid_; }
-  /// The force solver (timings).
+  /// The force solver (timings; its decomp() is the layout the evolved particles follow).
   Gravity<T>& gravity() { return gravity_; }
+  /// Particles in the whole simulation (all ranks).
+  std::size_t total_particles() const {
+    return static_cast<std::size_t>(config_.particles) * config_.particles * config_.particles;
+  }
 
  private:
   struct Impl;
   SimConfig config_;
   GradientMode mode_;
   int checkpoint_every_;
+  Comm comm_;
   std::vector<double> grid_;
   std::unique_ptr<Impl> impl_;
   Gravity<T> gravity_;
@@ -91,8 +99,11 @@ class DifferentiableSim {
 /// objective: J = sum_c (delta_c - data_c)^2 / (2 sigma^2) with delta the density contrast
 /// of `p` painted with `kernel` on the mesh of `data` (mesh point i at i L / n). Returns J
 /// and, when `cot` is not null, adds dJ/d disp to cot->disp (chained through paint_vjp).
+/// With distributed `data`, `particles_mesh` is the layout the particles were migrated for
+/// (DifferentiableSim::gravity().decomp()); J is then summed over ranks (collective).
 template <class T>
 double density_chi2(const Particles<T>& p, const Field<T>& data, double sigma, PaintKernel kernel,
-                    StateCotangent<T>* cot = nullptr);
+                    StateCotangent<T>* cot = nullptr,
+                    const Decomposition* particles_mesh = nullptr);
 
 }  // namespace cosmograd::sim

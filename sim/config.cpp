@@ -66,12 +66,14 @@ const std::vector<KeySpec>& run_keys() {
         {"force_deconvolve", "", "false", "divide the force by the window W(k)^2"},
         {"precision", "", "float", "particles and meshes: float or double"},
         {"threads", "", "0", "OpenMP threads (0: all available)"},
+        {"device", "", "cpu", "compute backend: cpu or cuda (a CUDA build with a GPU)"},
         {"fft_planning", "", "measure", "FFTW planning: measure (cached wisdom) or estimate"},
         {"output_dir", "", "cosmograd-out", "output directory"},
         {"write_snapshot", "", "true", "Gadget-4 HDF5 snapshot at each output"},
         {"write_density", "", "true", "density mesh (HDF5) at each output"},
         {"snapshot_length_unit", "", "kpc/h", "snapshot lengths: kpc/h (yt's default) or Mpc/h"},
-        {"snapshot_files", "", "1", "files per snapshot"},
+        {"snapshot_files", "", "0",
+         "files per snapshot (0: one per MPI rank, 1 when serial; at most one per rank)"},
         {"power_mesh", "per side", "0", "P(k) measurement mesh (0: the force mesh)"},
         {"power_interlace", "", "true", "interlaced P(k) measurement"},
         {"halos", "", "false", "FoF halo catalogue and mass function at each output"},
@@ -191,6 +193,7 @@ SimConfig sim_config_from(const Settings& s) {
   const long long threads = s.get_int("threads");
   check_int_range("threads", threads, 0, 4096);
   c.threads = static_cast<int>(threads);
+  c.device = parse_device(s.get_string("device"));
   c.fft_planning = parse_fft_planning(s.get_string("fft_planning"));
   c.output_dir = s.get_string("output_dir");
   if (c.output_dir.empty()) bad_setting("output_dir", "", "is empty (allowed: a directory path)");
@@ -201,7 +204,7 @@ SimConfig sim_config_from(const Settings& s) {
     bad_setting("snapshot_length_unit", unit, "is not a unit (allowed: kpc/h, Mpc/h)");
   c.snapshot_kpc = unit == "kpc/h";
   const long long files = s.get_int("snapshot_files");
-  check_int_range("snapshot_files", files, 1, 4096);
+  check_int_range("snapshot_files", files, 0, 65536);
   c.snapshot_files = static_cast<int>(files);
   const long long pmesh = s.get_int("power_mesh");
   check_int_range("power_mesh", pmesh, 0, 8192);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/backend.hpp"
 #include "sim/cosmology.hpp"
 #include "sim/fft_planning.hpp"
 #include "sim/fof.hpp"
@@ -53,12 +54,13 @@ struct SimConfig {
   bool force_deconvolve = false;                    ///< divide the force by W(k)^2
   bool double_precision = false;                    ///< particles and meshes in float64
   int threads = 0;                                  ///< OpenMP threads (0: all available)
+  Device device = Device::cpu;                      ///< compute backend (cpu or cuda)
   FftPlanning fft_planning = FftPlanning::measure;  ///< FFTW planning effort
   std::string output_dir = "cosmograd-out";         ///< where outputs go
   bool write_snapshot = true;                       ///< Gadget-4 HDF5 snapshot at each z_out
   bool write_density = true;                        ///< density mesh (HDF5) at each z_out
   bool snapshot_kpc = true;     ///< snapshot lengths in kpc/h (yt's default) or Mpc/h
-  int snapshot_files = 1;       ///< files per snapshot
+  int snapshot_files = 0;       ///< files per snapshot (0: one per MPI rank)
   int power_mesh = 0;           ///< mesh for P(k) measurements (0: the force mesh)
   bool power_interlace = true;  ///< interlaced P(k) measurement
   bool progress = true;         ///< progress bar with ETA

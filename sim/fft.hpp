@@ -26,6 +26,7 @@ class Fft {
   const void* forward_plan_;
   const void* backward_plan_;
   int n_;
+  bool distributed_ = false;  // FFTW-MPI plans over the decomposition's communicator
 };
 
 /// File that holds FFTW wisdom for precision T ($COSMOGRAD_WISDOM_DIR, else

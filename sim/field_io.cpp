@@ -1,6 +1,7 @@
 #include "sim/field_io.hpp"
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -38,13 +39,105 @@ double read_field_attribute(hid_t file, hid_t dset, const std::string& name,
                            " and on the root group /)");
 }
 
+
+/// Creates the n^3 dataset `name` with its attributes in the new file `tmp`.
+template <class T>
+void create_field_file(const std::string& tmp, int n, double box_size, double a,
+                       const std::string& name) {
+  const std::string where = tmp + ": /" + name;
+  H5Id file = detail::h5_create_file(tmp);
+  {
+    const hsize_t nn = static_cast<hsize_t>(n);
+    H5Id file_space = detail::h5_dataspace({nn, nn, nn}, where);
+    H5Id dset = detail::h5_create_dataset(file.get(), name, detail::h5_file_float_type<T>(),
+                                          file_space.get(), where);
+    detail::h5_write_attribute(dset.get(), "box_size", box_size, where);
+    detail::h5_write_attribute(dset.get(), "scale_factor", a, where);
+    detail::h5_write_attribute(dset.get(), "redshift", 1.0 / a - 1.0, where);
+    dset.close("H5Dclose", where);
+  }
+  file.close("H5Fclose", tmp);
+}
+
+/// Writes this rank's slab of f into the planes [x_begin, x_begin + nx) of `name` in `tmp`.
+template <class T>
+void write_field_slab(const std::string& tmp, const Field<T>& f, const std::string& name) {
+  const Decomposition& d = f.decomp();
+  const std::string where = tmp + ": /" + name;
+  H5Id file(detail::h5_check(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "H5Fopen", tmp),
+            H5Fclose);
+  H5Id dset = detail::h5_open_dataset(file.get(), name, tmp);
+  const hsize_t n = static_cast<hsize_t>(d.n());
+  const hsize_t nx = static_cast<hsize_t>(d.nx_local());
+  H5Id file_space(detail::h5_check(H5Dget_space(dset.get()), "H5Dget_space", where), H5Sclose);
+  const hsize_t fstart[3] = {static_cast<hsize_t>(d.x_begin()), 0, 0};
+  const hsize_t count[3] = {nx, n, n};
+  detail::h5_check(
+      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, fstart, nullptr, count, nullptr),
+      "H5Sselect_hyperslab", where);
+  H5Id mem_space =
+      detail::h5_dataspace({nx, n, static_cast<hsize_t>(d.nz_padded())}, where);
+  const hsize_t mstart[3] = {0, 0, 0};
+  detail::h5_check(
+      H5Sselect_hyperslab(mem_space.get(), H5S_SELECT_SET, mstart, nullptr, count, nullptr),
+      "H5Sselect_hyperslab", where);
+  detail::h5_check(H5Dwrite(dset.get(), detail::h5_native_type<T>(), mem_space.get(),
+                            file_space.get(), H5P_DEFAULT, f.real()),
+                   "H5Dwrite", where);
+  dset.close("H5Dclose", where);
+  file.close("H5Fclose", tmp);
+}
+
+/// write_field() of a distributed field with serial HDF5: rank 0 creates the file under a
+/// temporary name, the ranks write their slabs in turn, rank 0 renames it into place. An
+/// error on any rank is raised on every rank (no rank is left waiting).
+template <class T>
+void write_distributed_field(const std::string& path, const Field<T>& f, double box_size,
+                             double a, const std::string& name) {
+  const Comm& comm = f.decomp().comm();
+  std::unique_ptr<AtomicWrite> w;
+  std::string tmp, error;
+  auto attempt = [&](const auto& step) {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  };
+  auto raise_if_any_failed = [&]() {
+    if (comm.sum(error.empty() ? 0.0 : 1.0) > 0) {
+      throw std::runtime_error("write_field " + path + ": failed on " +
+                               (error.empty() ? std::string("another rank") : "rank " +
+                                std::to_string(comm.rank()) + ": " + error));
+    }
+  };
+  if (comm.rank() == 0) {
+    attempt([&] {
+      w = std::make_unique<AtomicWrite>(path);
+      tmp = w->temp_path();
+      create_field_file<T>(tmp, f.n(), box_size, a, name);
+    });
+  }
+  raise_if_any_failed();
+  comm.broadcast(tmp);
+  for (int r = 0; r < comm.size(); ++r) {  // serial HDF5: one writer at a time
+    if (r == comm.rank() && f.decomp().nx_local() > 0 && error.empty()) {
+      attempt([&] { write_field_slab(tmp, f, name); });
+    }
+    comm.barrier();
+  }
+  raise_if_any_failed();
+  if (comm.rank() == 0) w->commit();
+  comm.barrier();
+}
+
 }  // namespace
 
 template <class T>
 void write_field(const std::string& path, const Field<T>& f, double box_size, double a,
                  const std::string& name) {
   const Decomposition& d = f.decomp();
-  if (d.x_begin() != 0 || d.nx_local() != d.n()) {
+  if (!d.distributed() && (d.x_begin() != 0 || d.nx_local() != d.n())) {
     throw std::invalid_argument("write_field " + path +
                                 ": the field must hold the whole mesh (serial decomposition)");
   }
@@ -59,6 +152,10 @@ void write_field(const std::string& path, const Field<T>& f, double box_size, do
   if (name.empty() || name.find('/') != std::string::npos) {
     throw std::invalid_argument("write_field " + path + ": dataset name '" + name +
                                 "' must be non-empty without '/'");
+  }
+  if (d.distributed()) {
+    write_distributed_field(path, f, box_size, a, name);
+    return;
   }
   AtomicWrite w(path);
   const std::string& tmp = w.temp_path();

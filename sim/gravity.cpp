@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/ghosts.hpp"
 #include "sim/timer.hpp"
 
 namespace cosmograd::sim {
@@ -60,8 +61,8 @@ void for_each_mode(const Decomposition& d, const F& f) {
 
 template <class T>
 Gravity<T>::Gravity(int mesh, double box_size, int threads, FftPlanning planning,
-                    ForceOptions options)
-    : decomp_(mesh),
+                    ForceOptions options, const Comm& comm)
+    : decomp_(with_paint_ghosts(Decomposition(mesh, comm), Decomposition(mesh, comm))),
       box_(box_size),
       options_(options),
       fft_(decomp_, threads, planning),
@@ -77,6 +78,7 @@ template <class T>
 void Gravity<T>::paint_mass(const Particles<T>& p, std::size_t total_particles, double shift) {
   rho_.fill(T(0));
   paint(rho_, p, box_, options_.painter, particle_mass(total_particles), shift);
+  reduce_ghosts(rho_);
 }
 
 template <class T>
@@ -125,6 +127,7 @@ void Gravity<T>::accelerations(const Particles<T>& p, double Omega_m, std::size_
   const std::array<Field<T>*, 3> mesh = force_meshes(p, Omega_m, total_particles, timings_);
   Stopwatch sw;
   acc.resize(3 * p.size());
+  fill_ghosts(mesh.data(), 3);
   // One readout pass evaluates the window once for all three components.
   const Field<T>* meshes[3] = {mesh[0], mesh[1], mesh[2]};
   readout3(meshes, p, box_, options_.painter, acc.data(), kMeshShift);
@@ -145,6 +148,7 @@ double Gravity<T>::accelerations_vjp(const Particles<T>& p, double Omega_m,
   ForceTimings forward;
   const std::array<Field<T>*, 3> mesh = force_meshes(p, Omega_m, total_particles, forward);
   timings_.vjp_forward += forward.total();
+  fill_ghosts(mesh.data(), 3);
   Stopwatch sw;
   // J = sum_j cot_j . acc_j with acc_j,d = sum_c W(x_j - c) a_d(c) and a_d = A_d rho, A_d
   // the real-space operator of the kernel K_d, rho = m sum_j W(x_j - c) (pmwd, Li et al.
@@ -162,6 +166,7 @@ double Gravity<T>::accelerations_vjp(const Particles<T>& p, double Omega_m,
   // (readout's transpose), painted into the now free force meshes.
   for (Field<T>* f : mesh) f->fill(T(0));
   paint3_weighted(mesh.data(), p, box_, options_.painter, acc_cot.data(), kMeshShift);
+  reduce_ghosts(mesh.data(), 3);
   timings_.vjp_paint += sw.restart();
   for (Field<T>* f : mesh) fft_.forward(*f);
   timings_.vjp_r2c += sw.restart();
@@ -182,6 +187,7 @@ double Gravity<T>::accelerations_vjp(const Particles<T>& p, double Omega_m,
   });
   timings_.vjp_kernels += sw.restart();
   fft_.backward(rho_);
+  fill_ghosts(rho_);
   timings_.vjp_c2r += sw.restart();
   // grad_j += m sum_c dW(x_j - c)/dx_j lambda(c): paint's vjp.
   paint_vjp(rho_, p, box_, options_.painter, particle_mass(total_particles), grad.data(),

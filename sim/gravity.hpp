@@ -42,15 +42,19 @@ struct ForceTimings {
 template <class T>
 class Gravity {
  public:
-  /// A solver on an n^3 mesh over a box of side box_size [Mpc/h].
-  Gravity(int mesh, double box_size, int threads, FftPlanning planning, ForceOptions options);
-  /// acc[3j + d] = -d phi / dx_d at particle j. `total_particles` sets the mean density.
+  /// A solver on an n^3 mesh over a box of side box_size [Mpc/h], split into FFTW-MPI slabs
+  /// over `comm` (particles must then sit on the rank of their slab: migrate()).
+  Gravity(int mesh, double box_size, int threads, FftPlanning planning, ForceOptions options,
+          const Comm& comm = Comm::self());
+  /// acc[3j + d] = -d phi / dx_d at particle j. `total_particles` (over all ranks) sets the
+  /// mean density. Collective.
   void accelerations(const Particles<T>& p, double Omega_m, std::size_t total_particles,
                      std::vector<T>& acc);
   /// Vector-Jacobian product of accelerations() (pmwd, Li et al. 2022): ADDS to grad
   /// (3 per particle, sized and zeroed by the caller) the gradient of
   /// J = sum_j acc_cot_j . acc_j with respect to the displacements [J per Mpc/h], and
-  /// returns dJ/dOmega_m (= J / Omega_m, Omega_m > 0: the force is linear in it). When `acc` is not
+  /// returns this rank's part of dJ/dOmega_m (= J / Omega_m, Omega_m > 0: the force is linear
+  /// in it; sum it over ranks). When `acc` is not
   /// null it also receives the accelerations, bitwise equal to accelerations(). Costs about
   /// two forces and uses no mesh beyond the forward's three.
   double accelerations_vjp(const Particles<T>& p, double Omega_m, std::size_t total_particles,
@@ -58,13 +62,13 @@ class Gravity {
                            std::vector<T>* acc = nullptr);
   /// The overdensity delta = rho / rho_mean - 1 of `p` on this mesh (real space, not
   /// deconvolved, mesh point i at i L / n), using the solver's window; returns the
-  /// internal buffer, valid until the next call.
+  /// internal buffer (this rank's slab), valid until the next call. Collective.
   const Field<T>& density(const Particles<T>& p, std::size_t total_particles);
   /// Accumulated timings.
   const ForceTimings& timings() const { return timings_; }
   /// Resets the timings to zero.
   void reset_timings() { timings_ = ForceTimings{}; }
-  /// The mesh layout.
+  /// The mesh layout (this rank's slab, with the ghost planes the particles need).
   const Decomposition& decomp() const { return decomp_; }
   /// The options.
   const ForceOptions& options() const { return options_; }

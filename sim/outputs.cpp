@@ -7,6 +7,7 @@
 #include "sim/halo_report.hpp"
 #include "sim/halofit.hpp"
 #include "sim/log.hpp"
+#include "sim/migrate.hpp"
 #include "sim/plot.hpp"
 #include "sim/png.hpp"
 #include "sim/snapshot.hpp"
@@ -80,7 +81,11 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
                                        int threads) {
   std::vector<std::string> files;
   const std::string dir = c.output_dir + "/";
-  const std::size_t total = p.size();
+  const Decomposition& mesh = gravity.decomp();  // the particles follow its slabs
+  const Comm& comm = mesh.comm();
+  const bool io_rank = comm.rank() == 0;
+  const std::size_t total =
+      static_cast<std::size_t>(comm.sum(static_cast<std::int64_t>(p.size())));
   const double z = 1.0 / a - 1.0;
   if (c.write_snapshot) {
     const SnapshotHeader h = snapshot_header(c, linear, a, total);
@@ -89,8 +94,11 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
     o.num_files = c.snapshot_files;
     o.double_precision = c.double_precision;
     const std::string base = dir + output_stem("snapshot", a);
-    write_snapshot(base, p, h, o);
-    for (const std::string& f : snapshot_file_names(base, c.snapshot_files)) files.push_back(f);
+    write_snapshot(base, p, h, o, comm);
+    const int k = comm.distributed() ? (o.num_files == 0 ? comm.size()
+                                                          : std::min(o.num_files, comm.size()))
+                                     : std::max(1, o.num_files);
+    for (const std::string& f : snapshot_file_names(base, k)) files.push_back(f);
   }
   // Density on the force mesh (real space, CIC): HDF5 and a PNG projection along z.
   const Field<T>& delta = gravity.density(p, total);
@@ -103,45 +111,53 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
     const int n = delta.n();
     const int depth = std::max(1, n / 4);
     std::vector<double> column(static_cast<std::size_t>(n) * n, 0.0);
-    for (int x = 0; x < n; ++x) {
+    for (int xl = 0; xl < mesh.nx_local(); ++xl) {
+      const int x = mesh.x_begin() + xl;
       for (int y = 0; y < n; ++y) {
         double s = 0;
-        for (int zz = 0; zz < depth; ++zz) s += 1.0 + delta.at(x, y, zz);
+        for (int zz = 0; zz < depth; ++zz) s += 1.0 + delta.at(xl, y, zz);
         column[static_cast<std::size_t>(x) * n + y] = s / depth;
       }
     }
+    comm.sum(column.data(), column.size());  // every rank's x planes
     ProjectionOptions po;
     po.pixel_size = std::max(1, 512 / n);
     const std::string path = dir + output_stem("density", a) + ".png";
-    write_png(path, density_projection(column, n, n, po));
+    if (io_rank) write_png(path, density_projection(column, n, n, po));
     files.push_back(path);
   }
   PowerOptions po;
   po.mesh = c.power_mesh > 0 ? c.power_mesh : c.mesh;
   po.window = PaintKernel::cic;
   po.interlace = c.power_interlace;
-  const PowerSpectrum ps = particle_power(p, total, po, threads);
+  const PowerSpectrum ps = particle_power(p, total, po, threads, &mesh);
   char comment[256];
   std::snprintf(comment, sizeof comment,
                 "cosmograd P(k) at z = %.4f (a = %.5f), mesh %d, CIC compensated%s, shot noise "
                 "subtracted",
                 z, a, po.mesh, po.interlace ? ", interlaced" : "");
   const std::string ptxt = dir + output_stem("power", a) + ".txt";
-  write_power_text(ptxt, ps, comment);
+  if (io_rank) write_power_text(ptxt, ps, comment);
   files.push_back(ptxt);
   char title[128];
   std::snprintf(title, sizeof title, "z = %.2f, %d^3 particles, %d^3 mesh, L = %g", z, c.particles,
                 c.mesh, c.box_size);
   const std::string ppng = dir + output_stem("power", a) + ".png";
-  write_power_plot(ppng, ps, linear, a, title);
+  if (io_rank) write_power_plot(ppng, ps, linear, a, title);
   files.push_back(ppng);
   if (c.halos) {
-    const SnapshotHeader h = snapshot_header(c, linear, a, total);
-    const HaloCatalog cat = find_halos(p, h, c.fof);
-    const auto written = write_halo_report(dir + output_stem("halos", a) + ".hdf5", cat, c.fof,
-                                           linear, "cosmograd run at z = " + std::to_string(z));
-    files.insert(files.end(), written.begin(), written.end());
+    // FoF runs on rank 0 over all particles (gathered; a distributed FoF is future work).
+    Particles<T> all = p;
+    send_all(all, 0, comm);
+    if (io_rank) {
+      const SnapshotHeader h = snapshot_header(c, linear, a, total);
+      const HaloCatalog cat = find_halos(all, h, c.fof);
+      const auto written = write_halo_report(dir + output_stem("halos", a) + ".hdf5", cat, c.fof,
+                                             linear, "cosmograd run at z = " + std::to_string(z));
+      files.insert(files.end(), written.begin(), written.end());
+    }
   }
+  comm.barrier();
   for (const std::string& f : files) log_info("wrote ", f);
   return files;
 }

@@ -21,6 +21,9 @@ std::string output_stem(const std::string& what, double a);
 /// projection of a slab of a quarter of the box along z) and power_zZ.png (P(k) against
 /// linear theory and halofit), and with c.halos halos_zZ.hdf5 (FoF catalogue) with
 /// halos_zZ_massfunction.txt/.png; Z is the redshift with 'p' for the decimal point.
+/// Collective when gravity's mesh is distributed (p: this rank's particles, on its slabs):
+/// snapshots one file per group of ranks, the density slab by slab, P(k) over all ranks;
+/// rank 0 writes the text and PNG files and runs FoF on the gathered particles.
 /// Returns the paths written.
 template <class T>
 std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& linear,

@@ -164,13 +164,16 @@ template <int P, int M, class T>
 inline void scatter(Field<T>* const* meshes, const double* u, const T* mass) {
   const Decomposition& d = meshes[0]->decomp();
   const Stencil<P, false, T> s(u, d.n());
+  const std::size_t nzp = static_cast<std::size_t>(d.nz_padded());
   for (int a = 0; a < P; ++a) {
-    const int xl = s.idx[0][a] - d.x_begin();
-    if (xl < 0 || xl >= d.nx_local()) continue;
+    const int xl = d.local_plane(s.idx[0][a]);  // slab or ghost plane
+    if (xl == Decomposition::kNotHeld) continue;
+    T* planes[M];
+    for (int m = 0; m < M; ++m) planes[m] = meshes[m]->plane(xl);
     for (int b = 0; b < P; ++b) {
-      const std::size_t row = d.real_index(xl, s.idx[1][b], 0);
+      const std::size_t row = static_cast<std::size_t>(s.idx[1][b]) * nzp;
       for (int m = 0; m < M; ++m) {
-        T* r = meshes[m]->real() + row;
+        T* r = planes[m] + row;
         const T mab = mass[m] * s.w[0][a] * s.w[1][b];
         for (int c = 0; c < P; ++c) r[s.idx[2][c]] += mab * s.w[2][c];
       }
@@ -189,16 +192,19 @@ inline void gather(const Field<T>* const* meshes, const double* u, T* out, const
   const Stencil<P, Deriv, T> s(u, d.n());
   for (int m = 0; m < M; ++m) out[m] = 0;
   if constexpr (Deriv) grad[0] = grad[1] = grad[2] = 0;
+  const std::size_t nzp = static_cast<std::size_t>(d.nz_padded());
   for (int a = 0; a < P; ++a) {
-    const int xl = s.idx[0][a] - d.x_begin();
-    if (xl < 0 || xl >= d.nx_local()) continue;
+    const int xl = d.local_plane(s.idx[0][a]);  // slab or ghost plane
+    if (xl == Decomposition::kNotHeld) continue;
+    const T* planes[M];
+    for (int m = 0; m < M; ++m) planes[m] = meshes[m]->plane(xl);
     for (int b = 0; b < P; ++b) {
-      const std::size_t row = d.real_index(xl, s.idx[1][b], 0);
+      const std::size_t row = static_cast<std::size_t>(s.idx[1][b]) * nzp;
       const T wab = s.w[0][a] * s.w[1][b];
       // sum_m cot[m] times the z sums with the weights and with their derivatives
       [[maybe_unused]] T cw = 0, cdw = 0;
       for (int m = 0; m < M; ++m) {
-        const T* r = meshes[m]->real() + row;
+        const T* r = planes[m] + row;
         T sc = 0;
         for (int c = 0; c < P; ++c) sc += s.w[2][c] * r[s.idx[2][c]];
         out[m] += wab * sc;

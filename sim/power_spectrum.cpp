@@ -9,6 +9,7 @@
 
 #include "sim/atomic_file.hpp"
 #include "sim/fourier.hpp"
+#include "sim/ghosts.hpp"
 
 namespace cosmograd::sim {
 namespace {
@@ -55,6 +56,9 @@ PowerSpectrum bin_modes(const Field<T>& a, double box, const PowerOptions& o, F 
       sn[b] += acc[3 * b + 2];
     }
   }
+  d.comm().sum(sk.data(), sk.size());  // every rank's slab of modes
+  d.comm().sum(sp.data(), sp.size());
+  d.comm().sum(sn.data(), sn.size());
   PowerSpectrum ps;
   ps.box_size = box;
   const double volume = box * box * box;
@@ -68,20 +72,23 @@ PowerSpectrum bin_modes(const Field<T>& a, double box, const PowerOptions& o, F 
 }
 
 /// Window-compensated (and interlaced) Fourier modes of a mass distribution that
-/// `paint_into(mesh, mass, shift)` deposits.
+/// `paint_into(mesh, mass, shift)` deposits on the layout d (ghost planes summed into their
+/// owners before each FFT).
 template <class T, class Painter>
-Field<T> compensated_modes(int n, std::size_t total_particles, const PowerOptions& o,
-                           const Fft<T>& fft, Painter paint_into) {
-  const Decomposition d(n);
+Field<T> compensated_modes(const Decomposition& d, std::size_t total_particles,
+                           const PowerOptions& o, const Fft<T>& fft, Painter paint_into) {
+  const int n = d.n();
   const double n3 = std::pow(static_cast<double>(n), 3);
   const T mass = static_cast<T>(n3 / total_particles);
   Field<T> rho(d);
   paint_into(rho, mass, 0.0);
+  reduce_ghosts(rho);
   fft.forward(rho);
   std::optional<Field<T>> shifted;  // the interlaced mesh, only when asked for
   if (o.interlace) {
     shifted.emplace(d);
     paint_into(*shifted, mass, 0.5);
+    reduce_ghosts(*shifted);
     fft.forward(*shifted);
   }
   const double inv_n3 = 1.0 / n3;
@@ -130,8 +137,12 @@ void check_power_mesh(int mesh) {
 
 template <class T>
 Field<T> density_modes(const Particles<T>& p, std::size_t total_particles, const PowerOptions& o,
-                       const Fft<T>& fft) {
-  return compensated_modes<T>(o.mesh, total_particles, o, fft, [&](Field<T>& f, T m, double s) {
+                       const Fft<T>& fft, const Decomposition* particles_mesh) {
+  const Decomposition d =
+      particles_mesh != nullptr
+          ? with_paint_ghosts(Decomposition(o.mesh, particles_mesh->comm()), *particles_mesh)
+          : Decomposition(o.mesh);
+  return compensated_modes<T>(d, total_particles, o, fft, [&](Field<T>& f, T m, double s) {
     paint(f, p, p.box_size, o.window, m, s);
   });
 }
@@ -139,7 +150,8 @@ Field<T> density_modes(const Particles<T>& p, std::size_t total_particles, const
 template <class T>
 Field<T> density_modes(const std::vector<T>& positions, double box_size,
                        std::size_t total_particles, const PowerOptions& o, const Fft<T>& fft) {
-  return compensated_modes<T>(o.mesh, total_particles, o, fft, [&](Field<T>& f, T m, double s) {
+  return compensated_modes<T>(Decomposition(o.mesh), total_particles, o, fft,
+                              [&](Field<T>& f, T m, double s) {
     paint(f, positions, box_size, o.window, m, s);
   });
 }
@@ -164,10 +176,13 @@ PowerSpectrum cross_power(const Field<T>& a, const Field<T>& b, double box_size,
 
 template <class T>
 PowerSpectrum particle_power(const Particles<T>& p, std::size_t total_particles,
-                             const PowerOptions& o, int threads) {
+                             const PowerOptions& o, int threads,
+                             const Decomposition* particles_mesh) {
   check_power_mesh(o.mesh);
-  const Fft<T> fft(Decomposition(o.mesh), threads);
-  return finish_power(density_modes(p, total_particles, o, fft), p.box_size, total_particles, o);
+  const Comm comm = particles_mesh != nullptr ? particles_mesh->comm() : Comm::self();
+  const Fft<T> fft(Decomposition(o.mesh, comm), threads);
+  return finish_power(density_modes(p, total_particles, o, fft, particles_mesh), p.box_size,
+                      total_particles, o);
 }
 
 template <class T>
@@ -228,14 +243,14 @@ PowerSpectrum read_power_text(const std::string& path) {
 
 #define COSMOGRAD_INSTANTIATE(T)                                                                  \
   template Field<T> density_modes<T>(const Particles<T>&, std::size_t, const PowerOptions&,       \
-                                     const Fft<T>&);                                              \
+                                     const Fft<T>&, const Decomposition*);                        \
   template PowerSpectrum power_spectrum<T>(const Field<T>&, double, const PowerOptions&);         \
   template PowerSpectrum cross_power<T>(const Field<T>&, const Field<T>&, double,                 \
                                         const PowerOptions&);                                     \
   template Field<T> density_modes<T>(const std::vector<T>&, double, std::size_t,                  \
                                      const PowerOptions&, const Fft<T>&);                         \
   template PowerSpectrum particle_power<T>(const Particles<T>&, std::size_t, const PowerOptions&, \
-                                           int);                                                  \
+                                           int, const Decomposition*);                            \
   template PowerSpectrum point_power<T>(const std::vector<T>&, double, const PowerOptions&, int);
 COSMOGRAD_INSTANTIATE(float)
 COSMOGRAD_INSTANTIATE(double)

@@ -30,13 +30,16 @@ struct PowerOptions {
 };
 
 /// Fourier-space overdensity delta_k of particles, window-compensated (and interlaced),
-/// normalised as in this file. `total_particles` sets the mean density.
+/// normalised as in this file. `total_particles` (all ranks) sets the mean density. With
+/// `particles_mesh` (the layout the particles were migrated for, e.g. Gravity::decomp()) the
+/// modes are distributed over its ranks (fft must then be planned for Decomposition(o.mesh,
+/// its comm)); collective.
 template <class T>
 Field<T> density_modes(const Particles<T>& p, std::size_t total_particles, const PowerOptions& o,
-                       const Fft<T>& fft);
+                       const Fft<T>& fft, const Decomposition* particles_mesh = nullptr);
 
 /// Auto power V <|a_k|^2> of Fourier-space modes `a` (this file's normalisation), binned
-/// with o.dk and o.k_max.
+/// with o.dk and o.k_max; summed over the ranks of a distributed `a` (collective).
 template <class T>
 PowerSpectrum power_spectrum(const Field<T>& a, double box_size, const PowerOptions& o);
 
@@ -50,10 +53,12 @@ template <class T>
 Field<T> density_modes(const std::vector<T>& positions, double box_size,
                        std::size_t total_particles, const PowerOptions& o, const Fft<T>& fft);
 
-/// P(k) of particles: density_modes(), then power_spectrum(), minus shot noise if asked.
+/// P(k) of particles: density_modes(), then power_spectrum(), minus shot noise if asked;
+/// distributed over the ranks of `particles_mesh` when given (collective).
 template <class T>
 PowerSpectrum particle_power(const Particles<T>& p, std::size_t total_particles,
-                             const PowerOptions& o, int threads);
+                             const PowerOptions& o, int threads,
+                             const Decomposition* particles_mesh = nullptr);
 
 /// particle_power() for points given as 3 coordinates each [Mpc/h] (e.g. a snapshot).
 template <class T>

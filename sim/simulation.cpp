@@ -1,5 +1,6 @@
 #include "sim/simulation.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include "sim/log.hpp"
 #include "sim/lpt.hpp"
 #include "sim/memory.hpp"
+#include "sim/migrate.hpp"
 #include "sim/outputs.hpp"
 #include "sim/progress.hpp"
 #include "sim/stepping.hpp"
@@ -20,11 +22,14 @@ namespace cosmograd::sim {
 namespace {
 
 template <class T>
-RunSummary run(const SimConfig& c, const std::string& settings_ini) {
+RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& comm) {
   RunSummary summary;
   const int threads = use_threads(c.threads);
-  std::filesystem::create_directories(c.output_dir);
-  write_file_atomic(c.output_dir + "/config.ini", settings_ini);
+  if (comm.rank() == 0) {
+    std::filesystem::create_directories(c.output_dir);
+    write_file_atomic(c.output_dir + "/config.ini", settings_ini);
+  }
+  comm.barrier();
 
   const Cosmology cosmology(c.cosmology);
   LinearPowerOptions lopt;
@@ -33,14 +38,15 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini) {
   const std::vector<double> grid = c.time_grid();
   log_info("cosmograd run: ", c.particles, "^3 particles, ", c.mesh, "^3 mesh, L = ", c.box_size,
            " Mpc/h, ", grid.size() - 1, " steps from a = ", grid.front(), " to ", grid.back(), ", ",
-           c.double_precision ? "double" : "float", ", ", threads, " threads");
+           c.double_precision ? "double" : "float", ", ", comm.size(), " rank(s) x ", threads,
+           " threads");
 
   Stopwatch sw;
   Particles<T> particles;
   {
-    const Decomposition dp(c.particles);
+    const Decomposition dp(c.particles, comm);
     const Fft<T> fft(dp, threads, c.fft_planning);
-    const Field<T> modes = initial_modes<T>(c, *linear, fft);
+    const Field<T> modes = initial_modes<T>(c, *linear, fft, dp);
     particles = lpt_particles(modes, c.box_size, c.lpt_order, cosmology, grid.front(), fft);
   }
   summary.ic_seconds = sw.restart();
@@ -51,11 +57,20 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini) {
   fo.painter = c.painter;
   fo.gradient = c.gradient;
   fo.deconvolve = c.force_deconvolve;
-  Gravity<T> gravity(c.mesh, c.box_size, threads, c.fft_planning, fo);
+  Gravity<T> gravity(c.mesh, c.box_size, threads, c.fft_planning, fo, comm);
   summary.planning_seconds = sw.restart();  // FFTW_MEASURE plans, or wisdom from disk
   log_debug("force mesh FFT plans in ", summary.planning_seconds, " s");
   Events<T> events;
   if (c.progress) attach_progress(events);
+  if (comm.distributed()) {  // particles per rank, about ten times a run
+    const int every = std::max(1, (static_cast<int>(grid.size()) - 1) / 10);
+    events.on_step([&comm, every](const StepInfo& info, const Particles<T>& p) {
+      if (info.step % every != 0 && info.step != info.steps) return;
+      const LoadBalance b = load_balance(p.size(), comm);
+      log_info("step ", info.step, ": particles per rank min ", b.min, " mean ", b.mean, " max ",
+               b.max, " (max/mean ", b.imbalance(), ")");
+    });
+  }
   double output_seconds = 0;
   for (double z : c.z_out) {
     const double a_out = 1.0 / (1.0 + z);
@@ -66,7 +81,8 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini) {
       output_seconds += out.seconds();
     });
   }
-  KdkIntegrator<T> integrator(cosmology, gravity, particles.size());
+  const std::size_t total = static_cast<std::size_t>(c.particles) * c.particles * c.particles;
+  KdkIntegrator<T> integrator(cosmology, gravity, total);
   integrator.run(particles, grid, events);
   summary.output_seconds = output_seconds;
   summary.evolve_seconds = sw.seconds() - output_seconds;
@@ -85,8 +101,8 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini) {
 }  // namespace
 
 template <class T>
-Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<T>& fft) {
-  const Decomposition d(c.particles);
+Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<T>& fft,
+                       const Decomposition& d) {
   if (!c.ic_linear_field.empty()) {
     LinearFieldFile<T> file = read_linear_field<T>(c.ic_linear_field, c.particles);
     if (std::abs(file.box_size - c.box_size) > 1e-6 * c.box_size) {
@@ -94,7 +110,10 @@ Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<
                   "has box_size " + std::to_string(file.box_size) +
                       " Mpc/h but box_size = " + std::to_string(c.box_size));
     }
-    Field<T> modes = std::move(file.field);
+    Field<T> modes(d);  // this rank's planes of the file's field (read whole by every rank)
+    for (int xl = 0; xl < d.nx_local(); ++xl) {
+      std::copy_n(file.field.plane(d.x_begin() + xl), d.plane_size(), modes.plane(xl));
+    }
     fft.forward(modes);
     // delta_k = (1/N^3) FFT, scaled from the file's redshift to a = 1.
     const double a_file = 1.0 / (1.0 + file.redshift);
@@ -115,12 +134,13 @@ Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<
   return modes;
 }
 
-RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini) {
-  return c.double_precision ? run<double>(c, settings_ini) : run<float>(c, settings_ini);
+RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini, const Comm& comm) {
+  return c.double_precision ? run<double>(c, settings_ini, comm) : run<float>(c, settings_ini, comm);
 }
 
-template Field<float> initial_modes<float>(const SimConfig&, const LinearPower&, const Fft<float>&);
+template Field<float> initial_modes<float>(const SimConfig&, const LinearPower&, const Fft<float>&,
+                                           const Decomposition&);
 template Field<double> initial_modes<double>(const SimConfig&, const LinearPower&,
-                                             const Fft<double>&);
+                                             const Fft<double>&, const Decomposition&);
 
 }  // namespace cosmograd::sim

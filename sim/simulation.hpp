@@ -23,13 +23,17 @@ struct RunSummary {
   std::vector<std::string> files;  ///< outputs written
 };
 
-/// Linear modes at a = 1 on the particle grid (Fourier layout, sim/lpt.hpp normalisation):
-/// from white noise (seed, fixed_amplitude, paired) or from c.ic_linear_field.
+/// Linear modes at a = 1 on the particle grid (Fourier layout, sim/lpt.hpp normalisation),
+/// this rank's slab `d` (fft planned for d): from white noise (seed, fixed_amplitude,
+/// paired) or from c.ic_linear_field.
 template <class T>
-Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<T>& fft);
+Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<T>& fft,
+                       const Decomposition& d);
 
 /// Runs the simulation of `c` and writes its outputs (and the resolved `settings_ini`
-/// as config.ini) into c.output_dir.
-RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini);
+/// as config.ini) into c.output_dir, distributed over `comm` (collective; summary timings
+/// are this rank's).
+RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini,
+                          const Comm& comm = Comm::self());
 
 }  // namespace cosmograd::sim

@@ -11,6 +11,7 @@
 #include "sim/atomic_file.hpp"
 #include "sim/detail/hdf5_file.hpp"
 #include "sim/log.hpp"
+#include "sim/migrate.hpp"
 #include "sim/units.hpp"
 
 namespace cosmograd::sim {
@@ -75,11 +76,10 @@ void write_rows(hid_t group, const std::string& name, hid_t file_type, hsize_t r
 template <class M, class T>
 void write_snapshot_file(const std::string& file_name, const Particles<T>& p,
                          const SnapshotHeader& h, const SnapshotOptions& o, std::size_t begin,
-                         std::size_t count) {
+                         std::size_t count, std::uint64_t total) {
   const double length_unit_cm = o.length_in_kpc ? kKpcCm : units::mpc_cm;
   const double to_file_length = o.length_in_kpc ? 1000.0 : 1.0;  // Mpc/h -> file unit, exact
   const double box_file = h.box_size * to_file_length;
-  const std::uint64_t total = p.size();
 
   H5Id file = detail::h5_create_file(file_name);
   {
@@ -283,6 +283,32 @@ void read_rows(hid_t g, const std::string& name, hsize_t rows, hsize_t cols, M* 
       "H5Dread", where);
 }
 
+
+/// write_snapshot_file() in the precision o asks for.
+template <class T>
+void write_snapshot_file_as(const std::string& file_name, const Particles<T>& p,
+                            const SnapshotHeader& h, const SnapshotOptions& o, std::size_t begin,
+                            std::size_t count, std::uint64_t total) {
+  if (o.double_precision) {
+    write_snapshot_file<double>(file_name, p, h, o, begin, count, total);
+  } else {
+    write_snapshot_file<float>(file_name, p, h, o, begin, count, total);
+  }
+}
+
+/// Overwriting a snapshot replaces it whole: drops files of an earlier layout of the same
+/// base name (snap.hdf5 vs snap.0.hdf5 ..., or surplus snap.<i>.hdf5) that readers would
+/// otherwise pick up; k is the new number of files.
+void remove_stale_snapshot_files(const std::string& path, std::size_t k) {
+  const std::string stem = strip_hdf5(path);
+  if (k > 1) std::remove((stem + ".hdf5").c_str());
+  for (std::size_t i = k > 1 ? k : 0;; ++i) {
+    const std::string stale = stem + "." + std::to_string(i) + ".hdf5";
+    if (!file_exists(stale)) break;
+    std::remove(stale.c_str());
+  }
+}
+
 }  // namespace
 
 double lattice_particle_mass(double Omega_m, double box_size, std::uint64_t num_part) {
@@ -350,23 +376,65 @@ void write_snapshot(const std::string& path, const Particles<T>& p, const Snapsh
     writes.push_back(std::make_unique<AtomicWrite>(names[i]));
     const std::size_t begin = n * i / k;
     const std::size_t end = n * (i + 1) / k;
-    if (o.double_precision) {
-      write_snapshot_file<double>(writes.back()->temp_path(), p, h, o, begin, end - begin);
-    } else {
-      write_snapshot_file<float>(writes.back()->temp_path(), p, h, o, begin, end - begin);
-    }
+    write_snapshot_file_as(writes.back()->temp_path(), p, h, o, begin, end - begin, n);
   }
   for (auto& w : writes) w->commit();
-  // Overwriting a snapshot replaces it whole: drop files of an earlier layout of the same
-  // base name (snap.hdf5 vs snap.0.hdf5 ..., or surplus snap.<i>.hdf5) that readers would
-  // otherwise pick up.
-  const std::string stem = strip_hdf5(path);
-  if (k > 1) std::remove((stem + ".hdf5").c_str());
-  for (std::size_t i = k > 1 ? k : 0;; ++i) {
-    const std::string stale = stem + "." + std::to_string(i) + ".hdf5";
-    if (!file_exists(stale)) break;
-    std::remove(stale.c_str());
+  remove_stale_snapshot_files(path, k);
+}
+
+template <class T>
+void write_snapshot(const std::string& path, const Particles<T>& p, const SnapshotHeader& h,
+                    const SnapshotOptions& o, const Comm& comm) {
+  if (!comm.distributed()) {
+    SnapshotOptions serial = o;
+    serial.num_files = o.num_files == 0 ? 1 : o.num_files;
+    write_snapshot(path, p, h, serial);
+    return;
   }
+  const int ranks = comm.size();
+  if (o.num_files < 0) {
+    throw std::invalid_argument("write_snapshot " + path + ": num_files = " +
+                                std::to_string(o.num_files) + " must be >= 0 (0: one per rank)");
+  }
+  if (std::abs(h.box_size - p.box_size) > 1e-12 * h.box_size || !(h.box_size > 0) ||
+      !(h.a > 0) || !(h.particle_mass > 0)) {
+    throw std::invalid_argument("write_snapshot " + path +
+                                ": bad header (box_size, a or particle_mass)");
+  }
+  // Files in groups of contiguous ranks: rank r writes into file r k / P, gathered by the
+  // group's first rank.
+  const int k = o.num_files == 0 ? ranks : std::min(o.num_files, ranks);
+  const int file = static_cast<int>(static_cast<long long>(comm.rank()) * k / ranks);
+  const int leader = static_cast<int>((static_cast<long long>(file) * ranks + k - 1) / k);
+  const std::uint64_t total =
+      static_cast<std::uint64_t>(comm.sum(static_cast<std::int64_t>(p.size())));
+  Particles<T> group = p;
+  send_all(group, leader, comm);
+  SnapshotOptions opt = o;
+  opt.num_files = k;
+  const std::vector<std::string> names = snapshot_file_names(path, k);
+  std::unique_ptr<AtomicWrite> w;
+  std::string error;
+  if (comm.rank() == leader) {
+    try {
+      if (group.size() > std::numeric_limits<std::uint32_t>::max()) {
+        throw std::invalid_argument("more than 2^32 - 1 particles per file; raise num_files");
+      }
+      w = std::make_unique<AtomicWrite>(names[static_cast<std::size_t>(file)]);
+      write_snapshot_file_as(w->temp_path(), group, h, opt, 0, group.size(), total);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (comm.sum(error.empty() ? 0.0 : 1.0) > 0) {  // every rank learns of a failure
+    throw std::runtime_error("write_snapshot " + path + ": failed on " +
+                             (error.empty() ? std::string("another rank")
+                                            : "rank " + std::to_string(comm.rank()) + ": " + error));
+  }
+  if (w) w->commit();
+  comm.barrier();
+  if (comm.rank() == 0) remove_stale_snapshot_files(path, static_cast<std::size_t>(k));
+  comm.barrier();
 }
 
 template <class T>
@@ -459,6 +527,10 @@ SnapshotData<T> read_snapshot(const std::string& path) {
   return out;
 }
 
+template void write_snapshot<float>(const std::string&, const Particles<float>&,
+                                    const SnapshotHeader&, const SnapshotOptions&, const Comm&);
+template void write_snapshot<double>(const std::string&, const Particles<double>&,
+                                     const SnapshotHeader&, const SnapshotOptions&, const Comm&);
 template void write_snapshot<float>(const std::string&, const Particles<float>&,
                                     const SnapshotHeader&, const SnapshotOptions&);
 template void write_snapshot<double>(const std::string&, const Particles<double>&,

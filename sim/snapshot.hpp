@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/comm.hpp"
 #include "sim/particles.hpp"
 
 namespace cosmograd::sim {
@@ -88,6 +89,16 @@ std::vector<std::string> snapshot_file_names(const std::string& base, int num_fi
 template <class T>
 void write_snapshot(const std::string& path, const Particles<T>& p, const SnapshotHeader& h,
                     const SnapshotOptions& o = {});
+
+/// write_snapshot() of particles distributed over `comm` (collective): the ranks form
+/// o.num_files contiguous groups (0: one file per rank; at most one file per rank), each
+/// group's first rank gathers its particles and writes one file of the snapshot
+/// (NumFilesPerSnapshot = the number of files, NumPart_Total = all ranks' particles), and
+/// the files are renamed into place once every one is complete. Errors on any rank throw
+/// on all. Serial `comm`: write_snapshot() above (num_files 0 meaning 1).
+template <class T>
+void write_snapshot(const std::string& path, const Particles<T>& p, const SnapshotHeader& h,
+                    const SnapshotOptions& o, const Comm& comm);
 
 /// Reads the type-1 (dark matter) particles of a Gadget HDF5 snapshot, single- or
 /// multi-file, written by cosmograd, Gadget-2/3/4 or compatible codes. `path` may name any

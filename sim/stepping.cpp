@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "sim/migrate.hpp"
 #include "sim/timer.hpp"
 
 namespace cosmograd::sim {
@@ -65,6 +66,7 @@ void KdkIntegrator<T>::run(Particles<T>& p, const std::vector<double>& a_grid,
   info.a = a_grid.front();
   events.emit(info, p);
   if (steps <= 0) return;
+  migrate(p, gravity_.decomp());  // particles to the slab of their position
   gravity_.accelerations(p, omega_m, total_particles_, acc_);
   for (int i = 0; i < steps; ++i) {
     Stopwatch step;
@@ -75,6 +77,7 @@ void KdkIntegrator<T>::run(Particles<T>& p, const std::vector<double>& a_grid,
     kick(p, acc_, kick_factor(cosmology_, a0, ah, a0));
     drift(p, drift_factor(cosmology_, a0, a1, ah));
     kick_drift_seconds_ += kd.seconds();
+    migrate(p, gravity_.decomp());
     gravity_.accelerations(p, omega_m, total_particles_, acc_);
     kd.restart();
     kick(p, acc_, kick_factor(cosmology_, ah, a1, a1));

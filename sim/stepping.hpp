@@ -59,11 +59,13 @@ class Events {
 
 /// Kick-drift-kick leapfrog over `a_grid` (first entry: the state's time). Half-step times
 /// are geometric means of neighbouring a (FastPM). The force is computed once per step and
-/// reused by the next step's first half kick.
+/// reused by the next step's first half kick. With a distributed force mesh the particles
+/// migrate to the rank of their slab before the first force and after every drift.
 template <class T>
 class KdkIntegrator {
  public:
-  /// Integrates with `gravity` in `cosmology`; `total_particles` sets the mean density.
+  /// Integrates with `gravity` in `cosmology`; `total_particles` (all ranks) sets the mean
+  /// density.
   KdkIntegrator(const Cosmology& cosmology, Gravity<T>& gravity, std::size_t total_particles);
   /// Evolves p along a_grid, emitting events.
   void run(Particles<T>& p, const std::vector<double>& a_grid, const Events<T>& events);

@@ -1,0 +1,60 @@
+// Fft<T> over the built-in FFT (sim/detail/fft_kernels.hpp): compiled instead of sim/fft.cpp
+// when FFTW is not found, so the CPU engine (the oracle of the CUDA backend) builds on a
+// machine without Debian's FFTW. Serial only (one slab); threads come from OpenMP.
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+#include "sim/detail/fft_kernels.hpp"
+#include "sim/fft.hpp"
+
+namespace cosmograd::sim {
+
+template <class T>
+std::string fftw_wisdom_path() {
+  // No FFTW here, hence no wisdom; the path is still reported, as sim/fft.cpp does.
+  std::string dir;
+  if (const char* d = std::getenv("COSMOGRAD_WISDOM_DIR"); d != nullptr && *d != '\0') {
+    dir = d;
+  } else if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') {
+    dir = std::string(x) + "/cosmograd";
+  } else if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
+    dir = std::string(h) + "/.cache/cosmograd";
+  } else {
+    dir = ".";
+  }
+  return dir + "/fftw" + (sizeof(T) == sizeof(float) ? "f" : "d") + ".wisdom";
+}
+
+template <class T>
+Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning /*planning*/) : n_(decomp.n()) {
+  if (decomp.nx_local() != decomp.n()) {
+    throw std::invalid_argument(
+        "Fft: the built-in FFT (this build has no FFTW) needs the whole mesh on one slab");
+  }
+  if (threads < 1) {
+    throw std::invalid_argument("threads = " + std::to_string(threads) +
+                                " is not allowed (allowed: >= 1)");
+  }
+  // Both "plans" are the cached 1-D plan of length n; it lives for the process.
+  const detail::Fft1d<T>* plan = &detail::fft1d_plan<T>(n_);
+  forward_plan_ = plan;
+  backward_plan_ = plan;
+}
+
+template <class T>
+void Fft<T>::forward(Field<T>& f) const {
+  detail::fft3d_r2c(*static_cast<const detail::Fft1d<T>*>(forward_plan_), f.real());
+}
+
+template <class T>
+void Fft<T>::backward(Field<T>& f) const {
+  detail::fft3d_c2r(*static_cast<const detail::Fft1d<T>*>(backward_plan_), f.real());
+}
+
+template class Fft<float>;
+template class Fft<double>;
+template std::string fftw_wisdom_path<float>();
+template std::string fftw_wisdom_path<double>();
+
+}  // namespace cosmograd::sim
