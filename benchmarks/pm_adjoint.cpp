@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/child_process.hpp"
 #include "sim/adjoint.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/backend.hpp"
@@ -98,29 +99,9 @@ void child_reversal(int n, int b, int steps, int threads) {
   std::printf("result disp=%.3e mom=%.3e\n", std::sqrt(dx / sx), std::sqrt(dp / sp));
 }
 
-/// Runs this executable with `args` and returns the key=value pairs of its "result" line.
+/// Runs this executable with `--child args` and returns its result's key=value pairs.
 std::map<std::string, double> run_child(const std::string& args) {
-  char self[4096];
-  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (len <= 0) throw std::runtime_error("cannot find /proc/self/exe");
-  self[len] = '\0';
-  const std::string cmd = std::string(self) + " --child " + args;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
-  std::map<std::string, double> out;
-  char line[1024];
-  while (std::fgets(line, sizeof line, pipe) != nullptr) {
-    std::istringstream is(line);
-    std::string word;
-    is >> word;
-    if (word != "result") continue;
-    while (is >> word) {
-      const auto eq = word.find('=');
-      if (eq != std::string::npos) out[word.substr(0, eq)] = std::stod(word.substr(eq + 1));
-    }
-  }
-  if (pclose(pipe) != 0 || out.empty()) throw std::runtime_error("child failed: " + cmd);
-  return out;
+  return run_child_command(self_path() + " --child " + args);
 }
 
 int parent(const std::string& out_path, int threads, bool quick) {

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "sim/backend.hpp"
+#include "sim/device_sim.hpp"
 #include "sim/ghosts.hpp"
 #include "sim/migrate.hpp"
 #include "sim/stepping.hpp"
@@ -73,10 +74,20 @@ DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode, i
       mode_(mode),
       checkpoint_every_(checkpoint_every),
       comm_(comm),
-      grid_(c.time_grid()),
-      impl_(std::make_unique<Impl>(c, use_threads(c.threads), comm)),
-      gravity_(c.mesh, c.box_size, use_threads(c.threads), c.fft_planning,
-               ForceOptions{c.painter, c.gradient, c.force_deconvolve}, comm) {
+      grid_(c.time_grid()) {
+  if (c.device == Device::cuda) {
+    if (comm.distributed()) {
+      throw std::invalid_argument("device = 'cuda' runs on one rank, not " +
+                                  std::to_string(comm.size()) + " MPI ranks (allowed: cpu)");
+    }
+    device_sim_ = make_cuda_sim<T>(c, mode, checkpoint_every);
+    return;
+  }
+  impl_ = std::make_unique<Impl>(c, use_threads(c.threads), comm);
+  gravity_ = std::make_unique<Gravity<T>>(c.mesh, c.box_size, use_threads(c.threads),
+                                          c.fft_planning,
+                                          ForceOptions{c.painter, c.gradient, c.force_deconvolve},
+                                          comm);
   if (mode == GradientMode::checkpoint && comm.distributed()) {
     throw std::invalid_argument(
         "gradient_mode = 'checkpoint' is not available with " + std::to_string(comm.size()) +
@@ -97,7 +108,16 @@ template <class T>
 DifferentiableSim<T>::~DifferentiableSim() = default;
 
 template <class T>
+Gravity<T>& DifferentiableSim<T>::gravity() {
+  if (!gravity_) {
+    throw std::logic_error("DifferentiableSim::gravity: device = 'cuda' has no host force solver");
+  }
+  return *gravity_;
+}
+
+template <class T>
 Field<T> DifferentiableSim<T>::white_noise() const {
+  if (device_sim_) return device_sim_->white_noise();
   Field<T> w{Decomposition(config_.particles, comm_)};
   fill_white_noise_real(w, NoiseOptions{config_.seed, config_.fixed_amplitude, config_.paired},
                         impl_->fft);
@@ -106,6 +126,11 @@ Field<T> DifferentiableSim<T>::white_noise() const {
 
 template <class T>
 const Particles<T>& DifferentiableSim<T>::forward(const Field<T>& w) {
+  if (device_sim_) {
+    device_sim_->forward(w);
+    device_sim_->state(state_);
+    return state_;
+  }
   Impl& m = *impl_;
   m.noise = w.clone();
   m.checkpoints.clear();
@@ -118,7 +143,7 @@ const Particles<T>& DifferentiableSim<T>::forward(const Field<T>& w) {
       if (info.step % checkpoint_every_ == 0) impl_->checkpoints[info.step] = p;
     });
   }
-  KdkIntegrator<T> kdk(m.cosmology, gravity_, total_particles());
+  KdkIntegrator<T> kdk(m.cosmology, *gravity_, total_particles());
   kdk.run(state_, grid_, events);
   return state_;
 }
@@ -126,6 +151,16 @@ const Particles<T>& DifferentiableSim<T>::forward(const Field<T>& w) {
 template <class T>
 SimGradients<T> DifferentiableSim<T>::backward(
     const StateCotangent<T>& final_cot, const std::map<double, StateCotangent<T>>& intermediate) {
+  if (device_sim_) {
+    if (!intermediate.empty()) {
+      throw std::invalid_argument(
+          "backward: intermediate cotangents are not available with device = 'cuda' (allowed: "
+          "final-state cotangents only)");
+    }
+    SimGradients<T> g = device_sim_->backward(final_cot);
+    device_sim_->state(state_);  // the recovered initial state
+    return g;
+  }
   Impl& m = *impl_;
   const std::size_t np = state_.size();
   if (final_cot.disp.size() != 3 * np || final_cot.mom.size() != 3 * np) {
@@ -161,7 +196,7 @@ SimGradients<T> DifferentiableSim<T>::backward(
     ev.on_step([&, start](const StepInfo& info, const Particles<T>& q) {
       if (info.step > 0) m.segment[start + info.step] = q;
     });
-    KdkIntegrator<T> kdk(m.cosmology, gravity_, total);
+    KdkIntegrator<T> kdk(m.cosmology, *gravity_, total);
     kdk.run(p, sub, ev);
     return m.segment.at(i);
   };
@@ -189,7 +224,7 @@ SimGradients<T> DifferentiableSim<T>::backward(
     }
     axpby(k1.v, pi, k2.v, pi2, cot);
     theta[static_cast<int>(CosmoParam::Omega_m)] +=
-        gravity_.accelerations_vjp(state_, omega_m, total, cot, xi, &force);
+        gravity_->accelerations_vjp(state_, omega_m, total, cot, xi, &force);
     if (has_k1) add_dual(theta, k1, dot(pi, force));
     if (has_k2) add_dual(theta, k2, dot(pi2, force));
     if (extra != nullptr) {
@@ -210,7 +245,7 @@ SimGradients<T> DifferentiableSim<T>::backward(
       add_dual(theta, d, dot(xi, state_.mom));  // x1 = x0 + D p_half
       axpby(1.0, pi, d.v, xi, pi);
       drift(state_, -d.v);  // x: end of step -> start
-      migrate(state_, gravity_.decomp(), {&xi, &pi});  // the cotangents travel along
+      migrate(state_, gravity_->decomp(), {&xi, &pi});  // the cotangents travel along
       if (mode_ == GradientMode::checkpoint) {
         const Particles<T>& s = stored_state(i);
         state_.disp = s.disp;

@@ -42,6 +42,9 @@ struct StateCotangent {
   std::vector<T> mom;   ///< dJ/d(momentum) [1 / (Mpc/h)]
 };
 
+template <class T>
+class DeviceSim;
+
 /// The differentiable forward model of `cosmograd run`: real-space white noise w (unit
 /// variance, particle grid; sim/lpt.hpp) -> 1LPT/2LPT at a_init -> KDK steps -> final
 /// particles; then backward() returns dJ/dw and dJ/dtheta for the 7 cosmological parameters.
@@ -76,8 +79,9 @@ class DifferentiableSim {
   const Particles<T>& recovered_initial() const { return state_; }
   /// The time grid (scale factors of the steps).
   const std::vector<double>& time_grid() const { return grid_; }
-  /// The force solver (timings; its decomp() is the layout the evolved particles follow).
-  Gravity<T>& gravity() { return gravity_; }
+  /// The force solver (timings; its decomp() is the layout the evolved particles follow);
+  /// throws std::logic_error with device = cuda, whose solver lives on the device.
+  Gravity<T>& gravity();
   /// Particles in the whole simulation (all ranks).
   std::size_t total_particles() const {
     return static_cast<std::size_t>(config_.particles) * config_.particles * config_.particles;
@@ -90,8 +94,9 @@ class DifferentiableSim {
   int checkpoint_every_;
   Comm comm_;
   std::vector<double> grid_;
-  std::unique_ptr<Impl> impl_;
-  Gravity<T> gravity_;
+  std::unique_ptr<Impl> impl_;                // device = cpu
+  std::unique_ptr<Gravity<T>> gravity_;       // device = cpu
+  std::unique_ptr<DeviceSim<T>> device_sim_;  // device = cuda
   Particles<T> state_;
 };
 

@@ -13,6 +13,7 @@
 #define COSMOGRAD_FFT_MPI 0
 #endif
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -59,6 +60,10 @@ struct Fftw<float> {
   static ptrdiff_t mpi_local_size(int n, MPI_Comm c, ptrdiff_t* n0, ptrdiff_t* start) {
     return fftwf_mpi_local_size_3d(n, n, n / 2 + 1, c, n0, start);
   }
+  static ptrdiff_t mpi_local_size_transposed(int n, MPI_Comm c, ptrdiff_t* n0, ptrdiff_t* start,
+                                             ptrdiff_t* n1, ptrdiff_t* start1) {
+    return fftwf_mpi_local_size_3d_transposed(n, n, n / 2 + 1, c, n0, start, n1, start1);
+  }
   static Plan mpi_r2c(int n, float* in, Complex* out, MPI_Comm c, unsigned flags) {
     return fftwf_mpi_plan_dft_r2c_3d(n, n, n, in, out, c, flags);
   }
@@ -104,6 +109,10 @@ struct Fftw<double> {
   static ptrdiff_t mpi_local_size(int n, MPI_Comm c, ptrdiff_t* n0, ptrdiff_t* start) {
     return fftw_mpi_local_size_3d(n, n, n / 2 + 1, c, n0, start);
   }
+  static ptrdiff_t mpi_local_size_transposed(int n, MPI_Comm c, ptrdiff_t* n0, ptrdiff_t* start,
+                                             ptrdiff_t* n1, ptrdiff_t* start1) {
+    return fftw_mpi_local_size_3d_transposed(n, n, n / 2 + 1, c, n0, start, n1, start1);
+  }
   static Plan mpi_r2c(int n, double* in, Complex* out, MPI_Comm c, unsigned flags) {
     return fftw_mpi_plan_dft_r2c_3d(n, n, n, in, out, c, flags);
   }
@@ -129,8 +138,8 @@ std::mutex& planner_mutex() {
 
 template <class T>
 struct PlanCache {
-  // (n, threads, planning, communicator) -> (forward, backward)
-  std::map<std::tuple<int, int, int, std::uintptr_t>, std::pair<void*, void*>> plans;
+  // (n, threads, planning, communicator, transposed) -> (forward, backward)
+  std::map<std::tuple<int, int, int, std::uintptr_t, bool>, std::pair<void*, void*>> plans;
   bool threads_initialised = false;
   bool mpi_initialised = false;
   bool wisdom_loaded = false;
@@ -183,15 +192,19 @@ void init_fftw_mpi(PlanCache<T>& cache) {
   cache.mpi_initialised = true;
 }
 
-/// Reals per rank FFTW-MPI needs for an n^3 r2c transform over comm (its alloc_local).
+/// Reals per rank FFTW-MPI needs for an n^3 r2c transform over comm, in either Fourier
+/// layout (its alloc_local).
 std::size_t fftw_mpi_alloc_real(int n, const Comm& comm) {
   {
     const std::lock_guard<std::mutex> lock(planner_mutex());
     init_fftw_mpi(plan_cache<double>());
   }
-  ptrdiff_t n0 = 0, start = 0;
-  return 2 * static_cast<std::size_t>(
-                 Fftw<double>::mpi_local_size(n, detail::mpi_comm(comm), &n0, &start));
+  const MPI_Comm c = detail::mpi_comm(comm);
+  ptrdiff_t n0 = 0, start = 0, n1 = 0, start1 = 0;
+  const ptrdiff_t slabs = Fftw<double>::mpi_local_size(n, c, &n0, &start);
+  const ptrdiff_t transposed =
+      Fftw<double>::mpi_local_size_transposed(n, c, &n0, &start, &n1, &start1);
+  return 2 * static_cast<std::size_t>(std::max(slabs, transposed));
 }
 
 /// Installs fftw_mpi_alloc_real as the decompositions' allocation rule at load time.
@@ -219,8 +232,10 @@ std::string fftw_wisdom_path() {
 }
 
 template <class T>
-Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning)
-    : n_(decomp.n()), distributed_(decomp.distributed()) {
+Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning, FourierLayout layout)
+    : n_(decomp.n()),
+      distributed_(decomp.distributed()),
+      transposed_(distributed_ && layout == FourierLayout::transposed) {
   if (!distributed_ && decomp.nx_local() != decomp.n()) {
     throw std::invalid_argument("Fft: the serial FFT needs the whole mesh on one slab");
   }
@@ -245,11 +260,17 @@ Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning)
     init_fftw_mpi(cache);
     // FFTW-MPI's slab must be the one the decomposition computed.
     ptrdiff_t n0 = 0, start = 0;
-    const ptrdiff_t alloc = Fftw<T>::mpi_local_size(n_, comm, &n0, &start);
+    ptrdiff_t alloc = Fftw<T>::mpi_local_size(n_, comm, &n0, &start);
+    bool mismatch = false;
+    if (transposed_) {  // Fourier y-slabs must be the real-space x-slabs (cubic mesh)
+      ptrdiff_t n1 = 0, start1 = 0;
+      alloc = Fftw<T>::mpi_local_size_transposed(n_, comm, &n0, &start, &n1, &start1);
+      mismatch = n1 != decomp.nx_local() || (n1 > 0 && start1 != decomp.x_begin());
+    }
     // An empty slab's start is arbitrary. Every rank learns of a mismatch on any rank, so
     // none is left waiting in the collective planner.
-    const bool mismatch = n0 != decomp.nx_local() || (n0 > 0 && start != decomp.x_begin()) ||
-                          static_cast<std::size_t>(2 * alloc) > decomp.alloc_real_size();
+    mismatch = mismatch || n0 != decomp.nx_local() || (n0 > 0 && start != decomp.x_begin()) ||
+               static_cast<std::size_t>(2 * alloc) > decomp.alloc_real_size();
     if (decomp.comm().max(mismatch ? 1.0 : 0.0) > 0 && !mismatch) {
       throw std::logic_error("Fft: FFTW-MPI's slab differs from the decomposition's on another rank");
     }
@@ -264,7 +285,8 @@ Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning)
   }
 #endif
   const auto key = std::make_tuple(n_, threads, static_cast<int>(planning),
-                                   distributed_ ? decomp.comm().handle() : std::uintptr_t{0});
+                                   distributed_ ? decomp.comm().handle() : std::uintptr_t{0},
+                                   transposed_);
   auto it = cache.plans.find(key);
   if (it == cache.plans.end()) {
     const std::string wisdom = fftw_wisdom_path<T>();
@@ -287,9 +309,11 @@ Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning)
     void* bwd = nullptr;
 #if COSMOGRAD_FFT_MPI
     if (distributed_) {
-      fwd = check_fftw_plan(Fftw<T>::mpi_r2c(n_, real, cplx, comm, flags),
+      const unsigned out = transposed_ ? FFTW_MPI_TRANSPOSED_OUT : 0u;
+      const unsigned in = transposed_ ? FFTW_MPI_TRANSPOSED_IN : 0u;
+      fwd = check_fftw_plan(Fftw<T>::mpi_r2c(n_, real, cplx, comm, flags | out),
                             "fftw_mpi_plan_dft_r2c_3d");
-      bwd = check_fftw_plan(Fftw<T>::mpi_c2r(n_, cplx, real, comm, flags),
+      bwd = check_fftw_plan(Fftw<T>::mpi_c2r(n_, cplx, real, comm, flags | in),
                             "fftw_mpi_plan_dft_c2r_3d");
       if (planning == FftPlanning::measure) Fftw<T>::mpi_gather_wisdom(comm);
     }

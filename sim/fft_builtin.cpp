@@ -27,7 +27,9 @@ std::string fftw_wisdom_path() {
 }
 
 template <class T>
-Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning /*planning*/) : n_(decomp.n()) {
+Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning /*planning*/,
+            FourierLayout /*layout: serial meshes keep slabs*/)
+    : n_(decomp.n()) {
   if (decomp.nx_local() != decomp.n()) {
     throw std::invalid_argument(
         "Fft: the built-in FFT (this build has no FFTW) needs the whole mesh on one slab");

@@ -45,15 +45,19 @@ struct ForceKernel {
   }
 };
 
-/// Calls f(gx, y, z, i) for every local Fourier mode, i its complex index; parallel over
-/// (x, y) rows.
-template <class F>
-void for_each_mode(const Decomposition& d, const F& f) {
+/// Calls f(gx, gy, z, i) for every local Fourier mode (global array indices), i its complex
+/// index, in the layout of `fft` ([x_local][y][z], or [y_local][x][z] when transposed: the
+/// y-slab then equals the x-slab); parallel over rows.
+template <class T, class F>
+void for_each_mode(const Decomposition& d, const Fft<T>& fft, const F& f) {
+  const bool transposed = fft.transposed();
 #pragma omp parallel for collapse(2) schedule(static)
-  for (int xl = 0; xl < d.nx_local(); ++xl) {
-    for (int y = 0; y < d.n(); ++y) {
-      const std::size_t row = d.complex_index(xl, y, 0);
-      for (int z = 0; z < d.nz_complex(); ++z) f(d.x_begin() + xl, y, z, row + z);
+  for (int a = 0; a < d.nx_local(); ++a) {
+    for (int b = 0; b < d.n(); ++b) {
+      const std::size_t row = d.complex_index(a, b, 0);
+      const int gx = transposed ? b : d.x_begin() + a;
+      const int gy = transposed ? d.x_begin() + a : b;
+      for (int z = 0; z < d.nz_complex(); ++z) f(gx, gy, z, row + z);
     }
   }
 }
@@ -65,7 +69,7 @@ Gravity<T>::Gravity(int mesh, double box_size, int threads, FftPlanning planning
     : decomp_(with_paint_ghosts(Decomposition(mesh, comm), Decomposition(mesh, comm))),
       box_(box_size),
       options_(options),
-      fft_(decomp_, threads, planning),
+      fft_(decomp_, threads, planning, FourierLayout::transposed),  // one transpose per FFT
       rho_(decomp_),
       work_{Field<T>(decomp_), Field<T>(decomp_)} {}
 
@@ -106,7 +110,7 @@ std::array<Field<T>*, 3> Gravity<T>::force_meshes(const Particles<T>& p, double 
   const std::complex<T>* in = rho_.complex();
   for (int dim = 0; dim < 3; ++dim) {
     std::complex<T>* out = out_mesh[dim]->complex();
-    for_each_mode(decomp_, [&](int gx, int y, int z, std::size_t i) {
+    for_each_mode(decomp_, fft_, [&](int gx, int y, int z, std::size_t i) {
       const double g = dim == 0 ? kernel.grad[gx] : dim == 1 ? kernel.grad[y] : kernel.grad[z];
       const double factor = g * kernel.scale(gx, y, z);
       // acc_k = i g (3/2) Omega_m delta_k / k^2
@@ -175,7 +179,7 @@ double Gravity<T>::accelerations_vjp(const Particles<T>& p, double Omega_m,
   const ForceKernel kernel(decomp_, box_, options_, Omega_m);
   const std::complex<T>* cot_k[3] = {mesh[0]->complex(), mesh[1]->complex(), mesh[2]->complex()};
   std::complex<T>* lambda = rho_.complex();
-  for_each_mode(decomp_, [&](int gx, int y, int z, std::size_t i) {
+  for_each_mode(decomp_, fft_, [&](int gx, int y, int z, std::size_t i) {
     const double g[3] = {kernel.grad[gx], kernel.grad[y], kernel.grad[z]};
     double re = 0, im = 0;
     for (int dim = 0; dim < 3; ++dim) {

@@ -23,8 +23,10 @@ std::size_t route(Particles<T>& p, const std::vector<int>& dest, const Comm& com
   }
   const std::size_t record = sizeof(std::uint64_t) + (6 + 3 * ne) * sizeof(T);
   std::vector<std::vector<char>> send(static_cast<std::size_t>(comm.size()));
+  // Particles before the first leaver stay where they are.
   std::size_t kept = 0, left = 0;
-  for (std::size_t j = 0; j < np; ++j) {
+  while (kept < np && dest[kept] == comm.rank()) ++kept;
+  for (std::size_t j = kept; j < np; ++j) {
     if (dest[j] == comm.rank()) {  // compact the stayers in order
       p.id[kept] = p.id[j];
       for (int d = 0; d < 3; ++d) {

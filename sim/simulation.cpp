@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "sim/adjoint.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/backend.hpp"
 #include "sim/field_io.hpp"
@@ -20,6 +21,33 @@
 
 namespace cosmograd::sim {
 namespace {
+
+/// `cosmograd run` with device = cuda: noise, ICs and steps on the GPU (DifferentiableSim's
+/// device engine, one rank); outputs from the host copy of the final particles.
+template <class T>
+RunSummary run_on_device(const SimConfig& c, const LinearPower& linear, int threads,
+                         const Comm& comm) {
+  if (c.z_out.size() != 1) {
+    throw std::invalid_argument("z_out has " + std::to_string(c.z_out.size()) +
+                                " redshifts, but device = 'cuda' writes outputs at one for now "
+                                "(allowed: one redshift, or device = cpu)");
+  }
+  RunSummary summary;
+  Stopwatch sw;
+  DifferentiableSim<T> sim(c, GradientMode::adjoint, 1, comm);  // one rank only
+  summary.planning_seconds = sw.restart();
+  const Particles<T>& p = sim.forward(sim.white_noise());
+  summary.evolve_seconds = sw.restart();  // ICs included
+  Gravity<T> gravity(c.mesh, c.box_size, threads, c.fft_planning,
+                     ForceOptions{c.painter, c.gradient, c.force_deconvolve}, comm);
+  summary.files = write_outputs(c, linear, p, 1.0 / (1.0 + c.z_out.front()), gravity, threads);
+  summary.output_seconds = sw.seconds();
+  summary.steps = static_cast<int>(sim.time_grid().size()) - 1;
+  summary.peak_rss_bytes = peak_rss_bytes();
+  log_info("evolved ", summary.steps, " steps on cuda in ", summary.evolve_seconds,
+           " s (initial conditions included), outputs ", summary.output_seconds, " s");
+  return summary;
+}
 
 template <class T>
 RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& comm) {
@@ -40,6 +68,8 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& 
            " Mpc/h, ", grid.size() - 1, " steps from a = ", grid.front(), " to ", grid.back(), ", ",
            c.double_precision ? "double" : "float", ", ", comm.size(), " rank(s) x ", threads,
            " threads");
+
+  if (c.device == Device::cuda) return run_on_device<T>(c, *linear, threads, comm);
 
   Stopwatch sw;
   Particles<T> particles;

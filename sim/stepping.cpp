@@ -76,8 +76,9 @@ void KdkIntegrator<T>::run(Particles<T>& p, const std::vector<double>& a_grid,
     Stopwatch kd;
     kick(p, acc_, kick_factor(cosmology_, a0, ah, a0));
     drift(p, drift_factor(cosmology_, a0, a1, ah));
-    kick_drift_seconds_ += kd.seconds();
+    kick_drift_seconds_ += kd.restart();
     migrate(p, gravity_.decomp());
+    migrate_seconds_ += kd.seconds();
     gravity_.accelerations(p, omega_m, total_particles_, acc_);
     kd.restart();
     kick(p, acc_, kick_factor(cosmology_, ah, a1, a1));

@@ -71,6 +71,8 @@ class KdkIntegrator {
   void run(Particles<T>& p, const std::vector<double>& a_grid, const Events<T>& events);
   /// Seconds spent in kicks and drifts [s].
   double kick_drift_seconds() const { return kick_drift_seconds_; }
+  /// Seconds spent migrating particles between ranks after the drifts [s].
+  double migrate_seconds() const { return migrate_seconds_; }
 
  private:
   const Cosmology& cosmology_;
@@ -78,6 +80,7 @@ class KdkIntegrator {
   std::size_t total_particles_;
   std::vector<T> acc_;
   double kick_drift_seconds_ = 0;
+  double migrate_seconds_ = 0;
 };
 
 }  // namespace cosmograd::sim

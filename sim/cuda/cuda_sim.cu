@@ -11,6 +11,7 @@
 #include "sim/cuda/cuda_sim.hpp"
 #include "sim/cuda/device_memory.hpp"
 #include "sim/cuda/kernels.hpp"
+#include "sim/device_sim.hpp"
 #include "sim/cuda/pm_math.hpp"
 #include "sim/linear_power.hpp"
 #include "sim/lpt.hpp"
@@ -621,4 +622,36 @@ std::size_t CudaSim<T>::device_bytes() const {
 template class CudaSim<float>;
 template class CudaSim<double>;
 
+namespace {
+/// DifferentiableSim's `device = cuda` engine: CudaSim behind the DeviceSim interface.
+template <class T>
+class CudaDeviceSim final : public DeviceSim<T> {
+ public:
+  CudaDeviceSim(const SimConfig& c, GradientMode mode, int checkpoint_every)
+      : sim_(c, mode, checkpoint_every) {}
+  Field<T> white_noise() const override { return sim_.white_noise(); }
+  void forward(const Field<T>& w) override { sim_.forward(w); }
+  void state(Particles<T>& host) const override { sim_.final_state(host); }
+  SimGradients<T> backward(const StateCotangent<T>& cot) override { return sim_.backward(cot); }
+
+ private:
+  CudaSim<T> sim_;
+};
+}  // namespace
+
 }  // namespace cosmograd::sim::cuda
+
+namespace cosmograd::sim {
+
+template <class T>
+std::unique_ptr<DeviceSim<T>> make_cuda_sim(const SimConfig& c, GradientMode mode,
+                                            int checkpoint_every) {
+  return std::make_unique<cuda::CudaDeviceSim<T>>(c, mode, checkpoint_every);
+}
+
+template std::unique_ptr<DeviceSim<float>> make_cuda_sim<float>(const SimConfig&, GradientMode,
+                                                                int);
+template std::unique_ptr<DeviceSim<double>> make_cuda_sim<double>(const SimConfig&, GradientMode,
+                                                                  int);
+
+}  // namespace cosmograd::sim
