@@ -45,6 +45,18 @@ GradientMode parse_gradient_mode(const std::string& name) {
                               "' is not a gradient mode (allowed: adjoint, checkpoint)");
 }
 
+void check_differentiable_config(const SimConfig& c, int checkpoint_every) {
+  if (checkpoint_every < 1) {
+    throw std::invalid_argument("checkpoint_every = " + std::to_string(checkpoint_every) +
+                                " is out of range (allowed: >= 1)");
+  }
+  if (!c.ic_linear_field.empty()) {
+    throw std::invalid_argument(
+        "ic_linear_field = '" + c.ic_linear_field +
+        "' is not differentiable here (allowed: empty; gradients are taken w.r.t. white noise)");
+  }
+}
+
 template <class T>
 struct DifferentiableSim<T>::Impl {
   Cosmology cosmology;
@@ -75,6 +87,7 @@ DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode, i
       checkpoint_every_(checkpoint_every),
       comm_(comm),
       grid_(c.time_grid()) {
+  check_differentiable_config(c, checkpoint_every);
   if (c.device == Device::cuda) {
     if (comm.distributed()) {
       throw std::invalid_argument("device = 'cuda' runs on one rank, not " +
@@ -83,25 +96,16 @@ DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode, i
     device_sim_ = make_cuda_sim<T>(c, mode, checkpoint_every);
     return;
   }
-  impl_ = std::make_unique<Impl>(c, use_threads(c.threads), comm);
-  gravity_ = std::make_unique<Gravity<T>>(c.mesh, c.box_size, use_threads(c.threads),
-                                          c.fft_planning,
-                                          ForceOptions{c.painter, c.gradient, c.force_deconvolve},
-                                          comm);
   if (mode == GradientMode::checkpoint && comm.distributed()) {
     throw std::invalid_argument(
         "gradient_mode = 'checkpoint' is not available with " + std::to_string(comm.size()) +
         " MPI ranks (allowed: adjoint; checkpointing is serial-only for now)");
   }
-  if (checkpoint_every < 1) {
-    throw std::invalid_argument("checkpoint_every = " + std::to_string(checkpoint_every) +
-                                " is out of range (allowed: >= 1)");
-  }
-  if (!c.ic_linear_field.empty()) {
-    throw std::invalid_argument(
-        "ic_linear_field = '" + c.ic_linear_field +
-        "' is not differentiable here (allowed: empty; gradients are taken w.r.t. white noise)");
-  }
+  impl_ = std::make_unique<Impl>(c, use_threads(c.threads), comm);
+  gravity_ = std::make_unique<Gravity<T>>(c.mesh, c.box_size, use_threads(c.threads),
+                                          c.fft_planning,
+                                          ForceOptions{c.painter, c.gradient, c.force_deconvolve},
+                                          comm);
 }
 
 template <class T>

@@ -27,6 +27,10 @@ enum class GradientMode {
 /// Parses "adjoint" or "checkpoint"; throws std::invalid_argument naming the key otherwise.
 GradientMode parse_gradient_mode(const std::string& name);
 
+/// Throws std::invalid_argument for settings no differentiable engine accepts:
+/// checkpoint_every < 1, or an ic_linear_field (gradients are taken w.r.t. white noise).
+void check_differentiable_config(const SimConfig& c, int checkpoint_every);
+
 /// Gradients of a scalar objective J of the simulation.
 template <class T>
 struct SimGradients {

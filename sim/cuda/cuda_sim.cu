@@ -474,15 +474,7 @@ CudaSim<T>::CudaSim(const SimConfig& c, GradientMode mode, int checkpoint_every)
     throw std::invalid_argument(
         "gradient_mode = 'checkpoint' is not supported on cuda yet (allowed: adjoint)");
   }
-  if (checkpoint_every < 1) {
-    throw std::invalid_argument("checkpoint_every = " + std::to_string(checkpoint_every) +
-                                " is out of range (allowed: >= 1)");
-  }
-  if (!c.ic_linear_field.empty()) {
-    throw std::invalid_argument(
-        "ic_linear_field = '" + c.ic_linear_field +
-        "' is not differentiable here (allowed: empty; gradients are taken w.r.t. white noise)");
-  }
+  check_differentiable_config(c, checkpoint_every);
   require_device(Device::cuda);
   impl_ = std::make_unique<Impl>(c);
 }

@@ -4,8 +4,11 @@
 
 #include <cmath>
 #include <random>
+#include <stdexcept>
+#include <string>
 
 #include "sim/adjoint.hpp"
+#include "sim/backend.hpp"
 #include "sim/gradcheck.hpp"
 #include "tests/sim/gradcheck.hpp"
 
@@ -233,4 +236,18 @@ TEST(Adjoint, DensityLikelihoodChainsThroughThePainter) {
     return out;
   };
   EXPECT_LT(cosmograd::testing::check_vjp(f, vjp, to_vector(w), 2, 1e-5).max_rel_error, 1e-6);
+}
+
+TEST(Adjoint, DeviceCudaWithoutAGpuSaysWhy) {
+  if (cg::cuda_device_count() > 0) {
+    GTEST_SKIP() << "a CUDA device is visible: the gpu tests check device = cuda";
+  }
+  cg::SimConfig c = small_config(8, 16, 2);
+  c.device = cg::Device::cuda;
+  try {
+    cg::DifferentiableSim<double> sim(c);
+    FAIL() << "device = cuda ran without a GPU";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("device = 'cuda'"), std::string::npos) << e.what();
+  }
 }

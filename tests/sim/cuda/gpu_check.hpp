@@ -12,20 +12,9 @@
 #include <string>
 
 #include "sim/backend.hpp"
+#include "tests/sim/cuda/compare.hpp"
 
 namespace cosmograd::test {
-
-/// max |a_i - b_i| / max |b_i| over n values (the error relative to the largest reference).
-template <class A, class B>
-double max_rel_error(const A* a, const B* b, std::size_t n) {
-  double err = 0, scale = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double d = std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
-    err = std::isnan(d) ? INFINITY : std::max(err, d);
-    scale = std::max(scale, std::abs(static_cast<double>(b[i])));
-  }
-  return scale == 0 ? err : err / scale;
-}
 
 /// Collects named checks of one test program.
 class GpuCheck {

@@ -29,7 +29,10 @@
 namespace cs = cosmograd::sim;
 namespace cc = cosmograd::sim::cuda;
 using cosmograd::test::GpuCheck;
+using cosmograd::test::field_error;
+using cosmograd::test::fill_random;
 using cosmograd::test::max_rel_error;
+using cosmograd::test::random_vector;
 
 namespace {
 
@@ -78,38 +81,6 @@ double mesh_error(const cc::DeviceBuffer<T>& d, const cs::Field<T>& cpu) {
         b.push_back(cpu.at(x, y, z));
       }
   return max_rel_error(a.data(), b.data(), a.size());
-}
-
-/// Max relative error over the unpadded cells of two host fields.
-template <class T>
-double field_error(const cs::Field<T>& a, const cs::Field<T>& b) {
-  std::vector<double> va, vb;
-  const int n = a.n();
-  for (int x = 0; x < n; ++x)
-    for (int y = 0; y < n; ++y)
-      for (int z = 0; z < n; ++z) {
-        va.push_back(a.at(x, y, z));
-        vb.push_back(b.at(x, y, z));
-      }
-  return max_rel_error(va.data(), vb.data(), va.size());
-}
-
-template <class T>
-std::vector<T> random_vector(std::size_t n, unsigned seed, double sigma = 1.0) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> g(0.0, sigma);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(g(rng));
-  return v;
-}
-
-template <class T>
-void fill_random(cs::Field<T>& f, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> g;
-  for (int x = 0; x < f.n(); ++x)
-    for (int y = 0; y < f.n(); ++y)
-      for (int z = 0; z < f.n(); ++z) f.at(x, y, z) = static_cast<T>(g(rng));
 }
 
 template <class T>

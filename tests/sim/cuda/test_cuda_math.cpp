@@ -20,58 +20,20 @@
 #include "sim/lpt.hpp"
 #include "sim/painter.hpp"
 #include "sim/white_noise.hpp"
+#include "tests/sim/cuda/compare.hpp"
 
 namespace cs = cosmograd::sim;
 namespace cc = cosmograd::sim::cuda;
+using cosmograd::test::field_error;
+using cosmograd::test::fill_random;
+using cosmograd::test::max_rel_error;
+using cosmograd::test::random_particles;
 
 namespace {
 
 template <class T>
 double tol() {
   return sizeof(T) == sizeof(float) ? 2e-5 : 1e-11;
-}
-
-/// max |a - b| / max |b| over n values.
-template <class A, class B>
-double rel_err(const A* a, const B* b, std::size_t n) {
-  double err = 0, scale = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    err = std::max(err, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
-    scale = std::max(scale, std::abs(static_cast<double>(b[i])));
-  }
-  return scale == 0 ? err : err / scale;
-}
-
-/// rel_err over the unpadded cells of two fields.
-template <class T>
-double field_err(const cs::Field<T>& a, const cs::Field<T>& b) {
-  std::vector<double> va, vb;
-  const int n = a.n();
-  for (int x = 0; x < n; ++x)
-    for (int y = 0; y < n; ++y)
-      for (int z = 0; z < n; ++z) {
-        va.push_back(a.at(x, y, z));
-        vb.push_back(b.at(x, y, z));
-      }
-  return rel_err(va.data(), vb.data(), va.size());
-}
-
-template <class T>
-cs::Particles<T> random_particles(int n_side, double box, double amplitude, unsigned seed) {
-  cs::Particles<T> p = cs::Particles<T>::lattice_grid(n_side, box);
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(-amplitude, amplitude);
-  for (T& d : p.disp) d = static_cast<T>(u(rng));
-  return p;
-}
-
-template <class T>
-void fill_random(cs::Field<T>& f, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> g;
-  for (int x = 0; x < f.n(); ++x)
-    for (int y = 0; y < f.n(); ++y)
-      for (int z = 0; z < f.n(); ++z) f.at(x, y, z) = static_cast<T>(g(rng));
 }
 
 struct PlainAdd {
@@ -155,7 +117,7 @@ void check_paint_and_readout() {
       cs::Field<T> cpu(d), host(d);
       cs::paint(cpu, p, box, k, T(1.5), shift);
       host_paint(host, p, k, T(1.5), shift);
-      EXPECT_LE(field_err(host, cpu), tol<T>()) << "paint " << cs::paint_kernel_name(k);
+      EXPECT_LE(field_error(host, cpu), tol<T>()) << "paint " << cs::paint_kernel_name(k);
 
       cs::Field<T> a(d), b(d), c(d);
       fill_random(a, 1);
@@ -170,9 +132,9 @@ void check_paint_and_readout() {
       std::vector<T> out_host(3 * p.size()), grad_host(3 * p.size(), T(0));
       cs::readout3_vjp_positions(f3, p, box, k, cot.data(), grad_cpu.data(), shift, out_cpu.data());
       host_gather<3>(f3, p, k, cot.data(), T(0), out_host.data(), grad_host.data(), shift);
-      EXPECT_LE(rel_err(out_host.data(), out_cpu.data(), out_cpu.size()), tol<T>())
+      EXPECT_LE(max_rel_error(out_host.data(), out_cpu.data(), out_cpu.size()), tol<T>())
           << "readout3 " << cs::paint_kernel_name(k);
-      EXPECT_LE(rel_err(grad_host.data(), grad_cpu.data(), grad_cpu.size()), tol<T>())
+      EXPECT_LE(max_rel_error(grad_host.data(), grad_cpu.data(), grad_cpu.size()), tol<T>())
           << "readout3 vjp " << cs::paint_kernel_name(k);
 
       std::vector<T> pv_cpu(3 * p.size(), T(0)), pv_host(3 * p.size(), T(0));
@@ -180,7 +142,7 @@ void check_paint_and_readout() {
       const cs::Field<T>* f1[1] = {&a};
       host_gather<1>(f1, p, k, static_cast<const T*>(nullptr), T(1.5), static_cast<T*>(nullptr),
                      pv_host.data(), shift);
-      EXPECT_LE(rel_err(pv_host.data(), pv_cpu.data(), pv_cpu.size()), tol<T>())
+      EXPECT_LE(max_rel_error(pv_host.data(), pv_cpu.data(), pv_cpu.size()), tol<T>())
           << "paint_vjp " << cs::paint_kernel_name(k);
 
       // paint3_weighted through scatter_point with three masses.
@@ -195,8 +157,8 @@ void check_paint_and_readout() {
           cc::scatter_point<decltype(order)::value, 3>(hm, n_mesh, u, &cot[3 * j], PlainAdd());
         }
       });
-      EXPECT_LE(field_err(h0, w0), tol<T>());
-      EXPECT_LE(field_err(h2, w2), tol<T>());
+      EXPECT_LE(field_error(h0, w0), tol<T>());
+      EXPECT_LE(field_error(h2, w2), tol<T>());
     }
   }
 }
@@ -257,7 +219,7 @@ void check_force() {
         std::vector<T> cpu;
         gravity.accelerations(p, omega_m, p.size(), cpu);
         const std::vector<T> host = host_accelerations(p, n, box, o, omega_m);
-        EXPECT_LE(rel_err(host.data(), cpu.data(), cpu.size()), 10 * tol<T>())
+        EXPECT_LE(max_rel_error(host.data(), cpu.data(), cpu.size()), 10 * tol<T>())
             << cs::paint_kernel_name(k) << " " << cs::gradient_kernel_name(gk) << " " << deconvolve;
       }
     }
@@ -392,8 +354,8 @@ void check_lpt(int order) {
       add(dim, f[2], f[3]);
     }
   }
-  EXPECT_LE(rel_err(disp.data(), cpu.disp.data(), disp.size()), tol<T>()) << "order " << order;
-  EXPECT_LE(rel_err(mom.data(), cpu.mom.data(), mom.size()), tol<T>()) << "order " << order;
+  EXPECT_LE(max_rel_error(disp.data(), cpu.disp.data(), disp.size()), tol<T>()) << "order " << order;
+  EXPECT_LE(max_rel_error(mom.data(), cpu.mom.data(), mom.size()), tol<T>()) << "order " << order;
 }
 
 TEST(CudaMath, LptModeKernelsMatchCpuLptFloat) {
