@@ -124,10 +124,10 @@ std::string scaling_notes(int n, int b, int p) {
   const double particles = std::pow(static_cast<double>(n) / b, 3) / p;
   const double particle_bytes = 3 * 4 * 3 + 8;  // disp, mom, acc (float) and id
   const double fields = 3 * (slab + ghosts);   // density / acc_z, acc_x, acc_y
-  // Per force: FFTW-MPI's non-transposed r2c and 3 c2r each transpose twice (every rank sends
-  // (p-1)/p of its slab); ghost planes are summed once after painting and filled for the 3
-  // force meshes before the readout; a drift moves a few percent of particles across slabs.
-  const double fft_bytes = 4 * 2 * slab * (p - 1.0) / p;
+  // Per force: the r2c and 3 c2r each transpose once (Fourier space stays transposed, every
+  // rank sends (p-1)/p of its slab); ghost planes are summed once after painting and filled
+  // for the 3 force meshes before the readout; a drift moves few particles across slabs.
+  const double fft_bytes = 4 * slab * (p - 1.0) / p;
   const double ghost_bytes = 4 * ghosts;
   std::ostringstream s;
   s.setf(std::ios::fixed);
@@ -142,15 +142,17 @@ std::string scaling_notes(int n, int b, int p) {
     << "particle-grid fields are freed before the run. About "
     << (fields + particles * particle_bytes) / kMiB << " MiB per rank in all, "
     << (fields + particles * particle_bytes) * p / (1024 * kMiB) << " GiB over the job.\n"
-    << "- Communication per rank and force evaluation: FFT transposes (r2c + 3 c2r, 2 "
-    << "all-to-alls each) " << fft_bytes / kMiB << " MiB in " << 8 * (p - 1)
+    << "- Communication per rank and force evaluation: FFT transposes (r2c + 3 c2r, one "
+    << "all-to-all each: FFTW_MPI_TRANSPOSED_OUT / _IN) " << fft_bytes / kMiB << " MiB in "
+    << 4 * (p - 1)
     << " messages; ghost planes " << ghost_bytes / kMiB << " MiB to the 2 neighbours; "
     << "particle migration after each drift (a particle moves < 1 plane per step; about "
     << "1/planes of the particles, " << particles / planes * 44 / kMiB << " MiB, at most). "
     << "The adjoint step doubles the force work and adds the same again for the vjp meshes.\n"
     << "- Ghosts are a large share here: with " << planes << " planes per rank, 4 ghost "
     << "planes double the mesh memory and the ghost traffic is " << ghost_bytes / fft_bytes * 100
-    << "% of the FFT's. CIC needs only 1 ghost plane (TSC 2, PCS 3) when interlacing is off.\n"
+    << "% of the FFT's. Sizing them to the window would halve that: at the force's half-cell "
+    << "offset CIC touches 2 planes above the slab and none below.\n"
     << "- Where slabs stop: a slab is at least one plane, so P <= n (" << n << " ranks at "
     << n << "^3; ranks beyond that get empty slabs and no work). Well before that the "
     << "all-to-all with P - 1 small messages per transpose becomes latency-bound and ghosts "
