@@ -79,11 +79,13 @@ class TempDir {
 };
 
 /// Runs `cosmograd ARGS` (ARGS as typed in a shell) with `dir` as working directory,
-/// capturing stdout and stderr into files there.
-inline CommandResult run_cosmograd(const std::string& args, const fs::path& dir) {
+/// capturing stdout and stderr into files there; `launcher` (e.g. "mpiexec -n 2") goes
+/// before the binary.
+inline CommandResult run_cosmograd(const std::string& args, const fs::path& dir,
+                                   const std::string& launcher = "") {
   const fs::path out = dir / ".cosmograd_stdout";
   const fs::path err = dir / ".cosmograd_stderr";
-  const std::string cmd = "cd " + shell_quote(dir.string()) + " && " +
+  const std::string cmd = "cd " + shell_quote(dir.string()) + " && " + launcher + " " +
                           shell_quote(COSMOGRAD_BINARY) + " " + args + " >" +
                           shell_quote(out.string()) + " 2>" + shell_quote(err.string());
   const int status = std::system(cmd.c_str());
