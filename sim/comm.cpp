@@ -68,20 +68,26 @@ void mpi_finalize() {
 }
 
 void Comm::sum(double* v, std::size_t n) const {
-  if (!distributed() || n == 0) return;
 #if COSMOGRAD_HAVE_MPI
+  if (!distributed() || n == 0) return;
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, v, static_cast<int>(n), MPI_DOUBLE, MPI_SUM,
                           detail::mpi_comm(*this)),
             "MPI_Allreduce");
+#else
+  (void)v;  // one rank: the sum is v itself
+  (void)n;
 #endif
 }
 
 void Comm::sum(std::int64_t* v, std::size_t n) const {
-  if (!distributed() || n == 0) return;
 #if COSMOGRAD_HAVE_MPI
+  if (!distributed() || n == 0) return;
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, v, static_cast<int>(n), MPI_INT64_T, MPI_SUM,
                           detail::mpi_comm(*this)),
             "MPI_Allreduce");
+#else
+  (void)v;  // one rank: the sum is v itself
+  (void)n;
 #endif
 }
 
