@@ -5,7 +5,7 @@
 set(FFTW_FOUND OFF)
 set(FFTW_MPI_FOUND OFF)
 if(CMAKE_DISABLE_FIND_PACKAGE_FFTW)
-  message(STATUS "cosmograd: FFTW3 disabled: FFT-based CPU features switched off")
+  message(STATUS "cosmograd: FFTW3 disabled: the engine uses its built-in FFT (slower, serial only)")
   return()
 endif()
 
@@ -26,7 +26,7 @@ if(FFTW_INCLUDE_DIR AND FFTW_DOUBLE_LIB AND FFTW_FLOAT_LIB AND FFTW_DOUBLE_THREA
     ${FFTW_FLOAT_THREADS_LIB} ${FFTW_DOUBLE_THREADS_LIB} ${FFTW_FLOAT_LIB} ${FFTW_DOUBLE_LIB}
     Threads::Threads)
 else()
-  message(STATUS "cosmograd: FFTW3 not found: FFT-based CPU features switched off")
+  message(STATUS "cosmograd: FFTW3 not found: the engine uses its built-in FFT (slower, serial only)")
 endif()
 
 if(FFTW_FOUND AND FFTW_DOUBLE_MPI_LIB AND FFTW_FLOAT_MPI_LIB)
