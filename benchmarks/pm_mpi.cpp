@@ -120,7 +120,7 @@ std::string scaling_notes(int n, int b, int p) {
   const double planes = std::ceil(static_cast<double>(n) / p);
   const double plane = static_cast<double>(n) * 2 * (n / 2 + 1) * 4;  // bytes, padded float
   const double slab = planes * plane;
-  const double ghosts = std::min(4.0, n - planes) * plane;  // 1 below, 3 above
+  const double ghosts = std::min(2.0, n - planes) * plane;  // CIC: 2 above the slab
   const double particles = std::pow(static_cast<double>(n) / b, 3) / p;
   const double particle_bytes = 3 * 4 * 3 + 8;  // disp, mom, acc (float) and id
   const double fields = 3 * (slab + ghosts);   // density / acc_z, acc_x, acc_y
@@ -136,7 +136,7 @@ std::string scaling_notes(int n, int b, int p) {
     << " ranks\n\n"
     << "- Planes per rank: " << planes << " (FFTW-MPI block ceil(n / P)); one padded float "
     << "plane is " << plane / kMiB << " MiB, a slab " << slab / kMiB << " MiB.\n"
-    << "- Memory per rank: 3 force meshes x (slab + 4 ghost planes, " << ghosts / kMiB
+    << "- Memory per rank: 3 force meshes x (slab + 2 ghost planes for CIC, " << ghosts / kMiB
     << " MiB) = " << fields / kMiB << " MiB; " << particles / 1e6 << " M particles x "
     << particle_bytes << " B = " << particles * particle_bytes / kMiB << " MiB; the ICs' "
     << "particle-grid fields are freed before the run. About "
@@ -149,10 +149,9 @@ std::string scaling_notes(int n, int b, int p) {
     << "particle migration after each drift (a particle moves < 1 plane per step; about "
     << "1/planes of the particles, " << particles / planes * 44 / kMiB << " MiB, at most). "
     << "The adjoint step doubles the force work and adds the same again for the vjp meshes.\n"
-    << "- Ghosts are a large share here: with " << planes << " planes per rank, 4 ghost "
-    << "planes double the mesh memory and the ghost traffic is " << ghost_bytes / fft_bytes * 100
-    << "% of the FFT's. Sizing them to the window would halve that: at the force's half-cell "
-    << "offset CIC touches 2 planes above the slab and none below.\n"
+    << "- Ghosts are a large share here: with " << planes << " planes per rank, CIC's 2 ghost "
+    << "planes add half to the mesh memory and the ghost traffic is " << ghost_bytes / fft_bytes * 100
+    << "% of the FFT's (TSC and PCS need 1 below and 3 above: twice that).\n"
     << "- Where slabs stop: a slab is at least one plane, so P <= n (" << n << " ranks at "
     << n << "^3; ranks beyond that get empty slabs and no work). Well before that the "
     << "all-to-all with P - 1 small messages per transpose becomes latency-bound and ghosts "

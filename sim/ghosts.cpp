@@ -60,13 +60,17 @@ void unpack(const std::vector<char>& buf, int count, std::size_t ps, const F& f)
 
 }  // namespace
 
-Decomposition with_paint_ghosts(const Decomposition& target, const Decomposition& particles_mesh) {
+Decomposition with_paint_ghosts(const Decomposition& target, const Decomposition& particles_mesh,
+                                PaintKernel kernel) {
   if (!target.distributed()) return target;
   if (particles_mesh.nx_local() == 0) return target;  // no particles here
-  // This rank's particles have floor(u) in [xb, xe) on particles_mesh (migrate()). A window
-  // of order <= 4 at u + shift, shift in [0, 1), touches planes floor(u + shift) - 1 to
-  // floor(u + shift) + 2.
-  if (target.n() == particles_mesh.n()) return target.with_ghosts(1, 3);
+  // This rank's particles have u in [xb, xe) on particles_mesh (migrate() floors the
+  // painter's own u), so v = u + shift lies in [xb, xe + 1] allowing for the rounding of the
+  // sum. Their first planes (sim/painter.cpp): CIC floor(v), TSC floor(v + 1/2) - 1, PCS
+  // floor(v) - 1; the window spans 2, 3, 4 planes.
+  if (target.n() == particles_mesh.n()) {
+    return kernel == PaintKernel::cic ? target.with_ghosts(0, 2) : target.with_ghosts(1, 3);
+  }
   // Another mesh: scale the slab, with one plane of margin for rounding on each side.
   const double r = static_cast<double>(target.n()) / particles_mesh.n();
   const int xb = particles_mesh.x_begin(), xe = xb + particles_mesh.nx_local();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sim/field.hpp"
+#include "sim/painter.hpp"
 
 namespace cosmograd::sim {
 
@@ -16,9 +17,11 @@ template <class T>
 void fill_ghosts(Field<T>* const* fields, int count);
 
 /// `target` with ghost planes wide enough to paint onto it, or read it out at, the
-/// particles that migrate() places on this rank for `particles_mesh` (windows up to PCS,
-/// shifts in [0, 1) cell). Serial layouts come back unchanged.
-Decomposition with_paint_ghosts(const Decomposition& target, const Decomposition& particles_mesh);
+/// particles that migrate() places on this rank for `particles_mesh` with the window
+/// `kernel` at shifts in [0, 1) cell: on the same mesh CIC needs 0 planes below and 2 above,
+/// TSC and PCS 1 and 3. Serial layouts come back unchanged.
+Decomposition with_paint_ghosts(const Decomposition& target, const Decomposition& particles_mesh,
+                                PaintKernel kernel = PaintKernel::pcs);
 
 /// reduce_ghosts() of one field.
 template <class T>

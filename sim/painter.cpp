@@ -224,11 +224,36 @@ inline void gather(const Field<T>* const* meshes, const double* u, T* out, const
   }
 }
 
+/// Throws std::logic_error when, on a distributed mesh, a point's window reaches an x plane
+/// this rank does not hold (particles not migrated to this slab, or too few ghost planes),
+/// instead of dropping its share.
+template <int P, class T, class Positions>
+void require_held_planes(const Decomposition& d, const Positions& pos, double shift,
+                         const char* who) {
+  if (!d.distributed()) return;
+  std::size_t missing = 0;
+#pragma omp parallel for schedule(static) reduction(+ : missing)
+  for (std::size_t j = 0; j < pos.size(); ++j) {
+    double u[3];
+    pos(j, shift, u);
+    T w[P];
+    int idx[P];
+    wrapped_indices<P>(axis_weights<P, false>(u[0], w, w), d.n(), idx);
+    for (int a = 0; a < P; ++a) missing += d.local_plane(idx[a]) == Decomposition::kNotHeld;
+  }
+  if (missing > 0) {
+    throw std::logic_error(std::string(who) + ": " + std::to_string(missing) +
+                           " window planes lie outside this rank's slab and ghosts (migrate the "
+                           "particles for this mesh; ghosts from with_paint_ghosts)");
+  }
+}
+
 /// Paints M meshes (same layout) with the masses weights(j, m) fills for particle j
 /// (m: M values). Deterministic and race-free: see paint().
 template <int P, int M, class T, class Positions, class Weights>
 void paint_impl(Field<T>* const* meshes, const Positions& pos, const Weights& weights,
                 double shift) {
+  require_held_planes<P, T>(meshes[0]->decomp(), pos, shift, "paint");
   const int n = meshes[0]->n();
   const std::size_t np = pos.size();
   const int nchunks = std::max(1, n / kChunkWidth);
@@ -299,6 +324,7 @@ void paint_impl(Field<T>* const* meshes, const Positions& pos, const Weights& we
 template <int P, int M, class T, class Positions>
 void readout_impl(const Field<T>* const* meshes, const Positions& pos, T* out, std::size_t stride,
                   double shift) {
+  require_held_planes<P, T>(meshes[0]->decomp(), pos, shift, "readout");
   const std::size_t np = pos.size();
 #pragma omp parallel for schedule(static)
   for (std::size_t j = 0; j < np; ++j) {
@@ -318,6 +344,7 @@ constexpr std::size_t kReduceBlock = 1024;
 template <int P, int M, class T, class Positions, class Cot>
 double readout_vjp_impl(const Field<T>* const* meshes, const Positions& pos, const Cot& cot,
                         T* grad, T* out, std::size_t stride, double shift) {
+  require_held_planes<P, T>(meshes[0]->decomp(), pos, shift, "readout vjp");
   const std::size_t np = pos.size();
   const std::size_t nblocks = (np + kReduceBlock - 1) / kReduceBlock;
   const T to_mpc = static_cast<T>(pos.inv_cell);  // d u / d x [cells per Mpc/h]

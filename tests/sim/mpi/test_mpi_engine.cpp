@@ -145,6 +145,12 @@ TEST(MpiGhosts, PaintedGhostPlanesReachTheirOwners) {
   std::uniform_real_distribution<double> u(0.0, L);
   cg::Particles<double> all = cg::Particles<double>::lattice_grid(6, L);
   for (double& x : all.disp) x = u(rng);  // far from home: anywhere in the box
+  // Some exactly on a plane and some a rounding error below one: the edges of the windows.
+  const double cell = L / n;
+  for (std::size_t j = 0; j < 2 * static_cast<std::size_t>(n); ++j) {
+    const double target = static_cast<double>(j / 2 + 1) * cell - (j % 2 == 1 ? 1e-13 : 0.0);
+    all.disp[3 * j] += target - all.position(j, 0);
+  }
   for (cg::PaintKernel k : {cg::PaintKernel::cic, cg::PaintKernel::tsc, cg::PaintKernel::pcs}) {
     for (double shift : {0.0, 0.5}) {
       cg::Field<double> serial{cg::Decomposition(n)};
@@ -153,7 +159,11 @@ TEST(MpiGhosts, PaintedGhostPlanesReachTheirOwners) {
       cg::Particles<double> mine = all;  // rank 0 starts with all of them
       if (world().rank() != 0) mine.resize(0);
       cg::migrate(mine, mesh);
-      cg::Field<double> dist(cg::with_paint_ghosts(mesh, mesh));
+      cg::Field<double> dist(cg::with_paint_ghosts(mesh, mesh, k));
+      if (world().distributed() && mesh.nx_local() > 0 && mesh.nx_local() <= n - 4) {
+        EXPECT_EQ(dist.decomp().ghost_lo(), k == cg::PaintKernel::cic ? 0 : 1);
+        EXPECT_EQ(dist.decomp().ghost_hi(), k == cg::PaintKernel::cic ? 2 : 3);
+      }
       cg::paint(dist, mine, L, k, 1.0, shift);
       cg::reduce_ghosts(dist);
       EXPECT_LT(slab_difference(dist, serial), 1e-12) << cg::paint_kernel_name(k);
@@ -170,6 +180,18 @@ TEST(MpiGhosts, PaintedGhostPlanesReachTheirOwners) {
       EXPECT_LT(global_max(worst), 1e-12);
     }
   }
+}
+
+TEST(MpiGhosts, PaintingParticlesOfAnotherSlabIsAnError) {
+  if (!world().distributed()) GTEST_SKIP() << "one rank holds every plane";
+  const cg::Decomposition mesh(18, world());
+  cg::Field<double> f(cg::with_paint_ghosts(mesh, mesh, cg::PaintKernel::cic));
+  // The whole lattice on every rank, not migrated: each rank holds some of it elsewhere.
+  const cg::Particles<double> all = cg::Particles<double>::lattice_grid(6, 36.0);
+  EXPECT_THROW(cg::paint(f, all, 36.0, cg::PaintKernel::cic, 1.0, 0.5), std::logic_error);
+  std::vector<double> out(all.size());
+  EXPECT_THROW(cg::readout(f, all, 36.0, cg::PaintKernel::cic, out.data(), 1, 0.5),
+               std::logic_error);
 }
 
 TEST(MpiWhiteNoise, IdenticalToSerial) {
