@@ -1,6 +1,6 @@
 // `cosmograd`: one executable, one subcommand per task.
-#include <exception>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -60,8 +60,7 @@ int main(int argc, char** argv) {
     // Under mpirun/mpiexec/srun (Open MPI, MPICH, PMIx), MPI is started; serial runs never
     // touch it.
     const bool launched = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr ||
-                          std::getenv("PMI_SIZE") != nullptr ||
-                          std::getenv("PMIX_RANK") != nullptr;
+                          std::getenv("PMI_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr;
     if (launched) cosmograd::sim::mpi_init(&argc, &argv);
     int status = 1;
     try {

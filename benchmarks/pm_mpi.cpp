@@ -64,7 +64,8 @@ void child(int n, int steps, int repeats, int threads) {
   c.fft_planning = sim::FftPlanning::measure;
   const sim::Cosmology cosmology(c.cosmology);
   const auto linear = sim::make_linear_power<double>(c.transfer.name, cosmology);
-  const std::vector<double> grid = sim::make_time_grid(kAInit, 1.0, steps, sim::StepSpacing::linear);
+  const std::vector<double> grid =
+      sim::make_time_grid(kAInit, 1.0, steps, sim::StepSpacing::linear);
   const std::size_t total = static_cast<std::size_t>(n) * n * n;
 
   std::map<std::string, std::vector<double>> phase;
@@ -90,10 +91,14 @@ void child(int n, int steps, int repeats, int threads) {
     integrator.run(particles, grid, sim::Events<T>{});
     const double evolve = sw.seconds();
     const sim::ForceTimings& f = gravity.timings();
-    const std::map<std::string, double> local = {
-        {"step", evolve},      {"paint", f.paint},     {"r2c", f.r2c},
-        {"kernels", f.kernels}, {"c2r", f.c2r},        {"readout", f.readout},
-        {"kick_drift", integrator.kick_drift_seconds()}, {"migrate", integrator.migrate_seconds()}};
+    const std::map<std::string, double> local = {{"step", evolve},
+                                                 {"paint", f.paint},
+                                                 {"r2c", f.r2c},
+                                                 {"kernels", f.kernels},
+                                                 {"c2r", f.c2r},
+                                                 {"readout", f.readout},
+                                                 {"kick_drift", integrator.kick_drift_seconds()},
+                                                 {"migrate", integrator.migrate_seconds()}};
     for (const auto& [key, seconds] : local) phase[key].push_back(comm.max(seconds) / steps);
     balance = sim::load_balance(particles.size(), comm);
   }
@@ -109,8 +114,8 @@ void child(int n, int steps, int repeats, int threads) {
 std::string mpi_command(int ranks, int threads, const std::string& args) {
   std::ostringstream cmd;
   cmd << "OMP_NUM_THREADS=" << threads << " " << COSMOGRAD_MPIEXEC << " -n " << ranks
-      << " --oversubscribe --bind-to none" << (geteuid() == 0 ? " --allow-run-as-root" : "")
-      << " " << self_path() << " --child " << args;
+      << " --oversubscribe --bind-to none" << (geteuid() == 0 ? " --allow-run-as-root" : "") << " "
+      << self_path() << " --child " << args;
   return cmd.str();
 }
 
@@ -123,7 +128,7 @@ std::string scaling_notes(int n, int b, int p) {
   const double ghosts = std::min(2.0, n - planes) * plane;  // CIC: 2 above the slab
   const double particles = std::pow(static_cast<double>(n) / b, 3) / p;
   const double particle_bytes = 3 * 4 * 3 + 8;  // disp, mom, acc (float) and id
-  const double fields = 3 * (slab + ghosts);   // density / acc_z, acc_x, acc_y
+  const double fields = 3 * (slab + ghosts);    // density / acc_z, acc_x, acc_y
   // Per force: the r2c and 3 c2r each transpose once (Fourier space stays transposed, every
   // rank sends (p-1)/p of its slab); ghost planes are summed once after painting and filled
   // for the 3 force meshes before the readout; a drift moves few particles across slabs.
@@ -144,16 +149,17 @@ std::string scaling_notes(int n, int b, int p) {
     << (fields + particles * particle_bytes) * p / (1024 * kMiB) << " GiB over the job.\n"
     << "- Communication per rank and force evaluation: FFT transposes (r2c + 3 c2r, one "
     << "all-to-all each: FFTW_MPI_TRANSPOSED_OUT / _IN) " << fft_bytes / kMiB << " MiB in "
-    << 4 * (p - 1)
-    << " messages; ghost planes " << ghost_bytes / kMiB << " MiB to the 2 neighbours; "
+    << 4 * (p - 1) << " messages; ghost planes " << ghost_bytes / kMiB
+    << " MiB to the 2 neighbours; "
     << "particle migration after each drift (a particle moves < 1 plane per step; about "
     << "1/planes of the particles, " << particles / planes * 44 / kMiB << " MiB, at most). "
     << "The adjoint step doubles the force work and adds the same again for the vjp meshes.\n"
     << "- Ghosts are a large share here: with " << planes << " planes per rank, CIC's 2 ghost "
-    << "planes add half to the mesh memory and the ghost traffic is " << ghost_bytes / fft_bytes * 100
+    << "planes add half to the mesh memory and the ghost traffic is "
+    << ghost_bytes / fft_bytes * 100
     << "% of the FFT's (TSC and PCS need 1 below and 3 above: twice that).\n"
-    << "- Where slabs stop: a slab is at least one plane, so P <= n (" << n << " ranks at "
-    << n << "^3; ranks beyond that get empty slabs and no work). Well before that the "
+    << "- Where slabs stop: a slab is at least one plane, so P <= n (" << n << " ranks at " << n
+    << "^3; ranks beyond that get empty slabs and no work). Well before that the "
     << "all-to-all with P - 1 small messages per transpose becomes latency-bound and ghosts "
     << "outweigh the slab. Beyond P ~ n / 4 the next step is a pencil decomposition "
     << "(P = P_x x P_y; 2D transposes as in PFFT or heFFTe, P up to n^2) with particles "
@@ -164,9 +170,7 @@ std::string scaling_notes(int n, int b, int p) {
 int parent(const std::string& out_path, bool quick) {
   const std::vector<int> sizes = quick ? std::vector<int>{32} : std::vector<int>{128, 256};
   const int steps = quick ? 3 : 5;
-  const struct Layout {
-    int ranks, threads;
-  } layouts[] = {{1, 1}, {2, 1}, {1, 2}};
+  const struct Layout { int ranks, threads; } layouts[] = {{1, 1}, {2, 1}, {1, 2}};
   std::ostringstream md;
   md << "# Distributed PM engine: time per step with MPI ranks and threads (bench_pm_mpi)\n\n"
      << "- Machine: " << sim::machine_summary() << "\n"
@@ -188,19 +192,18 @@ int parent(const std::string& out_path, bool quick) {
     const int repeats = n >= 256 ? 3 : 5;
     std::map<std::pair<int, int>, double> step;
     for (const Layout& l : layouts) {
-      const auto r = run_child_command(mpi_command(
-          l.ranks, l.threads,
-          std::to_string(n) + " " + std::to_string(steps) + " " + std::to_string(repeats) + " " +
-              std::to_string(l.threads)));
+      const auto r = run_child_command(mpi_command(l.ranks, l.threads,
+                                                   std::to_string(n) + " " + std::to_string(steps) +
+                                                       " " + std::to_string(repeats) + " " +
+                                                       std::to_string(l.threads)));
       step[{l.ranks, l.threads}] = r.at("step");
       char row[512];
       std::snprintf(row, sizeof row,
                     "| %d^3 / %d^3 | %d x %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | "
                     "%.4f | %.4f | %.0f | %.0f / %.0f |\n",
-                    n, 2 * n, l.ranks, l.threads, repeats, r.at("step"), r.at("paint"),
-                    r.at("r2c"), r.at("kernels"), r.at("c2r"), r.at("readout"),
-                    r.at("kick_drift"), r.at("migrate"), r.at("rss_mib"), r.at("part_min"),
-                    r.at("part_max"));
+                    n, 2 * n, l.ranks, l.threads, repeats, r.at("step"), r.at("paint"), r.at("r2c"),
+                    r.at("kernels"), r.at("c2r"), r.at("readout"), r.at("kick_drift"),
+                    r.at("migrate"), r.at("rss_mib"), r.at("part_min"), r.at("part_max"));
       md << row;
       std::cout << row << std::flush;
     }

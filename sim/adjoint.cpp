@@ -102,10 +102,9 @@ DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode, i
         " MPI ranks (allowed: adjoint; checkpointing is serial-only for now)");
   }
   impl_ = std::make_unique<Impl>(c, use_threads(c.threads), comm);
-  gravity_ = std::make_unique<Gravity<T>>(c.mesh, c.box_size, use_threads(c.threads),
-                                          c.fft_planning,
-                                          ForceOptions{c.painter, c.gradient, c.force_deconvolve},
-                                          comm);
+  gravity_ =
+      std::make_unique<Gravity<T>>(c.mesh, c.box_size, use_threads(c.threads), c.fft_planning,
+                                   ForceOptions{c.painter, c.gradient, c.force_deconvolve}, comm);
 }
 
 template <class T>
@@ -172,9 +171,9 @@ SimGradients<T> DifferentiableSim<T>::backward(
                                 std::to_string(3 * np) + ")");
   }
   if (comm_.distributed() && !intermediate.empty()) {
-    throw std::invalid_argument(
-        "backward: intermediate cotangents are not available with " +
-        std::to_string(comm_.size()) + " MPI ranks (allowed: final-state cotangents only)");
+    throw std::invalid_argument("backward: intermediate cotangents are not available with " +
+                                std::to_string(comm_.size()) +
+                                " MPI ranks (allowed: final-state cotangents only)");
   }
   const std::size_t total = total_particles();
   const int steps = static_cast<int>(grid_.size()) - 1;
@@ -248,7 +247,7 @@ SimGradients<T> DifferentiableSim<T>::backward(
       kick(state_, force, -k2);                 // p: end of step -> half step
       add_dual(theta, d, dot(xi, state_.mom));  // x1 = x0 + D p_half
       axpby(1.0, pi, d.v, xi, pi);
-      drift(state_, -d.v);  // x: end of step -> start
+      drift(state_, -d.v);                              // x: end of step -> start
       migrate(state_, gravity_->decomp(), {&xi, &pi});  // the cotangents travel along
       if (mode_ == GradientMode::checkpoint) {
         const Particles<T>& s = stored_state(i);

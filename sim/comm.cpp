@@ -105,9 +105,9 @@ std::vector<std::int64_t> Comm::all_gather(std::int64_t x) const {
   std::vector<std::int64_t> out(static_cast<std::size_t>(size_), x);
 #if COSMOGRAD_HAVE_MPI
   if (distributed()) {
-    check_mpi(MPI_Allgather(&x, 1, MPI_INT64_T, out.data(), 1, MPI_INT64_T,
-                            detail::mpi_comm(*this)),
-              "MPI_Allgather");
+    check_mpi(
+        MPI_Allgather(&x, 1, MPI_INT64_T, out.data(), 1, MPI_INT64_T, detail::mpi_comm(*this)),
+        "MPI_Allgather");
   }
 #endif
   return out;
@@ -147,10 +147,11 @@ std::vector<std::vector<char>> Comm::exchange_bytes(
   for (std::size_t r = 0; r < p; ++r) recv[r].resize(static_cast<std::size_t>(recv_n[r]));
   // Rounds of at most kChunk bytes per peer keep MPI's int counts and displacements valid.
   constexpr std::int64_t kChunk = std::int64_t{1} << 28;
-  const double most = max(static_cast<double>(
-      std::max(*std::max_element(send_n.begin(), send_n.end()),
-               *std::max_element(recv_n.begin(), recv_n.end()))));
-  const std::int64_t rounds = std::max<std::int64_t>(1, (static_cast<std::int64_t>(most) + kChunk - 1) / kChunk);
+  const double most =
+      max(static_cast<double>(std::max(*std::max_element(send_n.begin(), send_n.end()),
+                                       *std::max_element(recv_n.begin(), recv_n.end()))));
+  const std::int64_t rounds =
+      std::max<std::int64_t>(1, (static_cast<std::int64_t>(most) + kChunk - 1) / kChunk);
   std::vector<int> sc(p), sd(p), rc(p), rd(p);
   std::vector<char> sbuf, rbuf;
   for (std::int64_t round = 0; round < rounds; ++round) {

@@ -20,9 +20,9 @@ class Comm {
   /// MPI_COMM_WORLD when MPI is initialised (mpi_init() or the host program), else self().
   static Comm world();
 
-  int rank() const { return rank_; }               ///< this process's rank in [0, size)
-  int size() const { return size_; }               ///< number of ranks
-  bool distributed() const { return size_ > 1; }   ///< more than one rank
+  int rank() const { return rank_; }                 ///< this process's rank in [0, size)
+  int size() const { return size_; }                 ///< number of ranks
+  bool distributed() const { return size_ > 1; }     ///< more than one rank
   std::uintptr_t handle() const { return handle_; }  ///< the MPI_Comm (sim/detail/mpi_comm.hpp)
 
   /// In-place sum of v[0..n) over ranks.

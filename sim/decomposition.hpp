@@ -30,15 +30,15 @@ class Decomposition {
   /// order (trailing ranks may hold fewer, or none).
   Decomposition(int n, const Comm& comm);
 
-  int n() const { return n_; }                        ///< cells per side
-  int x_begin() const { return x_begin_; }            ///< first owned x plane
-  int nx_local() const { return nx_local_; }          ///< owned x planes
-  int nz_padded() const { return 2 * (n_ / 2 + 1); }  ///< real-space z stride
-  int nz_complex() const { return n_ / 2 + 1; }       ///< complex z extent
-  const Comm& comm() const { return comm_; }          ///< the ranks sharing the mesh
+  int n() const { return n_; }                              ///< cells per side
+  int x_begin() const { return x_begin_; }                  ///< first owned x plane
+  int nx_local() const { return nx_local_; }                ///< owned x planes
+  int nz_padded() const { return 2 * (n_ / 2 + 1); }        ///< real-space z stride
+  int nz_complex() const { return n_ / 2 + 1; }             ///< complex z extent
+  const Comm& comm() const { return comm_; }                ///< the ranks sharing the mesh
   bool distributed() const { return comm_.distributed(); }  ///< more than one rank
-  int ghost_lo() const { return ghost_lo_; }          ///< ghost planes below the slab
-  int ghost_hi() const { return ghost_hi_; }          ///< ghost planes above the slab
+  int ghost_lo() const { return ghost_lo_; }                ///< ghost planes below the slab
+  int ghost_hi() const { return ghost_hi_; }                ///< ghost planes above the slab
   /// This layout with lo ghost planes below and hi above (clipped so that slab and ghosts
   /// together hold at most n planes; none when serial).
   Decomposition with_ghosts(int lo, int hi) const;

@@ -241,8 +241,9 @@ Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning, Four
   }
 #if !COSMOGRAD_FFT_MPI
   if (distributed_) {
-    throw std::invalid_argument("Fft: mesh distributed over " + std::to_string(decomp.comm().size()) +
-                                " ranks, but this build has no FFTW-MPI (install libfftw3-mpi-dev)");
+    throw std::invalid_argument(
+        "Fft: mesh distributed over " + std::to_string(decomp.comm().size()) +
+        " ranks, but this build has no FFTW-MPI (install libfftw3-mpi-dev)");
   }
 #endif
   if (threads < 1)
@@ -272,21 +273,21 @@ Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning, Four
     mismatch = mismatch || n0 != decomp.nx_local() || (n0 > 0 && start != decomp.x_begin()) ||
                static_cast<std::size_t>(2 * alloc) > decomp.alloc_real_size();
     if (decomp.comm().max(mismatch ? 1.0 : 0.0) > 0 && !mismatch) {
-      throw std::logic_error("Fft: FFTW-MPI's slab differs from the decomposition's on another rank");
+      throw std::logic_error(
+          "Fft: FFTW-MPI's slab differs from the decomposition's on another rank");
     }
     if (mismatch) {
-      throw std::logic_error("Fft: FFTW-MPI's slab [" + std::to_string(start) + ", +" +
-                             std::to_string(n0) + "), " + std::to_string(2 * alloc) +
-                             " values, differs from the decomposition's [" +
-                             std::to_string(decomp.x_begin()) + ", +" +
-                             std::to_string(decomp.nx_local()) + "), " +
-                             std::to_string(decomp.alloc_real_size()));
+      throw std::logic_error(
+          "Fft: FFTW-MPI's slab [" + std::to_string(start) + ", +" + std::to_string(n0) + "), " +
+          std::to_string(2 * alloc) + " values, differs from the decomposition's [" +
+          std::to_string(decomp.x_begin()) + ", +" + std::to_string(decomp.nx_local()) + "), " +
+          std::to_string(decomp.alloc_real_size()));
     }
   }
 #endif
-  const auto key = std::make_tuple(n_, threads, static_cast<int>(planning),
-                                   distributed_ ? decomp.comm().handle() : std::uintptr_t{0},
-                                   transposed_);
+  const auto key =
+      std::make_tuple(n_, threads, static_cast<int>(planning),
+                      distributed_ ? decomp.comm().handle() : std::uintptr_t{0}, transposed_);
   auto it = cache.plans.find(key);
   if (it == cache.plans.end()) {
     const std::string wisdom = fftw_wisdom_path<T>();

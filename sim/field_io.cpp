@@ -39,7 +39,6 @@ double read_field_attribute(hid_t file, hid_t dset, const std::string& name,
                            " and on the root group /)");
 }
 
-
 /// Creates the n^3 dataset `name` with its attributes in the new file `tmp`.
 template <class T>
 void create_field_file(const std::string& tmp, int n, double box_size, double a,
@@ -75,8 +74,7 @@ void write_field_slab(const std::string& tmp, const Field<T>& f, const std::stri
   detail::h5_check(
       H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, fstart, nullptr, count, nullptr),
       "H5Sselect_hyperslab", where);
-  H5Id mem_space =
-      detail::h5_dataspace({nx, n, static_cast<hsize_t>(d.nz_padded())}, where);
+  H5Id mem_space = detail::h5_dataspace({nx, n, static_cast<hsize_t>(d.nz_padded())}, where);
   const hsize_t mstart[3] = {0, 0, 0};
   detail::h5_check(
       H5Sselect_hyperslab(mem_space.get(), H5S_SELECT_SET, mstart, nullptr, count, nullptr),
@@ -92,8 +90,8 @@ void write_field_slab(const std::string& tmp, const Field<T>& f, const std::stri
 /// temporary name, the ranks write their slabs in turn, rank 0 renames it into place. An
 /// error on any rank is raised on every rank (no rank is left waiting).
 template <class T>
-void write_distributed_field(const std::string& path, const Field<T>& f, double box_size,
-                             double a, const std::string& name) {
+void write_distributed_field(const std::string& path, const Field<T>& f, double box_size, double a,
+                             const std::string& name) {
   const Comm& comm = f.decomp().comm();
   std::unique_ptr<AtomicWrite> w;
   std::string tmp, error;
@@ -107,8 +105,9 @@ void write_distributed_field(const std::string& path, const Field<T>& f, double 
   auto raise_if_any_failed = [&]() {
     if (comm.sum(error.empty() ? 0.0 : 1.0) > 0) {
       throw std::runtime_error("write_field " + path + ": failed on " +
-                               (error.empty() ? std::string("another rank") : "rank " +
-                                std::to_string(comm.rank()) + ": " + error));
+                               (error.empty()
+                                    ? std::string("another rank")
+                                    : "rank " + std::to_string(comm.rank()) + ": " + error));
     }
   };
   if (comm.rank() == 0) {

@@ -142,7 +142,7 @@ void fill_ghosts(Field<T>* const* fields, int count) {
   }
 }
 
-#define COSMOGRAD_INSTANTIATE(T)                             \
+#define COSMOGRAD_INSTANTIATE(T)                         \
   template void reduce_ghosts<T>(Field<T>* const*, int); \
   template void fill_ghosts<T>(Field<T>* const*, int);
 COSMOGRAD_INSTANTIATE(float)

@@ -66,8 +66,8 @@ void for_each_mode(const Decomposition& d, const Fft<T>& fft, const F& f) {
 template <class T>
 Gravity<T>::Gravity(int mesh, double box_size, int threads, FftPlanning planning,
                     ForceOptions options, const Comm& comm)
-    : decomp_(with_paint_ghosts(Decomposition(mesh, comm), Decomposition(mesh, comm),
-                                options.painter)),
+    : decomp_(
+          with_paint_ghosts(Decomposition(mesh, comm), Decomposition(mesh, comm), options.painter)),
       box_(box_size),
       options_(options),
       fft_(decomp_, threads, planning, FourierLayout::transposed),  // one transpose per FFT

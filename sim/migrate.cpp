@@ -79,8 +79,8 @@ int particle_plane(const Particles<T>& p, std::size_t j, int n) {
   const std::uint64_t ns = static_cast<std::uint64_t>(p.n_side);
   const double ix = static_cast<double>(p.id[j] / (ns * ns));
   const double inv_cell = n / p.box_size;
-  const double u = ix * (p.box_size / p.n_side * inv_cell) +
-                   static_cast<double>(p.disp[3 * j]) * inv_cell;
+  const double u =
+      ix * (p.box_size / p.n_side * inv_cell) + static_cast<double>(p.disp[3 * j]) * inv_cell;
   long long c = static_cast<long long>(std::floor(u)) % n;
   if (c < 0) c += n;
   return static_cast<int>(c);
@@ -116,8 +116,8 @@ void migrate_home(Particles<T>& p, const Decomposition& grid,
   // Lattice order: slot = id - first id of the slab.
   const std::size_t m = grid.local_cells();
   if (p.size() != m) {
-    throw std::logic_error("migrate_home: " + std::to_string(p.size()) + " particles for a slab of " +
-                           std::to_string(m) + " lattice sites");
+    throw std::logic_error("migrate_home: " + std::to_string(p.size()) +
+                           " particles for a slab of " + std::to_string(m) + " lattice sites");
   }
   const std::uint64_t first = static_cast<std::uint64_t>(grid.x_begin()) * ns * ns;
   bool ordered = true;
@@ -157,12 +157,12 @@ LoadBalance load_balance(std::size_t local, const Comm& comm) {
   return b;
 }
 
-#define COSMOGRAD_INSTANTIATE(T)                                                              \
-  template int particle_plane<T>(const Particles<T>&, std::size_t, int);                     \
-  template std::size_t migrate<T>(Particles<T>&, const Decomposition&,                       \
-                                  const std::vector<std::vector<T>*>&);                      \
-  template void migrate_home<T>(Particles<T>&, const Decomposition&,                         \
-                                const std::vector<std::vector<T>*>&);                        \
+#define COSMOGRAD_INSTANTIATE(T)                                         \
+  template int particle_plane<T>(const Particles<T>&, std::size_t, int); \
+  template std::size_t migrate<T>(Particles<T>&, const Decomposition&,   \
+                                  const std::vector<std::vector<T>*>&);  \
+  template void migrate_home<T>(Particles<T>&, const Decomposition&,     \
+                                const std::vector<std::vector<T>*>&);    \
   template void send_all<T>(Particles<T>&, int, const Comm&);
 COSMOGRAD_INSTANTIATE(float)
 COSMOGRAD_INSTANTIATE(double)

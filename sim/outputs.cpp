@@ -84,8 +84,7 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   const Decomposition& mesh = gravity.decomp();  // the particles follow its slabs
   const Comm& comm = mesh.comm();
   const bool io_rank = comm.rank() == 0;
-  const std::size_t total =
-      static_cast<std::size_t>(comm.sum(static_cast<std::int64_t>(p.size())));
+  const std::size_t total = static_cast<std::size_t>(comm.sum(static_cast<std::int64_t>(p.size())));
   const double z = 1.0 / a - 1.0;
   if (c.write_snapshot) {
     const SnapshotHeader h = snapshot_header(c, linear, a, total);
@@ -95,9 +94,9 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
     o.double_precision = c.double_precision;
     const std::string base = dir + output_stem("snapshot", a);
     write_snapshot(base, p, h, o, comm);
-    const int k = comm.distributed() ? (o.num_files == 0 ? comm.size()
-                                                          : std::min(o.num_files, comm.size()))
-                                     : std::max(1, o.num_files);
+    const int k = comm.distributed()
+                      ? (o.num_files == 0 ? comm.size() : std::min(o.num_files, comm.size()))
+                      : std::max(1, o.num_files);
     for (const std::string& f : snapshot_file_names(base, k)) files.push_back(f);
   }
   // Density on the force mesh (real space, CIC): HDF5 and a PNG projection along z.

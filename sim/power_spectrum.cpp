@@ -150,10 +150,9 @@ Field<T> density_modes(const Particles<T>& p, std::size_t total_particles, const
 template <class T>
 Field<T> density_modes(const std::vector<T>& positions, double box_size,
                        std::size_t total_particles, const PowerOptions& o, const Fft<T>& fft) {
-  return compensated_modes<T>(Decomposition(o.mesh), total_particles, o, fft,
-                              [&](Field<T>& f, T m, double s) {
-    paint(f, positions, box_size, o.window, m, s);
-  });
+  return compensated_modes<T>(
+      Decomposition(o.mesh), total_particles, o, fft,
+      [&](Field<T>& f, T m, double s) { paint(f, positions, box_size, o.window, m, s); });
 }
 
 template <class T>

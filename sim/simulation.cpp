@@ -165,7 +165,8 @@ Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<
 }
 
 RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini, const Comm& comm) {
-  return c.double_precision ? run<double>(c, settings_ini, comm) : run<float>(c, settings_ini, comm);
+  return c.double_precision ? run<double>(c, settings_ini, comm)
+                            : run<float>(c, settings_ini, comm);
 }
 
 template Field<float> initial_modes<float>(const SimConfig&, const LinearPower&, const Fft<float>&,

@@ -283,7 +283,6 @@ void read_rows(hid_t g, const std::string& name, hsize_t rows, hsize_t cols, M* 
       "H5Dread", where);
 }
 
-
 /// write_snapshot_file() in the precision o asks for.
 template <class T>
 void write_snapshot_file_as(const std::string& file_name, const Particles<T>& p,
@@ -396,8 +395,8 @@ void write_snapshot(const std::string& path, const Particles<T>& p, const Snapsh
     throw std::invalid_argument("write_snapshot " + path + ": num_files = " +
                                 std::to_string(o.num_files) + " must be >= 0 (0: one per rank)");
   }
-  if (std::abs(h.box_size - p.box_size) > 1e-12 * h.box_size || !(h.box_size > 0) ||
-      !(h.a > 0) || !(h.particle_mass > 0)) {
+  if (std::abs(h.box_size - p.box_size) > 1e-12 * h.box_size || !(h.box_size > 0) || !(h.a > 0) ||
+      !(h.particle_mass > 0)) {
     throw std::invalid_argument("write_snapshot " + path +
                                 ": bad header (box_size, a or particle_mass)");
   }
@@ -428,8 +427,9 @@ void write_snapshot(const std::string& path, const Particles<T>& p, const Snapsh
   }
   if (comm.sum(error.empty() ? 0.0 : 1.0) > 0) {  // every rank learns of a failure
     throw std::runtime_error("write_snapshot " + path + ": failed on " +
-                             (error.empty() ? std::string("another rank")
-                                            : "rank " + std::to_string(comm.rank()) + ": " + error));
+                             (error.empty()
+                                  ? std::string("another rank")
+                                  : "rank " + std::to_string(comm.rank()) + ": " + error));
   }
   if (w) w->commit();
   comm.barrier();

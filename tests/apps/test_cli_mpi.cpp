@@ -2,7 +2,6 @@
 // rank whose particles match the serial run's, the same P(k), logs once; a rank that fails
 // stops the whole job with a message naming it (no hang).
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,7 +30,8 @@ std::string launcher(int ranks) {
 
 TEST(CliMpi, TwoRanksMatchTheSerialRun) {
   TempDir dir;
-  const CommandResult serial = run_cosmograd("run " + kRunArgs + " --output_dir serial", dir.path());
+  const CommandResult serial =
+      run_cosmograd("run " + kRunArgs + " --output_dir serial", dir.path());
   ASSERT_EQ(serial.exit_code, 0) << serial.err;
   const CommandResult mpi =
       run_cosmograd("run " + kRunArgs + " --output_dir mpi", dir.path(), launcher(2));

@@ -36,7 +36,8 @@ struct PmSetup {
   template <class T>
   cg::Particles<T> initial_particles() const {
     const cg::Fft<T> fft(cg::Decomposition(config.particles), omp_get_max_threads());
-    const cg::Field<T> modes = cg::initial_modes<T>(config, *linear, fft, cg::Decomposition(config.particles));
+    const cg::Field<T> modes =
+        cg::initial_modes<T>(config, *linear, fft, cg::Decomposition(config.particles));
     return cg::lpt_particles(modes, config.box_size, config.lpt_order, cosmology,
                              config.time_grid().front(), fft);
   }
@@ -93,7 +94,8 @@ TEST(PmEvolution, MatchesTwoLptWhileLinear) {
   for (int mesh : {64, 96}) {
     PmSetup s(32, mesh, 512.0, 0.02, 10, 0.1);
     const cg::Fft<double> fft(cg::Decomposition(32), 1);
-    cg::Field<double> modes = cg::initial_modes<double>(s.config, *s.linear, fft, cg::Decomposition(s.config.particles));
+    cg::Field<double> modes =
+        cg::initial_modes<double>(s.config, *s.linear, fft, cg::Decomposition(s.config.particles));
     const double k_cut = M_PI * 32 / 512.0 / 4;
     const cg::Decomposition& d = modes.decomp();
     for (int x = 0; x < 32; ++x)
@@ -148,7 +150,8 @@ TEST(PmEvolution, StartsFromALinearFieldFile) {
   // initial particles as the white noise it came from.
   PmSetup s(16, 32, 64.0, 0.1, 0, 0.1);
   const cg::Fft<double> fft(cg::Decomposition(16), 1);
-  cg::Field<double> modes = cg::initial_modes<double>(s.config, *s.linear, fft, cg::Decomposition(s.config.particles));
+  cg::Field<double> modes =
+      cg::initial_modes<double>(s.config, *s.linear, fft, cg::Decomposition(s.config.particles));
   const auto expected =
       cg::lpt_particles(modes, s.config.box_size, 2, s.cosmology, s.config.a_init, fft);
   // real-space delta at z = 9: D(a=0.1) times the a = 1 modes, inverse transformed

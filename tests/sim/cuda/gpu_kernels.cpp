@@ -28,9 +28,9 @@
 
 namespace cs = cosmograd::sim;
 namespace cc = cosmograd::sim::cuda;
-using cosmograd::test::GpuCheck;
 using cosmograd::test::field_error;
 using cosmograd::test::fill_random;
+using cosmograd::test::GpuCheck;
 using cosmograd::test::max_rel_error;
 using cosmograd::test::random_vector;
 

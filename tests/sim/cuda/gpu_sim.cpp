@@ -17,8 +17,8 @@
 
 namespace cs = cosmograd::sim;
 namespace cc = cosmograd::sim::cuda;
-using cosmograd::test::GpuCheck;
 using cosmograd::test::field_error;
+using cosmograd::test::GpuCheck;
 using cosmograd::test::max_rel_error;
 using cosmograd::test::random_vector;
 
@@ -90,7 +90,8 @@ void check_device_dispatch(GpuCheck& check) {
   cs::DifferentiableSim<T> via(c);
   cc::CudaSim<T> direct(c);
   const cs::Field<T> w = via.white_noise();
-  check.expect_rel("DifferentiableSim(device = cuda): white noise", field_error(w, direct.white_noise()), 0);
+  check.expect_rel("DifferentiableSim(device = cuda): white noise",
+                   field_error(w, direct.white_noise()), 0);
   const cs::Particles<T>& p = via.forward(w);
   direct.forward(w);
   cs::Particles<T> q;
@@ -101,11 +102,12 @@ void check_device_dispatch(GpuCheck& check) {
                                   random_vector<T>(p.mom.size(), 32)};
   const cs::SimGradients<T> g_via = via.backward(cot);
   const cs::SimGradients<T> g_direct = direct.backward(cot);
-  check.expect_rel("DifferentiableSim(device = cuda): dJ/dw", field_error(g_via.noise, g_direct.noise), 0);
-  check.expect_rel("DifferentiableSim(device = cuda): dJ/dtheta",
-                   max_rel_error(g_via.cosmology.data(), g_direct.cosmology.data(),
-                                 g_direct.cosmology.size()),
-                   0);
+  check.expect_rel("DifferentiableSim(device = cuda): dJ/dw",
+                   field_error(g_via.noise, g_direct.noise), 0);
+  check.expect_rel(
+      "DifferentiableSim(device = cuda): dJ/dtheta",
+      max_rel_error(g_via.cosmology.data(), g_direct.cosmology.data(), g_direct.cosmology.size()),
+      0);
 }
 
 }  // namespace

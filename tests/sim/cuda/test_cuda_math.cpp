@@ -354,7 +354,8 @@ void check_lpt(int order) {
       add(dim, f[2], f[3]);
     }
   }
-  EXPECT_LE(max_rel_error(disp.data(), cpu.disp.data(), disp.size()), tol<T>()) << "order " << order;
+  EXPECT_LE(max_rel_error(disp.data(), cpu.disp.data(), disp.size()), tol<T>())
+      << "order " << order;
   EXPECT_LE(max_rel_error(mom.data(), cpu.mom.data(), mom.size()), tol<T>()) << "order " << order;
 }
 

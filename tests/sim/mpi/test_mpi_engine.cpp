@@ -85,8 +85,8 @@ double slab_difference(const cg::Field<T>& dist, const cg::Field<T>& serial) {
   for (int xl = 0; xl < d.nx_local(); ++xl)
     for (int y = 0; y < d.n(); ++y)
       for (int z = 0; z < d.n(); ++z)
-        worst = std::max(worst, std::abs(double(dist.at(xl, y, z)) -
-                                         serial.at(d.x_begin() + xl, y, z)));
+        worst = std::max(worst,
+                         std::abs(double(dist.at(xl, y, z)) - serial.at(d.x_begin() + xl, y, z)));
   return global_max(worst);
 }
 
@@ -123,7 +123,8 @@ TEST(MpiDecomposition, SlabsMatchFftwMpiAndCoverTheMesh) {
   for (int n : {2, 8, 18, 30, 32}) {
     const cg::Decomposition d(n, world());
     std::vector<std::int64_t> planes(static_cast<std::size_t>(n), 0);
-    for (int xl = 0; xl < d.nx_local(); ++xl) planes[static_cast<std::size_t>(d.x_begin() + xl)] += 1;
+    for (int xl = 0; xl < d.nx_local(); ++xl)
+      planes[static_cast<std::size_t>(d.x_begin() + xl)] += 1;
     world().sum(planes.data(), planes.size());
     for (int x = 0; x < n; ++x) {
       EXPECT_EQ(planes[static_cast<std::size_t>(x)], 1) << "n = " << n << ", plane " << x;
@@ -174,8 +175,9 @@ TEST(MpiGhosts, PaintedGhostPlanesReachTheirOwners) {
         const double* plane = dist.plane(xl);
         for (int y = 0; y < n; ++y)
           for (int z = 0; z < n; ++z)
-            worst = std::max(worst, std::abs(plane[static_cast<std::size_t>(y) * d.nz_padded() + z] -
-                                             serial.at(d.global_plane(xl), y, z)));
+            worst =
+                std::max(worst, std::abs(plane[static_cast<std::size_t>(y) * d.nz_padded() + z] -
+                                         serial.at(d.global_plane(xl), y, z)));
       }
       EXPECT_LT(global_max(worst), 1e-12);
     }
@@ -227,7 +229,7 @@ TEST(MpiForce, ParticlesCrossingManySlabsAndThePeriodicBoundary) {
   std::uniform_real_distribution<double> u(-L, 2 * L);
   for (std::size_t j = 0; j < all.size(); ++j) {
     if (all.id[j] / (ns * ns) == ns - 1) {  // the last lattice sheet, near x = L
-      all.mom[3 * j] = 4.0;                  // drifts across the boundary below
+      all.mom[3 * j] = 4.0;                 // drifts across the boundary below
       all.disp[3 * j] = 0.5;
     } else {
       for (int d = 0; d < 3; ++d) all.disp[3 * j + d] = u(rng);
@@ -323,8 +325,8 @@ TEST(MpiAdjoint, GradientsMatchSerial) {
       }
   cg::StateCotangent<double> cs = id_cotangent(ps), cd = id_cotangent(pd);
   const double chi_s = cg::density_chi2(ps, data, 0.5, cg::PaintKernel::cic, &cs);
-  const double chi_d = cg::density_chi2(pd, data_d, 0.5, cg::PaintKernel::cic, &cd,
-                                        &dist.gravity().decomp());
+  const double chi_d =
+      cg::density_chi2(pd, data_d, 0.5, cg::PaintKernel::cic, &cd, &dist.gravity().decomp());
   EXPECT_NEAR(chi_d, chi_s, 1e-10 * chi_s);
   const cg::SimGradients<double> gs = serial.backward(cs);
   const cg::SimGradients<double> gd = dist.backward(cd);
@@ -338,7 +340,8 @@ TEST(MpiAdjoint, GradientsMatchSerial) {
   const cg::Decomposition grid(c.particles, world());
   ASSERT_EQ(home.size(), grid.local_cells());
   for (std::size_t j = 0; j < home.size(); ++j) {
-    EXPECT_EQ(home.id[j], static_cast<std::uint64_t>(grid.x_begin()) * c.particles * c.particles + j);
+    EXPECT_EQ(home.id[j],
+              static_cast<std::uint64_t>(grid.x_begin()) * c.particles * c.particles + j);
   }
 }
 
@@ -393,10 +396,11 @@ TEST(MpiOutputs, MultiFileSnapshotAndDistributedDensityReadBack) {
   double worst = 0;
   for (std::size_t j = 0; j < pd.size(); ++j)
     for (int d = 0; d < 3; ++d)
-      worst = std::max(worst, std::abs(periodic_diff(pos[3 * pd.id[j] + d], pd.position(j, d),
-                                                     c.box_size)));
+      worst = std::max(
+          worst, std::abs(periodic_diff(pos[3 * pd.id[j] + d], pd.position(j, d), c.box_size)));
   EXPECT_LT(global_max(worst), 1e-12 * c.box_size);
-  const cg::LinearFieldFile<double> field = cg::read_linear_field<double>(dir + "/delta.h5", c.mesh);
+  const cg::LinearFieldFile<double> field =
+      cg::read_linear_field<double>(dir + "/delta.h5", c.mesh);
   EXPECT_LT(slab_difference(delta, field.field), 1e-14);
   world().barrier();
   if (world().rank() == 0) std::filesystem::remove_all(dir);
