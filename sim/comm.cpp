@@ -18,6 +18,12 @@ namespace {
 bool g_we_initialised = false;
 
 #if COSMOGRAD_HAVE_MPI
+/// In-place MPI_Allreduce of v[0..n) with `op`.
+void allreduce(void* v, std::size_t n, MPI_Datatype type, MPI_Op op, MPI_Comm c) {
+  if (n == 0) return;
+  check_mpi(MPI_Allreduce(MPI_IN_PLACE, v, static_cast<int>(n), type, op, c), "MPI_Allreduce");
+}
+
 bool mpi_running() {
   int init = 0, fin = 0;
   MPI_Initialized(&init);
@@ -69,10 +75,7 @@ void mpi_finalize() {
 
 void Comm::sum(double* v, std::size_t n) const {
 #if COSMOGRAD_HAVE_MPI
-  if (!distributed() || n == 0) return;
-  check_mpi(MPI_Allreduce(MPI_IN_PLACE, v, static_cast<int>(n), MPI_DOUBLE, MPI_SUM,
-                          detail::mpi_comm(*this)),
-            "MPI_Allreduce");
+  if (distributed()) allreduce(v, n, MPI_DOUBLE, MPI_SUM, detail::mpi_comm(*this));
 #else
   (void)v;  // one rank: the sum is v itself
   (void)n;
@@ -81,10 +84,7 @@ void Comm::sum(double* v, std::size_t n) const {
 
 void Comm::sum(std::int64_t* v, std::size_t n) const {
 #if COSMOGRAD_HAVE_MPI
-  if (!distributed() || n == 0) return;
-  check_mpi(MPI_Allreduce(MPI_IN_PLACE, v, static_cast<int>(n), MPI_INT64_T, MPI_SUM,
-                          detail::mpi_comm(*this)),
-            "MPI_Allreduce");
+  if (distributed()) allreduce(v, n, MPI_INT64_T, MPI_SUM, detail::mpi_comm(*this));
 #else
   (void)v;  // one rank: the sum is v itself
   (void)n;
@@ -93,10 +93,7 @@ void Comm::sum(std::int64_t* v, std::size_t n) const {
 
 double Comm::max(double x) const {
 #if COSMOGRAD_HAVE_MPI
-  if (distributed()) {
-    check_mpi(MPI_Allreduce(MPI_IN_PLACE, &x, 1, MPI_DOUBLE, MPI_MAX, detail::mpi_comm(*this)),
-              "MPI_Allreduce");
-  }
+  if (distributed()) allreduce(&x, 1, MPI_DOUBLE, MPI_MAX, detail::mpi_comm(*this));
 #endif
   return x;
 }

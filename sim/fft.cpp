@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -36,7 +35,6 @@ template <>
 struct Fftw<float> {
   using Plan = fftwf_plan;
   using Complex = fftwf_complex;
-  static constexpr const char* kSuffix = "f";
   static int init_threads() { return fftwf_init_threads(); }
   static void plan_with_nthreads(int n) { fftwf_plan_with_nthreads(n); }
   static Plan r2c(int n, float* in, Complex* out, unsigned flags) {
@@ -85,7 +83,6 @@ template <>
 struct Fftw<double> {
   using Plan = fftw_plan;
   using Complex = fftw_complex;
-  static constexpr const char* kSuffix = "d";
   static int init_threads() { return fftw_init_threads(); }
   static void plan_with_nthreads(int n) { fftw_plan_with_nthreads(n); }
   static Plan r2c(int n, double* in, Complex* out, unsigned flags) {
@@ -215,21 +212,6 @@ const bool g_alloc_rule_installed = [] {
 #endif
 
 }  // namespace
-
-template <class T>
-std::string fftw_wisdom_path() {
-  std::string dir;
-  if (const char* d = std::getenv("COSMOGRAD_WISDOM_DIR"); d != nullptr && *d != '\0') {
-    dir = d;
-  } else if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') {
-    dir = std::string(x) + "/cosmograd";
-  } else if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
-    dir = std::string(h) + "/.cache/cosmograd";
-  } else {
-    dir = ".";
-  }
-  return dir + "/fftw" + Fftw<T>::kSuffix + ".wisdom";
-}
 
 template <class T>
 Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning, FourierLayout layout)
@@ -365,7 +347,5 @@ void Fft<T>::backward(Field<T>& f) const {
 
 template class Fft<float>;
 template class Fft<double>;
-template std::string fftw_wisdom_path<float>();
-template std::string fftw_wisdom_path<double>();
 
 }  // namespace cosmograd::sim

@@ -1,8 +1,6 @@
 // In-place real-to-complex 3D FFTs of a Field<T> over FFTW (float and double, threaded).
 #pragma once
 
-#include <string>
-
 #include "sim/fft_planning.hpp"
 #include "sim/field.hpp"
 
@@ -39,10 +37,5 @@ class Fft {
   bool distributed_ = false;  // FFTW-MPI plans over the decomposition's communicator
   bool transposed_ = false;   // FFTW_MPI_TRANSPOSED_OUT / _IN plans
 };
-
-/// File that holds FFTW wisdom for precision T ($COSMOGRAD_WISDOM_DIR, else
-/// $XDG_CACHE_HOME/cosmograd, else ~/.cache/cosmograd).
-template <class T>
-std::string fftw_wisdom_path();
 
 }  // namespace cosmograd::sim

@@ -1,7 +1,6 @@
 // Fft<T> over the built-in FFT (sim/detail/fft_kernels.hpp): compiled instead of sim/fft.cpp
 // when FFTW is not found, so the CPU engine (the oracle of the CUDA backend) builds on a
 // machine without Debian's FFTW. Serial only (one slab); threads come from OpenMP.
-#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -9,22 +8,6 @@
 #include "sim/fft.hpp"
 
 namespace cosmograd::sim {
-
-template <class T>
-std::string fftw_wisdom_path() {
-  // No FFTW here, hence no wisdom; the path is still reported, as sim/fft.cpp does.
-  std::string dir;
-  if (const char* d = std::getenv("COSMOGRAD_WISDOM_DIR"); d != nullptr && *d != '\0') {
-    dir = d;
-  } else if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') {
-    dir = std::string(x) + "/cosmograd";
-  } else if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') {
-    dir = std::string(h) + "/.cache/cosmograd";
-  } else {
-    dir = ".";
-  }
-  return dir + "/fftw" + (sizeof(T) == sizeof(float) ? "f" : "d") + ".wisdom";
-}
 
 template <class T>
 Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning /*planning*/,
@@ -56,7 +39,5 @@ void Fft<T>::backward(Field<T>& f) const {
 
 template class Fft<float>;
 template class Fft<double>;
-template std::string fftw_wisdom_path<float>();
-template std::string fftw_wisdom_path<double>();
 
 }  // namespace cosmograd::sim

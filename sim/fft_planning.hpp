@@ -12,4 +12,9 @@ enum class FftPlanning { estimate, measure };
 /// Parses "estimate" or "measure"; throws std::invalid_argument naming the key otherwise.
 FftPlanning parse_fft_planning(const std::string& name);
 
+/// File that holds FFTW wisdom for precision T ($COSMOGRAD_WISDOM_DIR, else
+/// $XDG_CACHE_HOME/cosmograd, else ~/.cache/cosmograd).
+template <class T>
+std::string fftw_wisdom_path();
+
 }  // namespace cosmograd::sim

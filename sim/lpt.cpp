@@ -253,17 +253,6 @@ std::array<double, 2> add_to_particles_vjp(Field<T>& psi, int dim, double c_disp
   return sum;
 }
 
-/// The LPT coefficients at a: {D1, a^2 E D1 f1, D2, a^2 E D2 f2} (displacement and momentum
-/// factors of Psi1 and Psi2; p = a^2 E dx/dln a, sim/units.hpp), D normalised to D1(a=1) = 1
-/// like the modes (sim/cosmology.hpp).
-template <class S>
-std::array<S, 4> lpt_factors(const CosmologyT<S>& cosmology, double a) {
-  const S d1 = cosmology.D1_norm(a);
-  const S d2 = cosmology.D2_norm(a);
-  const S vfac = a * a * cosmology.E(a);
-  return {d1, vfac * d1 * cosmology.f1(a), d2, vfac * d2 * cosmology.f2(a)};
-}
-
 void check_order(int order) {
   if (order != 1 && order != 2) {
     throw std::invalid_argument("lpt_order = " + std::to_string(order) +

@@ -14,6 +14,17 @@
 
 namespace cosmograd::sim {
 
+/// The LPT coefficients at a: {D1, a^2 E D1 f1, D2, a^2 E D2 f2} (displacement and momentum
+/// factors of Psi1 and Psi2; p = a^2 E dx/dln a, sim/units.hpp), D normalised to D1(a=1) = 1
+/// like the modes (sim/cosmology.hpp).
+template <class S>
+std::array<S, 4> lpt_factors(const CosmologyT<S>& cosmology, double a) {
+  const S d1 = cosmology.D1_norm(a);
+  const S d2 = cosmology.D2_norm(a);
+  const S vfac = a * a * cosmology.E(a);
+  return {d1, vfac * d1 * cosmology.f1(a), d2, vfac * d2 * cosmology.f2(a)};
+}
+
 /// Turns white noise w_k (Fourier layout, <|w|^2> = 1) into the linear density modes at
 /// a = 1 in place: delta_k = sqrt(P(k) / V) w_k with delta_k = (1/N^3) sum_x delta(x)
 /// e^{-ik.x}, so that P(k) = V <|delta_k|^2>. `power` gives P(k) [(Mpc/h)^3] at a = 1

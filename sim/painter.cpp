@@ -159,15 +159,20 @@ struct ArrayPositions {
   }
 };
 
-/// Adds mass[m] to meshes[m] (same layout) at cell coordinates u with the order-P window.
+/// Adds mass[m] to meshes[m] (same layout) at cell coordinates u with the order-P window;
+/// returns the number of window planes this rank does not hold (skipped).
 template <int P, int M, class T>
-inline void scatter(Field<T>* const* meshes, const double* u, const T* mass) {
+inline int scatter(Field<T>* const* meshes, const double* u, const T* mass) {
   const Decomposition& d = meshes[0]->decomp();
   const Stencil<P, false, T> s(u, d.n());
   const std::size_t nzp = static_cast<std::size_t>(d.nz_padded());
+  int missing = 0;
   for (int a = 0; a < P; ++a) {
     const int xl = d.local_plane(s.idx[0][a]);  // slab or ghost plane
-    if (xl == Decomposition::kNotHeld) continue;
+    if (xl == Decomposition::kNotHeld) {
+      ++missing;
+      continue;
+    }
     T* planes[M];
     for (int m = 0; m < M; ++m) planes[m] = meshes[m]->plane(xl);
     for (int b = 0; b < P; ++b) {
@@ -179,23 +184,29 @@ inline void scatter(Field<T>* const* meshes, const double* u, const T* mass) {
       }
     }
   }
+  return missing;
 }
 
 /// Interpolates M meshes (same layout) at cell coordinates u with the order-P window:
 /// out[m] = sum_cells W mesh_m(cell). With Deriv it also returns the gradient of
 /// sum_m cot[m] out[m] with respect to u: grad[d] = sum_m cot[m] sum_cells dW/du_d mesh_m
-/// [per cell]; out is computed by the same operations either way (bitwise equal).
+/// [per cell]; out is computed by the same operations either way (bitwise equal). Returns
+/// the number of window planes this rank does not hold (skipped).
 template <int P, int M, bool Deriv, class T>
-inline void gather(const Field<T>* const* meshes, const double* u, T* out, const T* cot = nullptr,
-                   T* grad = nullptr) {
+inline int gather(const Field<T>* const* meshes, const double* u, T* out, const T* cot = nullptr,
+                  T* grad = nullptr) {
   const Decomposition& d = meshes[0]->decomp();
   const Stencil<P, Deriv, T> s(u, d.n());
   for (int m = 0; m < M; ++m) out[m] = 0;
   if constexpr (Deriv) grad[0] = grad[1] = grad[2] = 0;
   const std::size_t nzp = static_cast<std::size_t>(d.nz_padded());
+  int missing = 0;
   for (int a = 0; a < P; ++a) {
     const int xl = d.local_plane(s.idx[0][a]);  // slab or ghost plane
-    if (xl == Decomposition::kNotHeld) continue;
+    if (xl == Decomposition::kNotHeld) {
+      ++missing;
+      continue;
+    }
     const T* planes[M];
     for (int m = 0; m < M; ++m) planes[m] = meshes[m]->plane(xl);
     for (int b = 0; b < P; ++b) {
@@ -222,25 +233,13 @@ inline void gather(const Field<T>* const* meshes, const double* u, T* out, const
       }
     }
   }
+  return missing;
 }
 
-/// Throws std::logic_error when, on a distributed mesh, a point's window reaches an x plane
-/// this rank does not hold (particles not migrated to this slab, or too few ghost planes),
-/// instead of dropping its share.
-template <int P, class T, class Positions>
-void require_held_planes(const Decomposition& d, const Positions& pos, double shift,
-                         const char* who) {
-  if (!d.distributed()) return;
-  std::size_t missing = 0;
-#pragma omp parallel for schedule(static) reduction(+ : missing)
-  for (std::size_t j = 0; j < pos.size(); ++j) {
-    double u[3];
-    pos(j, shift, u);
-    T w[P];
-    int idx[P];
-    wrapped_indices<P>(axis_weights<P, false>(u[0], w, w), d.n(), idx);
-    for (int a = 0; a < P; ++a) missing += d.local_plane(idx[a]) == Decomposition::kNotHeld;
-  }
+/// Throws std::logic_error when `missing` window planes fell outside this rank's slab and
+/// ghosts (distributed meshes: particles not migrated to this slab, or too few ghost
+/// planes), instead of dropping their share silently.
+inline void require_held_planes(std::size_t missing, const char* who) {
   if (missing > 0) {
     throw std::logic_error(std::string(who) + ": " + std::to_string(missing) +
                            " window planes lie outside this rank's slab and ghosts (migrate the "
@@ -253,7 +252,6 @@ void require_held_planes(const Decomposition& d, const Positions& pos, double sh
 template <int P, int M, class T, class Positions, class Weights>
 void paint_impl(Field<T>* const* meshes, const Positions& pos, const Weights& weights,
                 double shift) {
-  require_held_planes<P, T>(meshes[0]->decomp(), pos, shift, "paint");
   const int n = meshes[0]->n();
   const std::size_t np = pos.size();
   const int nchunks = std::max(1, n / kChunkWidth);
@@ -298,40 +296,46 @@ void paint_impl(Field<T>* const* meshes, const Positions& pos, const Weights& we
     }
     for (std::size_t j = lo; j < hi; ++j) order[mine[chunk_of[j]]++] = j;
   }
+  // Returns the window planes of chunk c's particles that this rank does not hold.
   auto paint_chunk = [&](int c) {
+    std::size_t missing = 0;
     for (std::size_t s = start[c]; s < start[c + 1]; ++s) {
       double u[3];
       pos(order[s], shift, u);
       T m[M];
       weights(order[s], m);
-      scatter<P, M>(meshes, u, m);
+      missing += scatter<P, M>(meshes, u, m);
     }
+    return missing;
   };
+  std::size_t missing = 0;
   if (nchunks < 2) {
-    paint_chunk(0);
-    return;
+    missing = paint_chunk(0);
+  } else {
+    // Chunks of one colour write disjoint planes. With an odd count the last chunk would
+    // touch chunk 0 through the periodic wrap, so it is painted alone at the end.
+    const int paired = nchunks % 2 == 0 ? nchunks : nchunks - 1;
+    for (int colour = 0; colour < 2; ++colour) {
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : missing)
+      for (int c = colour; c < paired; c += 2) missing += paint_chunk(c);
+    }
+    if (paired != nchunks) missing += paint_chunk(nchunks - 1);
   }
-  // Chunks of one colour write disjoint planes. With an odd count the last chunk would
-  // touch chunk 0 through the periodic wrap, so it is painted alone at the end.
-  const int paired = nchunks % 2 == 0 ? nchunks : nchunks - 1;
-  for (int colour = 0; colour < 2; ++colour) {
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int c = colour; c < paired; c += 2) paint_chunk(c);
-  }
-  if (paired != nchunks) paint_chunk(nchunks - 1);
+  require_held_planes(missing, "paint");
 }
 
 template <int P, int M, class T, class Positions>
 void readout_impl(const Field<T>* const* meshes, const Positions& pos, T* out, std::size_t stride,
                   double shift) {
-  require_held_planes<P, T>(meshes[0]->decomp(), pos, shift, "readout");
   const std::size_t np = pos.size();
-#pragma omp parallel for schedule(static)
+  std::size_t missing = 0;
+#pragma omp parallel for schedule(static) reduction(+ : missing)
   for (std::size_t j = 0; j < np; ++j) {
     double u[3];
     pos(j, shift, u);
-    gather<P, M, false>(meshes, u, out + stride * j);
+    missing += gather<P, M, false>(meshes, u, out + stride * j);
   }
+  require_held_planes(missing, "readout");
 }
 
 /// Particles per block of the fixed-order reduction in readout_vjp_impl.
@@ -344,12 +348,12 @@ constexpr std::size_t kReduceBlock = 1024;
 template <int P, int M, class T, class Positions, class Cot>
 double readout_vjp_impl(const Field<T>* const* meshes, const Positions& pos, const Cot& cot,
                         T* grad, T* out, std::size_t stride, double shift) {
-  require_held_planes<P, T>(meshes[0]->decomp(), pos, shift, "readout vjp");
   const std::size_t np = pos.size();
   const std::size_t nblocks = (np + kReduceBlock - 1) / kReduceBlock;
   const T to_mpc = static_cast<T>(pos.inv_cell);  // d u / d x [cells per Mpc/h]
   std::vector<double> partial(nblocks, 0.0);
-#pragma omp parallel for schedule(static)
+  std::size_t missing = 0;
+#pragma omp parallel for schedule(static) reduction(+ : missing)
   for (std::size_t blk = 0; blk < nblocks; ++blk) {
     double sum = 0;
     const std::size_t end = std::min(np, (blk + 1) * kReduceBlock);
@@ -358,7 +362,7 @@ double readout_vjp_impl(const Field<T>* const* meshes, const Positions& pos, con
       pos(j, shift, u);
       T c[M], v[M], g[3];
       cot(j, c);
-      gather<P, M, true>(meshes, u, v, c, g);
+      missing += gather<P, M, true>(meshes, u, v, c, g);
       for (int d = 0; d < 3; ++d) grad[3 * j + d] += to_mpc * g[d];
       for (int m = 0; m < M; ++m) {
         sum += static_cast<double>(c[m]) * v[m];
@@ -367,6 +371,7 @@ double readout_vjp_impl(const Field<T>* const* meshes, const Positions& pos, con
     }
     partial[blk] = sum;
   }
+  require_held_planes(missing, "readout vjp");
   double total = 0;
   for (double s : partial) total += s;
   return total;

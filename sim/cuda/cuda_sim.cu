@@ -35,15 +35,6 @@ double KernelTimings::at(const std::string& phase) const {
 
 namespace {
 
-/// The LPT coefficients at a, as sim/lpt.cpp's lpt_factors: {D1, a^2 E D1 f1, D2, a^2 E D2 f2}.
-template <class S>
-std::array<S, 4> lpt_factors(const CosmologyT<S>& cosmology, double a) {
-  const S d1 = cosmology.D1_norm(a);
-  const S d2 = cosmology.D2_norm(a);
-  const S vfac = a * a * cosmology.E(a);
-  return {d1, vfac * d1 * cosmology.f1(a), d2, vfac * d2 * cosmology.f2(a)};
-}
-
 /// sqrt(P(|m|^2) / V) per integer |m|^2 of the grid (linear_modes_from_noise's amplitudes).
 template <class S>
 std::vector<double> amplitude_table(const ModePowerT<S>& power, double box) {
