@@ -9,7 +9,7 @@
 #include "apps/options.hpp"
 #include "sim/backend.hpp"
 #include "sim/fof.hpp"
-#include "sim/halo_report.hpp"
+#include "driver/halo_report.hpp"
 #include "sim/linear_power.hpp"
 #include "sim/log.hpp"
 #include "sim/snapshot.hpp"
@@ -68,7 +68,7 @@ int cmd_halos(const std::vector<std::string>& args) {
 
   const sim::HaloCatalog cat = sim::find_halos(snap, fof);
 
-  sim::write_halo_report(s.get_string("out"), cat, fof, power, parsed.positional[0]);
+  driver::write_halo_report(s.get_string("out"), cat, fof, power, parsed.positional[0]);
   return 0;
 }
 

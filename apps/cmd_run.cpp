@@ -5,7 +5,7 @@
 #include "sim/comm.hpp"
 #include "sim/config.hpp"
 #include "sim/log.hpp"
-#include "sim/simulation.hpp"
+#include "driver/simulation.hpp"
 
 namespace cosmograd::apps {
 
@@ -20,7 +20,7 @@ int cmd_run(const std::vector<std::string>& args) {
   sim::set_log_level(sim::parse_log_level(parsed.settings.get_string("log_level")));
   const sim::SimConfig config = sim::sim_config_from(parsed.settings);
   const sim::Comm world = sim::Comm::world();  // all ranks under mpirun, else this process
-  const sim::RunSummary summary = sim::run_simulation(
+  const driver::RunSummary summary = driver::run_simulation(
       config, parsed.settings.to_ini("cosmograd run: the resolved configuration"), world);
   if (world.rank() == 0) {
     std::cout << "cosmograd run: " << summary.steps << " steps, " << summary.files.size()

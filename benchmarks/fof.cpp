@@ -25,7 +25,7 @@
 #include "sim/atomic_file.hpp"
 #include "sim/config.hpp"
 #include "sim/machine.hpp"
-#include "sim/simulation.hpp"
+#include "driver/simulation.hpp"
 #include "sim/snapshot.hpp"
 
 namespace {
@@ -74,7 +74,7 @@ Row run_one(int n_side, int steps, int threads, int repeats, const std::string& 
   s.set("log_level", "warn");
   s.set("output_dir", dir);
   const auto t0 = std::chrono::steady_clock::now();
-  cosmograd::sim::run_simulation(cosmograd::sim::sim_config_from(s), s.to_ini("bench_fof"));
+  cosmograd::driver::run_simulation(cosmograd::sim::sim_config_from(s), s.to_ini("bench_fof"));
   row.pm_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const SnapshotData<float> snap =
       cosmograd::sim::read_snapshot<float>(dir + "/snapshot_z0p000.hdf5");

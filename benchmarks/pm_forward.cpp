@@ -29,15 +29,15 @@
 #include "sim/backend.hpp"
 #include "sim/config.hpp"
 #include "sim/cosmology.hpp"
+#include "sim/cpu_backend.hpp"
 #include "sim/decomposition.hpp"
 #include "sim/fft.hpp"
 #include "sim/gravity.hpp"
+#include "sim/initial_modes.hpp"
 #include "sim/linear_power.hpp"
 #include "sim/lpt.hpp"
 #include "sim/machine.hpp"
 #include "sim/memory.hpp"
-#include "sim/simulation.hpp"
-#include "sim/stepping.hpp"
 #include "sim/time_grid.hpp"
 #include "sim/timer.hpp"
 
@@ -230,10 +230,10 @@ void run_child(int n, int repeats, int steps, int threads) {
       gravity.accelerations(particles, omega_m, total, acc);
     }
     gravity.reset_timings();
-    sim::KdkIntegrator<T> integrator(cosmology, gravity, total);
-    sim::Events<T> events;  // no subscribers: nothing is written
+    const sim::StepSchedule schedule(cosmology, grid);
     sw.restart();
-    integrator.run(particles, grid, events);
+    const sim::StepTimings timings =
+        sim::evolve(particles, gravity, schedule, omega_m);  // no outputs
     const double evolve_seconds = sw.seconds();
 
     for (const T x : particles.disp) {
@@ -244,7 +244,7 @@ void run_child(int n, int repeats, int steps, int threads) {
         "%s step=%.9g ic=%.9g evolve=%.9g paint=%.9g r2c=%.9g kernels=%.9g c2r=%.9g "
         "readout=%.9g kick_drift=%.9g\n",
         kRepeatTag, evolve_seconds / steps, ic_seconds, evolve_seconds, f.paint, f.r2c, f.kernels,
-        f.c2r, f.readout, integrator.kick_drift_seconds());
+        f.c2r, f.readout, timings.kick_drift);
     std::fflush(stdout);
     std::fprintf(stderr, "  %d^3 repeat %d/%d: %.3f s per step\n", n, r + 1, repeats,
                  evolve_seconds / steps);

@@ -18,18 +18,21 @@ if(NOT HDF5_FOUND)
   message(STATUS "cosmograd: HDF5 not found: snapshots and field files switched off")
 endif()
 
-# ---- libpng (images and plots) ------------------------------------------------
+# ---- libpng (raw images) --------------------------------------------------------
 find_package(PNG QUIET)
 set(COSMOGRAD_HAVE_PNG OFF)
 if(PNG_FOUND)
   set(COSMOGRAD_HAVE_PNG ON)
 endif()
 if(NOT PNG_FOUND)
-  message(STATUS "cosmograd: libpng not found: PNG images and plots switched off")
+  message(STATUS "cosmograd: libpng not found: raw PNG images switched off")
 endif()
 
+# ---- PLplot (viz/: plots and density maps) ---------------------------------------
+include(CosmogradFindPLplot)
+
 # The full CPU engine with its outputs (`cosmograd run`).
-if(FFTW_FOUND AND HDF5_FOUND AND PNG_FOUND)
+if(FFTW_FOUND AND HDF5_FOUND AND COSMOGRAD_HAVE_PLPLOT)
   set(COSMOGRAD_HAVE_ENGINE ON)
 else()
   set(COSMOGRAD_HAVE_ENGINE OFF)
@@ -88,8 +91,9 @@ if(COSMOGRAD_WITH_TORCH)
   if(NOT Boost_FOUND)
     message(FATAL_ERROR "apps/ needs Boost.Program_options (install libboost-program-options-dev)")
   endif()
-  if(NOT COSMOGRAD_HAVE_ENGINE)
-    message(FATAL_ERROR "the full build needs FFTW, HDF5 and libpng (run scripts/install-deps.sh), "
+  if(NOT COSMOGRAD_HAVE_ENGINE OR NOT COSMOGRAD_HAVE_PNG)
+    message(FATAL_ERROR "the full build needs FFTW, HDF5, libpng and PLplot "
+                        "(run scripts/install-deps.sh), "
                         "or configure with -DCOSMOGRAD_WITH_TORCH=OFF for sim/ alone")
   endif()
   pkg_check_modules(CFITSIO REQUIRED IMPORTED_TARGET cfitsio)

@@ -79,15 +79,9 @@ sim::Particles<T> point_particles(const torch::Tensor& positions, double box_siz
   return particles;
 }
 
-/// The simulation and the white noise it ran from, kept alive from forward to backward.
-template <class T>
-struct SimHolder : torch::CustomClassHolder {
-  std::unique_ptr<sim::DifferentiableSim<T>> sim;
-  std::unique_ptr<sim::Field<T>> noise;
-  bool state_is_final = true;  ///< false once backward() replaced it by the initial state
-};
-
-sim::SimConfig with_params(sim::SimConfig config, const torch::Tensor& cosmo_params) {
+/// validate() of the parameters from a (7,) float64 CPU tensor over `base`.
+sim::CosmologyParams params_from(const sim::CosmologyParams& base,
+                                 const torch::Tensor& cosmo_params) {
   if (!cosmo_params.defined() || !cosmo_params.device().is_cpu() ||
       cosmo_params.scalar_type() != torch::kFloat64 || cosmo_params.dim() != 1 ||
       cosmo_params.size(0) != sim::kNumCosmoParams) {
@@ -100,20 +94,88 @@ sim::SimConfig with_params(sim::SimConfig config, const torch::Tensor& cosmo_par
   }
   const torch::Tensor p = cosmo_params.contiguous();
   const double* v = p.data_ptr<double>();
+  sim::CosmologyParams out = base;
   for (int i = 0; i < sim::kNumCosmoParams; ++i) {
-    sim::param(config.cosmology, static_cast<sim::CosmoParam>(i)) = v[i];
+    sim::param(out, static_cast<sim::CosmoParam>(i)) = v[i];
   }
-  return config;
+  out.validate();
+  return out;
+}
+
+}  // namespace
+
+/// The engines of one Simulator (one per precision, made on first use), shared with the
+/// autograd nodes of its calls. `generation` counts forward calls; `state_of` is the call whose
+/// final state the engine of each precision holds (0: none, e.g. after a backward).
+struct EngineHolder : torch::CustomClassHolder {
+  explicit EngineHolder(sim::SimConfig c) : config(std::move(c)) {}
+  sim::SimConfig config;
+  std::unique_ptr<sim::DifferentiableSim<float>> f32;
+  std::unique_ptr<sim::DifferentiableSim<double>> f64;
+  std::unique_ptr<sim::Field<float>> noise32;
+  std::unique_ptr<sim::Field<double>> noise64;
+  std::uint64_t generation = 0;
+  std::uint64_t state_of32 = 0, state_of64 = 0;
+
+  template <class T>
+  sim::DifferentiableSim<T>& engine() {
+    auto& e = slot<T>();
+    if (!e) e = std::make_unique<sim::DifferentiableSim<T>>(config);
+    return *e;
+  }
+  template <class T>
+  sim::Field<T>& noise() {
+    auto& f = noise_slot<T>();
+    if (!f) f = std::make_unique<sim::Field<T>>(sim::Decomposition(config.particles));
+    return *f;
+  }
+  template <class T>
+  std::uint64_t& state_of() {
+    if constexpr (std::is_same<T, float>::value)
+      return state_of32;
+    else
+      return state_of64;
+  }
+
+ private:
+  template <class T>
+  std::unique_ptr<sim::DifferentiableSim<T>>& slot() {
+    if constexpr (std::is_same<T, float>::value)
+      return f32;
+    else
+      return f64;
+  }
+  template <class T>
+  std::unique_ptr<sim::Field<T>>& noise_slot() {
+    if constexpr (std::is_same<T, float>::value)
+      return noise32;
+    else
+      return noise64;
+  }
+};
+
+namespace {
+
+/// Runs the holder's engine of precision T forward from (white_noise, params); returns the
+/// final particles.
+template <class T>
+const sim::Particles<T>& run_engine(EngineHolder& h, const torch::Tensor& white_noise,
+                                    const sim::CosmologyParams& params, std::uint64_t generation) {
+  sim::DifferentiableSim<T>& e = h.engine<T>();
+  e.set_cosmology(params);
+  sim::Field<T>& w = h.noise<T>();
+  tensor_to_field<T>(white_noise, w);
+  const sim::Particles<T>& p = e.forward(w);
+  h.state_of<T>() = generation;
+  return p;
 }
 
 template <class T>
-torch::Tensor simulate_forward(AutogradContext* ctx, const sim::SimConfig& config,
-                               const torch::Tensor& white_noise) {
-  auto holder = c10::make_intrusive<SimHolder<T>>();
-  holder->sim = std::make_unique<sim::DifferentiableSim<T>>(config);
-  holder->noise = std::make_unique<sim::Field<T>>(sim::Decomposition(config.particles));
-  tensor_to_field<T>(white_noise, *holder->noise);
-  const sim::Particles<T>& p = holder->sim->forward(*holder->noise);
+torch::Tensor simulate_forward(AutogradContext* ctx, const c10::intrusive_ptr<EngineHolder>& h,
+                               const torch::Tensor& white_noise,
+                               const sim::CosmologyParams& params) {
+  const std::uint64_t generation = ++h->generation;
+  const sim::Particles<T>& p = run_engine<T>(*h, white_noise, params, generation);
   const std::int64_t m = static_cast<std::int64_t>(p.size());
   torch::Tensor out = torch::empty({m, 6}, torch::TensorOptions().dtype(scalar_type_of<T>()));
   T* o = out.data_ptr<T>();
@@ -124,18 +186,24 @@ torch::Tensor simulate_forward(AutogradContext* ctx, const sim::SimConfig& confi
       row[3 + d] = p.mom[3 * j + d];
     }
   }
-  ctx->saved_data["sim"] = c10::IValue::make_capsule(std::move(holder));
+  ctx->saved_data["engine"] = c10::IValue::make_capsule(h);
+  ctx->saved_data["generation"] = static_cast<int64_t>(generation);
   return out;
 }
 
 template <class T>
 variable_list simulate_backward(AutogradContext* ctx, const torch::Tensor& grad_out) {
-  auto holder =
-      c10::static_intrusive_pointer_cast<SimHolder<T>>(ctx->saved_data["sim"].toCapsule());
-  // A second backward (retain_graph) first re-runs the forward pass: backward() leaves the
-  // recovered initial state in place of the final one.
-  if (!holder->state_is_final) holder->sim->forward(*holder->noise);
-  const sim::Particles<T>& p = holder->sim->final_state();
+  auto h = c10::static_intrusive_pointer_cast<EngineHolder>(ctx->saved_data["engine"].toCapsule());
+  const auto generation = static_cast<std::uint64_t>(ctx->saved_data["generation"].toInt());
+  const torch::Tensor white_noise = ctx->get_saved_variables()[0];
+  const torch::Tensor params_tensor = ctx->get_saved_variables()[1];
+  // The engine holds this call's final state unless another call ran since, or a backward
+  // (also a second one, retain_graph) replaced it by the initial state: then run it again.
+  if (h->state_of<T>() != generation) {
+    run_engine<T>(*h, white_noise, params_from(h->config.cosmology, params_tensor), generation);
+  }
+  sim::DifferentiableSim<T>& e = h->engine<T>();
+  const sim::Particles<T>& p = e.final_state();
   const torch::Tensor g = grad_out.to(scalar_type_of<T>()).contiguous();
   const T* gp = g.data_ptr<T>();
   sim::StateCotangent<T> cot;
@@ -148,37 +216,48 @@ variable_list simulate_backward(AutogradContext* ctx, const torch::Tensor& grad_
       cot.mom[3 * j + d] = row[3 + d];
     }
   }
-  holder->state_is_final = false;
-  sim::SimGradients<T> grads = holder->sim->backward(cot);
+  h->state_of<T>() = 0;
+  sim::SimGradients<T> grads = e.backward(cot);
   torch::Tensor grad_params = torch::empty({sim::kNumCosmoParams}, torch::kFloat64);
   std::copy(grads.cosmology.begin(), grads.cosmology.end(), grad_params.data_ptr<double>());
   return {torch::Tensor(), field_to_tensor<T>(grads.noise), grad_params};
 }
 
-/// (config, white_noise, cosmo_params) -> (N^3, 6) final displacements and momenta.
+/// (engine, white_noise, cosmo_params) -> (N^3, 6) final displacements and momenta.
 struct SimulateFunction : torch::autograd::Function<SimulateFunction> {
-  static torch::Tensor forward(AutogradContext* ctx, const sim::SimConfig& config,
+  static torch::Tensor forward(AutogradContext* ctx, const c10::intrusive_ptr<EngineHolder>& h,
                                const torch::Tensor& white_noise,
                                const torch::Tensor& cosmo_params) {
     check_real_cpu(white_noise, "white_noise");
-    const sim::SimConfig c = with_params(config, cosmo_params);
-    const std::int64_t n = c.particles;
+    const sim::CosmologyParams params = params_from(h->config.cosmology, cosmo_params);
+    const std::int64_t n = h->config.particles;
     if (white_noise.dim() != 3 || white_noise.size(0) != n || white_noise.size(1) != n ||
         white_noise.size(2) != n) {
       throw std::invalid_argument(
           "white_noise must have shape (particles, particles, particles) = (" + std::to_string(n) +
           ", " + std::to_string(n) + ", " + std::to_string(n) + "), got " + shape_of(white_noise));
     }
+    ctx->save_for_backward({white_noise, cosmo_params});
     ctx->saved_data["double"] = white_noise.scalar_type() == torch::kFloat64;
     return white_noise.scalar_type() == torch::kFloat64
-               ? simulate_forward<double>(ctx, c, white_noise)
-               : simulate_forward<float>(ctx, c, white_noise);
+               ? simulate_forward<double>(ctx, h, white_noise, params)
+               : simulate_forward<float>(ctx, h, white_noise, params);
   }
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     return ctx->saved_data["double"].toBool() ? simulate_backward<double>(ctx, grad_outputs[0])
                                               : simulate_backward<float>(ctx, grad_outputs[0]);
   }
 };
+
+/// CIC density contrast of final particles `state` ((N^3, 6)) on an n^3 mesh.
+torch::Tensor density_of(const torch::Tensor& state, const sim::SimConfig& config, int n) {
+  const torch::Tensor x =
+      lattice_positions(config.particles, config.box_size, state.scalar_type()) +
+      state.slice(1, 0, 3);
+  const double np = static_cast<double>(config.particles);
+  const double mass = static_cast<double>(n) * n * n / (np * np * np);
+  return paint(x, n, config.box_size, sim::PaintKernel::cic, mass) - 1.0;
+}
 
 template <class T>
 torch::Tensor paint_impl(const torch::Tensor& positions, int n_mesh, double box_size,
@@ -313,19 +392,40 @@ torch::Tensor lattice_positions(int n_side, double box_size, torch::ScalarType d
 
 torch::Tensor simulate_particles(const sim::SimConfig& config, const torch::Tensor& white_noise,
                                  const torch::Tensor& cosmo_params) {
-  return SimulateFunction::apply(config, white_noise, cosmo_params);
+  return SimulateFunction::apply(c10::make_intrusive<EngineHolder>(config), white_noise,
+                                 cosmo_params);
 }
 
 torch::Tensor simulate_density(const sim::SimConfig& config, const torch::Tensor& white_noise,
                                const torch::Tensor& cosmo_params, int n_mesh) {
-  const int n = n_mesh > 0 ? n_mesh : config.mesh;
-  const torch::Tensor state = simulate_particles(config, white_noise, cosmo_params);
-  const torch::Tensor x =
-      lattice_positions(config.particles, config.box_size, state.scalar_type()) +
-      state.slice(1, 0, 3);
-  const double np = static_cast<double>(config.particles);
-  const double mass = static_cast<double>(n) * n * n / (np * np * np);
-  return paint(x, n, config.box_size, sim::PaintKernel::cic, mass) - 1.0;
+  return density_of(simulate_particles(config, white_noise, cosmo_params), config,
+                    n_mesh > 0 ? n_mesh : config.mesh);
+}
+
+SimulatorImpl::SimulatorImpl(const sim::SimConfig& config)
+    : engines_(c10::make_intrusive<EngineHolder>(config)) {
+  sim::check_differentiable_config(config, 1);
+}
+
+SimulatorImpl::~SimulatorImpl() = default;
+
+const sim::SimConfig& SimulatorImpl::config() const { return engines_->config; }
+
+torch::Tensor SimulatorImpl::forward(const torch::Tensor& white_noise,
+                                     const torch::Tensor& cosmo_params) {
+  return SimulateFunction::apply(engines_, white_noise, cosmo_params);
+}
+
+torch::Tensor SimulatorImpl::density(const torch::Tensor& white_noise,
+                                     const torch::Tensor& cosmo_params, int n_mesh) {
+  return density_of(forward(white_noise, cosmo_params), engines_->config,
+                    n_mesh > 0 ? n_mesh : engines_->config.mesh);
+}
+
+torch::Tensor SimulatorImpl::white_noise(torch::ScalarType dtype) {
+  return dtype == torch::kFloat64
+             ? field_to_tensor<double>(engines_->engine<double>().white_noise())
+             : field_to_tensor<float>(engines_->engine<float>().white_noise());
 }
 
 torch::Tensor paint(const torch::Tensor& positions, int n_mesh, double box_size,

@@ -5,6 +5,8 @@
 // parameters and their gradients are always float64.
 #pragma once
 
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
 #include "sim/config.hpp"
@@ -44,6 +46,36 @@ torch::Tensor simulate_particles(const sim::SimConfig& config, const torch::Tens
 /// of simulate_particles() and paint(), differentiable in white_noise and cosmo_params.
 torch::Tensor simulate_density(const sim::SimConfig& config, const torch::Tensor& white_noise,
                                const torch::Tensor& cosmo_params, int n_mesh = 0);
+
+struct EngineHolder;
+
+/// The differentiable PM simulation as a reusable module: it owns one engine per precision
+/// (FFT plans, cosmology tables, force solver and buffers, made on the first call) and keeps
+/// it across forward and backward calls, so an inference or training loop does not re-plan.
+/// forward() is simulate_particles() with the module's config; changing cosmo_params between
+/// calls rebuilds only the cosmology tables. A backward whose forward is no longer the
+/// engine's latest (another call ran since, or retain_graph) re-runs that forward first.
+class SimulatorImpl : public torch::nn::Module {
+ public:
+  /// Engines for `config` (validated like sim::DifferentiableSim; device = cpu or cuda).
+  explicit SimulatorImpl(const sim::SimConfig& config);
+  ~SimulatorImpl() override;
+  /// (white_noise (N, N, N) float32/float64, cosmo_params (7,) float64) -> (N^3, 6) final
+  /// displacements and momenta, as simulate_particles().
+  torch::Tensor forward(const torch::Tensor& white_noise, const torch::Tensor& cosmo_params);
+  /// The final CIC density contrast on an n_mesh^3 mesh (0: config.mesh), as
+  /// simulate_density().
+  torch::Tensor density(const torch::Tensor& white_noise, const torch::Tensor& cosmo_params,
+                        int n_mesh = 0);
+  /// The config's seeded white noise, (N, N, N) of `dtype` (float32 or float64).
+  torch::Tensor white_noise(torch::ScalarType dtype = torch::kFloat32);
+  /// The configuration.
+  const sim::SimConfig& config() const;
+
+ private:
+  c10::intrusive_ptr<EngineHolder> engines_;
+};
+TORCH_MODULE(Simulator);
 
 /// Paints `mass` per point at `positions` ((M, 3), float32/float64, CPU, [Mpc/h],
 /// wrapped periodically into [0, box_size)) onto an (n_mesh, n_mesh, n_mesh) mesh of the same

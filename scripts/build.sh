@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs missing Debian packages, configures (Release, Ninja, ccache) and builds.
 # Used by scripts/run.sh and scripts/test.sh; extra arguments go to cmake's configure.
+# COSMOGRAD_TARGETS (space-separated) builds only those targets (scripts/run.sh: cosmograd).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${COSMOGRAD_BUILD_DIR:-$root/build}"
@@ -17,4 +18,6 @@ cmake -S "$root" -B "$build" -G Ninja \
   -DCOSMOGRAD_WERROR="$werror" \
   "$@" >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
 grep -A30 "cosmograd .* configuration" "$build.configure.log" | sed '/^-- $/q' || true
-cmake --build "$build" -j "${COSMOGRAD_JOBS:-2}"
+targets=()
+for t in ${COSMOGRAD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build" -j "${COSMOGRAD_JOBS:-2}" "${targets[@]}"

@@ -15,8 +15,10 @@ packages=(
   libboost-program-options-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  # surveys/ and outputs: FITS images, PNG plots and projections
+  # surveys/ and outputs: FITS images, raw PNG images
   libcfitsio-dev libpng-dev
+  # viz/: plots and density maps (PLplot and its cairo PNG driver)
+  libplplot-dev plplot-driver-cairo
   # integration test: snapshots must open in yt
   python3-yt
 )

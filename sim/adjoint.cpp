@@ -4,46 +4,48 @@
 #include <stdexcept>
 
 #include "sim/backend.hpp"
-#include "sim/device_sim.hpp"
+#include "sim/cpu_backend.hpp"
 #include "sim/ghosts.hpp"
-#include "sim/migrate.hpp"
-#include "sim/stepping.hpp"
-#include "sim/white_noise.hpp"
 
 namespace cosmograd::sim {
 namespace {
 
-/// sum_i a_i b_i in double, in a fixed order.
+/// Adds fixed cotangents at chosen grid points (DifferentiableSim::backward's intermediate).
 template <class T>
-double dot(const std::vector<T>& a, const std::vector<T>& b) {
-  double s = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += static_cast<double>(a[i]) * b[i];
-  return s;
-}
+class FixedCotangents final : public StepObserver<T> {
+ public:
+  explicit FixedCotangents(const std::map<int, StateCotangent<T>>& at) : at_(at) {}
+  bool wants_state(int step) const override { return at_.count(step) != 0; }
+  bool has_state_cotangent(int step) const override { return at_.count(step) != 0; }
+  bool reads_particles() const override { return false; }
+  void state_cotangent(int step, const Particles<T>&, StateCotangent<T>& cot) override {
+    const StateCotangent<T>& c = at_.at(step);
+    if (c.disp.size() != cot.disp.size() || c.mom.size() != cot.mom.size()) {
+      throw std::invalid_argument(
+          "backward: the cotangents at step " + std::to_string(step) +
+          " must hold 3 values per particle (" + std::to_string(cot.disp.size()) + "), got " +
+          std::to_string(c.disp.size()) + " and " + std::to_string(c.mom.size()));
+    }
+    for (std::size_t i = 0; i < c.disp.size(); ++i) {
+      cot.disp[i] += c.disp[i];
+      cot.mom[i] += c.mom[i];
+    }
+  }
 
-/// out = ca a + cb b (element-wise).
-template <class T>
-void axpby(double ca, const std::vector<T>& a, double cb, const std::vector<T>& b,
-           std::vector<T>& out) {
-  out.resize(a.size());
-  const T fa = static_cast<T>(ca), fb = static_cast<T>(cb);
-#pragma omp parallel for schedule(static)
-  for (std::size_t i = 0; i < a.size(); ++i) out[i] = fa * a[i] + fb * b[i];
-}
+ private:
+  const std::map<int, StateCotangent<T>>& at_;
+};
 
-/// theta_bar += g * (dual part of f).
-inline void add_dual(std::array<double, kNumCosmoParams>& theta, const CosmoDual& f, double g) {
-  for (int i = 0; i < kNumCosmoParams; ++i) theta[i] += g * f.d[i];
+/// Whether two parameter sets give the same tables.
+bool same_params(CosmologyParams a, CosmologyParams b) {
+  for (int i = 0; i < kNumCosmoParams; ++i) {
+    if (param(a, static_cast<CosmoParam>(i)) != param(b, static_cast<CosmoParam>(i))) return false;
+  }
+  return a.Omega_k == b.Omega_k && a.T_cmb == b.T_cmb && a.N_eff == b.N_eff &&
+         a.radiation == b.radiation && a.A_s == b.A_s;
 }
 
 }  // namespace
-
-GradientMode parse_gradient_mode(const std::string& name) {
-  if (name == "adjoint") return GradientMode::adjoint;
-  if (name == "checkpoint") return GradientMode::checkpoint;
-  throw std::invalid_argument("gradient_mode = '" + name +
-                              "' is not a gradient mode (allowed: adjoint, checkpoint)");
-}
 
 void check_differentiable_config(const SimConfig& c, int checkpoint_every) {
   if (checkpoint_every < 1) {
@@ -58,57 +60,53 @@ void check_differentiable_config(const SimConfig& c, int checkpoint_every) {
 }
 
 template <class T>
-struct DifferentiableSim<T>::Impl {
-  Cosmology cosmology;
-  CosmologyDual cosmology_dual;
-  std::unique_ptr<LinearPower> linear;
-  std::unique_ptr<LinearPowerT<CosmoDual>> linear_dual;
-  Fft<T> fft;                               // particle grid
-  Field<T> noise;                           // w of the last forward()
-  std::map<int, Particles<T>> checkpoints;  // step -> state (checkpoint mode)
-  std::map<int, Particles<T>> segment;      // step -> state inside the current segment
-
-  Impl(const SimConfig& c, int threads, const Comm& comm)
-      : cosmology(c.cosmology),
-        cosmology_dual(seed_duals(c.cosmology)),
-        linear(make_linear_power<double>(c.transfer.name, cosmology,
-                                         LinearPowerOptions{c.transfer.table_path, false, {}})),
-        linear_dual(make_linear_power<CosmoDual>(
-            c.transfer.name, cosmology_dual, LinearPowerOptions{c.transfer.table_path, false, {}})),
-        fft(Decomposition(c.particles, comm), threads, c.fft_planning),
-        noise(Decomposition(c.particles, comm)) {}
-};
-
-template <class T>
 DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode, int checkpoint_every,
                                         const Comm& comm)
-    : config_(c),
-      mode_(mode),
-      checkpoint_every_(checkpoint_every),
-      comm_(comm),
-      grid_(c.time_grid()) {
+    : config_(c), mode_(mode), comm_(comm) {
   check_differentiable_config(c, checkpoint_every);
-  if (c.device == Device::cuda) {
-    if (comm.distributed()) {
-      throw std::invalid_argument("device = 'cuda' runs on one rank, not " +
-                                  std::to_string(comm.size()) + " MPI ranks (allowed: cpu)");
-    }
-    device_sim_ = make_cuda_sim<T>(c, mode, checkpoint_every);
-    return;
+  if (comm.distributed() && c.device == Device::cuda) {
+    throw std::invalid_argument("device = 'cuda' runs on one rank, not " +
+                                std::to_string(comm.size()) + " MPI ranks (allowed: cpu)");
   }
   if (mode == GradientMode::checkpoint && comm.distributed()) {
     throw std::invalid_argument(
         "gradient_mode = 'checkpoint' is not available with " + std::to_string(comm.size()) +
         " MPI ranks (allowed: adjoint; checkpointing is serial-only for now)");
   }
-  impl_ = std::make_unique<Impl>(c, use_threads(c.threads), comm);
-  gravity_ =
-      std::make_unique<Gravity<T>>(c.mesh, c.box_size, use_threads(c.threads), c.fft_planning,
-                                   ForceOptions{c.painter, c.gradient, c.force_deconvolve}, comm);
+  tables_ = std::make_unique<CosmologyTables>(c.cosmology, c.transfer.name, c.transfer.table_path);
+  schedule_ = std::make_unique<StepSchedule>(tables_->cosmology, tables_->dual, c.time_grid());
+  if (c.device == Device::cuda) {
+    backend_ = make_cuda_backend<T>(c, *tables_);
+  } else {
+    const int threads = use_threads(c.threads);
+    gravity_ =
+        std::make_unique<Gravity<T>>(c.mesh, c.box_size, threads, c.fft_planning,
+                                     ForceOptions{c.painter, c.gradient, c.force_deconvolve}, comm);
+    const IcSpec ic{c.particles, c.box_size, c.lpt_order, schedule_->a(0),
+                    NoiseOptions{c.seed, c.fixed_amplitude, c.paired}};
+    backend_ =
+        std::make_unique<CpuBackend<T>>(*gravity_, ic, *tables_, threads, c.fft_planning, comm);
+  }
+  stepper_ = std::make_unique<KdkStepper<T>>(*backend_, mode, checkpoint_every);
+  state_ = &backend_->host_state();
 }
 
 template <class T>
 DifferentiableSim<T>::~DifferentiableSim() = default;
+
+template <class T>
+void DifferentiableSim<T>::set_cosmology(const CosmologyParams& params) {
+  if (same_params(params, config_.cosmology)) return;
+  params.validate();
+  auto tables =
+      std::make_unique<CosmologyTables>(params, config_.transfer.name, config_.transfer.table_path);
+  auto schedule =
+      std::make_unique<StepSchedule>(tables->cosmology, tables->dual, schedule_->grid());
+  backend_->set_cosmology(*tables);
+  tables_ = std::move(tables);
+  schedule_ = std::move(schedule);
+  config_.cosmology = params;
+}
 
 template <class T>
 Gravity<T>& DifferentiableSim<T>::gravity() {
@@ -120,156 +118,46 @@ Gravity<T>& DifferentiableSim<T>::gravity() {
 
 template <class T>
 Field<T> DifferentiableSim<T>::white_noise() const {
-  if (device_sim_) return device_sim_->white_noise();
-  Field<T> w{Decomposition(config_.particles, comm_)};
-  fill_white_noise_real(w, NoiseOptions{config_.seed, config_.fixed_amplitude, config_.paired},
-                        impl_->fft);
-  return w;
+  return backend_->white_noise();
 }
 
 template <class T>
-const Particles<T>& DifferentiableSim<T>::forward(const Field<T>& w) {
-  if (device_sim_) {
-    device_sim_->forward(w);
-    device_sim_->state(state_);
-    return state_;
+const Particles<T>& DifferentiableSim<T>::forward(const Field<T>& w,
+                                                  const Observers<T>& observers) {
+  if (w.n() != config_.particles) {
+    throw std::invalid_argument(
+        "forward: the noise mesh has n = " + std::to_string(w.n()) +
+        ", expected the particle grid n = " + std::to_string(config_.particles));
   }
-  Impl& m = *impl_;
-  m.noise = w.clone();
-  m.checkpoints.clear();
-  m.segment.clear();
-  state_ = lpt_particles_from_noise(w, config_.box_size, config_.lpt_order, m.cosmology, *m.linear,
-                                    grid_.front(), m.fft);
-  Events<T> events;
-  if (mode_ == GradientMode::checkpoint) {
-    events.on_step([this](const StepInfo& info, const Particles<T>& p) {
-      if (info.step % checkpoint_every_ == 0) impl_->checkpoints[info.step] = p;
-    });
-  }
-  KdkIntegrator<T> kdk(m.cosmology, *gravity_, total_particles());
-  kdk.run(state_, grid_, events);
-  return state_;
+  backend_->initial_conditions(w);
+  stepper_->forward(*schedule_, observers);
+  state_ = &backend_->host_state();
+  return *state_;
 }
 
 template <class T>
-SimGradients<T> DifferentiableSim<T>::backward(
-    const StateCotangent<T>& final_cot, const std::map<double, StateCotangent<T>>& intermediate) {
-  if (device_sim_) {
-    if (!intermediate.empty()) {
-      throw std::invalid_argument(
-          "backward: intermediate cotangents are not available with device = 'cuda' (allowed: "
-          "final-state cotangents only)");
-    }
-    SimGradients<T> g = device_sim_->backward(final_cot);
-    device_sim_->state(state_);  // the recovered initial state
-    return g;
-  }
-  Impl& m = *impl_;
-  const std::size_t np = state_.size();
-  if (final_cot.disp.size() != 3 * np || final_cot.mom.size() != 3 * np) {
-    throw std::invalid_argument("backward: cotangents must hold 3 values per particle (" +
-                                std::to_string(3 * np) + ")");
-  }
+SimGradients<T> DifferentiableSim<T>::backward(const StateCotangent<T>& final_cot,
+                                               const std::map<int, StateCotangent<T>>& intermediate,
+                                               const Observers<T>& observers) {
   if (comm_.distributed() && !intermediate.empty()) {
     throw std::invalid_argument("backward: intermediate cotangents are not available with " +
                                 std::to_string(comm_.size()) +
                                 " MPI ranks (allowed: final-state cotangents only)");
   }
-  const std::size_t total = total_particles();
-  const int steps = static_cast<int>(grid_.size()) - 1;
-  const double omega_m = config_.cosmology.Omega_m;
-  // Cotangent of the state at grid index i, if one was given.
-  auto cot_at = [&](int i) -> const StateCotangent<T>* {
-    for (const auto& [a, c] : intermediate) {
-      if (std::abs(a - grid_[i]) <= 1e-9 * grid_[i]) return &c;
-    }
-    return nullptr;
-  };
-  // In checkpoint mode: the stored state at step i (recomputing its segment if needed).
-  auto stored_state = [&](int i) -> const Particles<T>& {
-    auto it = m.segment.find(i);
-    if (it != m.segment.end()) return it->second;
-    const int start = (i / checkpoint_every_) * checkpoint_every_;
-    m.segment.clear();
-    Particles<T> p = m.checkpoints.at(start);
-    m.segment[start] = p;
-    const int stop = std::min(start + checkpoint_every_, steps);
-    std::vector<double> sub(grid_.begin() + start, grid_.begin() + stop + 1);
-    Events<T> ev;
-    ev.on_step([&, start](const StepInfo& info, const Particles<T>& q) {
-      if (info.step > 0) m.segment[start + info.step] = q;
-    });
-    KdkIntegrator<T> kdk(m.cosmology, *gravity_, total);
-    kdk.run(p, sub, ev);
-    return m.segment.at(i);
-  };
-
-  std::vector<T> xi = final_cot.disp;  // dJ/d disp
-  std::vector<T> pi = final_cot.mom;   // dJ/d mom
-  std::array<double, kNumCosmoParams> theta{};
-  std::vector<T> force, cot;
-
-  // Adds the combined kick at the current position: K1 pi + K2 (pi + extra), where K1 is
-  // the first half kick of step `first` and K2 the second half kick of step `first - 1`.
-  auto kick_vjp = [&](int first, const StateCotangent<T>* extra) {
-    const bool has_k1 = first < steps;
-    const bool has_k2 = first > 0;
-    CosmoDual k1(0.0), k2(0.0);
-    if (has_k1) {
-      const double a0 = grid_[first], a1 = grid_[first + 1];
-      k1 = kick_factor(m.cosmology_dual, a0, std::sqrt(a0 * a1), a0);
-    }
-    std::vector<T> pi2 = pi;  // cotangent of the momentum before the K2 kick
-    if (extra != nullptr) axpby(1.0, pi, 1.0, extra->mom, pi2);
-    if (has_k2) {
-      const double a0 = grid_[first - 1], a1 = grid_[first];
-      k2 = kick_factor(m.cosmology_dual, std::sqrt(a0 * a1), a1, a1);
-    }
-    axpby(k1.v, pi, k2.v, pi2, cot);
-    theta[static_cast<int>(CosmoParam::Omega_m)] +=
-        gravity_->accelerations_vjp(state_, omega_m, total, cot, xi, &force);
-    if (has_k1) add_dual(theta, k1, dot(pi, force));
-    if (has_k2) add_dual(theta, k2, dot(pi2, force));
-    if (extra != nullptr) {
-      pi = pi2;
-      axpby(1.0, xi, 1.0, extra->disp, xi);
-    }
-    return k1.v;
-  };
-
-  if (steps > 0) {
-    if (mode_ == GradientMode::checkpoint) state_ = stored_state(steps);
-    kick_vjp(steps, cot_at(steps));  // force at x_n; K2 of the last step
-    for (int i = steps - 1; i >= 0; --i) {
-      const double a0 = grid_[i], a1 = grid_[i + 1], ah = std::sqrt(a0 * a1);
-      const double k2 = kick_factor(m.cosmology, ah, a1, a1);
-      const CosmoDual d = drift_factor(m.cosmology_dual, a0, a1, ah);
-      kick(state_, force, -k2);                 // p: end of step -> half step
-      add_dual(theta, d, dot(xi, state_.mom));  // x1 = x0 + D p_half
-      axpby(1.0, pi, d.v, xi, pi);
-      drift(state_, -d.v);                              // x: end of step -> start
-      migrate(state_, gravity_->decomp(), {&xi, &pi});  // the cotangents travel along
-      if (mode_ == GradientMode::checkpoint) {
-        const Particles<T>& s = stored_state(i);
-        state_.disp = s.disp;
-      }
-      const double k1 = kick_vjp(i, i > 0 ? cot_at(i) : nullptr);
-      kick(state_, force, -k1);  // p: half step -> start of step
-      if (mode_ == GradientMode::checkpoint) state_.mom = stored_state(i).mom;
+  for (const auto& [step, c] : intermediate) {
+    if (step < 0 || step > schedule_->steps()) {
+      throw std::invalid_argument("backward: intermediate cotangent at step " +
+                                  std::to_string(step) + " (allowed: 0.." +
+                                  std::to_string(schedule_->steps()) + ")");
     }
   }
-  if (const StateCotangent<T>* c0 = cot_at(0); c0 != nullptr) {  // an output at a_init
-    axpby(1.0, xi, 1.0, c0->disp, xi);
-    axpby(1.0, pi, 1.0, c0->mom, pi);
-  }
-
-  // Back to the lattice layout of the initial conditions (a no-op when serial).
-  migrate_home(state_, m.noise.decomp(), {&xi, &pi});
-  LptGradients<T> lpt = lpt_vjp(m.noise, config_.box_size, config_.lpt_order, m.cosmology_dual,
-                                *m.linear_dual, grid_.front(), xi, pi, m.fft);
-  SimGradients<T> out{std::move(lpt.noise), theta};
-  for (int i = 0; i < kNumCosmoParams; ++i) out.cosmology[i] += lpt.cosmology[i];
-  comm_.sum(out.cosmology.data(), out.cosmology.size());  // every rank's share
+  backend_->set_cotangent(final_cot);
+  FixedCotangents<T> fixed(intermediate);
+  Observers<T> all = observers;
+  if (!intermediate.empty()) all.push_back(&fixed);
+  stepper_->backward(*schedule_, all);
+  SimGradients<T> out{backend_->initial_conditions_vjp(), backend_->take_gradient()};
+  state_ = &backend_->host_state();  // the recovered initial state
   return out;
 }
 

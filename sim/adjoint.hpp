@@ -1,8 +1,8 @@
-// Gradients of a simulation by the discrete adjoint of its KDK steps, integrated backwards
-// in time (pmwd, Li et al. 2022, §3): the trajectory is re-derived by running the steps in
-// reverse, so gradient memory does not grow with the number of steps. A checkpointed mode
-// (states stored every k steps, recomputed inside each segment) is there for when float32
-// reversal drifts.
+// The differentiable simulation of `cosmograd run`: white noise -> LPT -> KDK steps, and its
+// gradients by the discrete adjoint integrated backwards in time (pmwd, Li et al. 2022, §3;
+// sim/stepping.hpp), on the CPU (OpenMP, MPI) or a CUDA device through one PM algorithm.
+// The object is a reusable engine: plans, tables and buffers persist across forward and
+// backward calls, and set_cosmology() switches parameters without re-planning.
 #pragma once
 
 #include <array>
@@ -13,19 +13,10 @@
 
 #include "sim/config.hpp"
 #include "sim/gravity.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/lpt.hpp"
+#include "sim/pm_backend.hpp"
+#include "sim/stepping.hpp"
 
 namespace cosmograd::sim {
-
-/// How backward() recovers the forward trajectory.
-enum class GradientMode {
-  adjoint,    ///< reverse-time integration from the final state: O(1) memory in steps
-  checkpoint  ///< states stored every k steps, recomputed inside each segment
-};
-
-/// Parses "adjoint" or "checkpoint"; throws std::invalid_argument naming the key otherwise.
-GradientMode parse_gradient_mode(const std::string& name);
 
 /// Throws std::invalid_argument for settings no differentiable engine accepts:
 /// checkpoint_every < 1, or an ic_linear_field (gradients are taken w.r.t. white noise).
@@ -39,15 +30,10 @@ struct SimGradients {
       cosmology{};  ///< dJ/d(Omega_m, Omega_b, h, n_s, sigma8, w0, wa)
 };
 
-/// Cotangents of the particle state at one time: dJ/d disp and dJ/d mom, 3 per particle.
+/// The backend of `device = cuda` for c (sim/cuda/cuda_backend.cu); throws
+/// std::invalid_argument when this build has no CUDA backend or no GPU is visible.
 template <class T>
-struct StateCotangent {
-  std::vector<T> disp;  ///< dJ/d(displacement) [1 / (Mpc/h)]
-  std::vector<T> mom;   ///< dJ/d(momentum) [1 / (Mpc/h)]
-};
-
-template <class T>
-class DeviceSim;
+std::unique_ptr<PmBackend<T>> make_cuda_backend(const SimConfig& c, const CosmologyTables& tables);
 
 /// The differentiable forward model of `cosmograd run`: real-space white noise w (unit
 /// variance, particle grid; sim/lpt.hpp) -> 1LPT/2LPT at a_init -> KDK steps -> final
@@ -57,51 +43,65 @@ template <class T>
 class DifferentiableSim {
  public:
   /// Prepares cosmology (values and duals), linear power, FFTs and the force solver for c
-  /// (its white-noise, output and I/O keys are ignored), distributed over `comm`: then w,
-  /// the particles, cotangents and gradients are this rank's share (noise and initial
-  /// particles on FFTW-MPI slabs of the particle grid; evolved particles on the force
-  /// mesh's slabs) and every call is collective.
+  /// (its white-noise, output and I/O keys are ignored), on c.device, distributed over
+  /// `comm` (CPU only): then w, the particles, cotangents and gradients are this rank's
+  /// share (noise and initial particles on FFTW-MPI slabs of the particle grid; evolved
+  /// particles on the force mesh's slabs) and every call is collective.
   DifferentiableSim(const SimConfig& c, GradientMode mode = GradientMode::adjoint,
                     int checkpoint_every = 1, const Comm& comm = Comm::self());
   ~DifferentiableSim();
   DifferentiableSim(const DifferentiableSim&) = delete;
   DifferentiableSim& operator=(const DifferentiableSim&) = delete;
 
+  /// Switches to new cosmological parameters (tables and step factors are rebuilt; FFT
+  /// plans, the force solver and buffers are kept). A no-op when they are unchanged.
+  void set_cosmology(const CosmologyParams& params);
+  /// The parameters in use.
+  const CosmologyParams& cosmology() const { return config_.cosmology; }
+
   /// The real-space white noise of seed c.seed (fill_white_noise_real).
   Field<T> white_noise() const;
-  /// Runs forward from w and keeps what backward() needs; returns the final particles.
-  const Particles<T>& forward(const Field<T>& w);
+  /// Runs forward from w, telling `observers`, and keeps what backward() needs; returns the
+  /// final particles.
+  const Particles<T>& forward(const Field<T>& w, const Observers<T>& observers = {});
   /// The final particles of the last forward(); backward() runs them back to a_init, after
   /// which this holds recovered_initial().
-  const Particles<T>& final_state() const { return state_; }
-  /// dJ/dw and dJ/dtheta given cotangents of the final state, plus optional cotangents at
-  /// intermediate times on the grid (key: scale factor). Call after forward(); leaves the
+  const Particles<T>& final_state() const { return *state_; }
+  /// dJ/dw and dJ/dtheta given cotangents of the final state, plus optional cotangents of
+  /// the state at intermediate grid points (key: the step index, 0 = the ICs; see
+  /// schedule().step_at()) and observers' cotangents. Call after forward(); leaves the
   /// recovered initial state in recovered_initial().
   SimGradients<T> backward(const StateCotangent<T>& final_cot,
-                           const std::map<double, StateCotangent<T>>& intermediate = {});
+                           const std::map<int, StateCotangent<T>>& intermediate = {},
+                           const Observers<T>& observers = {});
   /// The initial state as backward() recovered it (diagnostics of reversal error).
-  const Particles<T>& recovered_initial() const { return state_; }
+  const Particles<T>& recovered_initial() const { return *state_; }
   /// The time grid (scale factors of the steps).
-  const std::vector<double>& time_grid() const { return grid_; }
+  const std::vector<double>& time_grid() const { return schedule_->grid(); }
+  /// Every step's scale factors and kick/drift factors.
+  const StepSchedule& schedule() const { return *schedule_; }
   /// The force solver (timings; its decomp() is the layout the evolved particles follow);
   /// throws std::logic_error with device = cuda, whose solver lives on the device.
   Gravity<T>& gravity();
+  /// The backend the steps run on.
+  PmBackend<T>& backend() { return *backend_; }
+  /// Seconds the stepper spent, by phase, over all calls.
+  const StepTimings& timings() const { return stepper_->timings(); }
   /// Particles in the whole simulation (all ranks).
   std::size_t total_particles() const {
     return static_cast<std::size_t>(config_.particles) * config_.particles * config_.particles;
   }
 
  private:
-  struct Impl;
   SimConfig config_;
   GradientMode mode_;
-  int checkpoint_every_;
   Comm comm_;
-  std::vector<double> grid_;
-  std::unique_ptr<Impl> impl_;                // device = cpu
-  std::unique_ptr<Gravity<T>> gravity_;       // device = cpu
-  std::unique_ptr<DeviceSim<T>> device_sim_;  // device = cuda
-  Particles<T> state_;
+  std::unique_ptr<CosmologyTables> tables_;
+  std::unique_ptr<StepSchedule> schedule_;
+  std::unique_ptr<Gravity<T>> gravity_;  // device = cpu
+  std::unique_ptr<PmBackend<T>> backend_;
+  std::unique_ptr<KdkStepper<T>> stepper_;
+  const Particles<T>* state_ = nullptr;
 };
 
 /// A Gaussian log-likelihood of the final density against data, the usual field-level

@@ -1,86 +1,98 @@
-// FastPM kick-drift-kick time stepping (Feng et al. 2016, MNRAS 463, 2273, §2.3), whose
-// kick and drift factors make linear (Zel'dovich) growth exact for any step size.
+// The PM stepping, written once for every backend (ARCHITECTURE §3): FastPM kick-drift-kick
+// (Feng et al. 2016, MNRAS 463, 2273, §2.3; kick and drift factors that make linear growth
+// exact for any step size) and its discrete adjoint integrated backwards in time (pmwd, Li et
+// al. 2022, §3), so that gradient memory does not grow with the number of steps; or, where
+// float32 reversal drifts, states stored every k steps and recomputed inside each segment.
+// Each operation sits next to its vjp; observers see every grid point and drift.
 #pragma once
 
-#include <functional>
+#include <string>
 #include <vector>
 
-#include "sim/cosmology.hpp"
-#include "sim/gravity.hpp"
-#include "sim/particles.hpp"
+#include "sim/pm_backend.hpp"
+#include "sim/step_schedule.hpp"
+#include "sim/timer.hpp"
 
 namespace cosmograd::sim {
 
-/// Kick factor from a to b with the force at c: [G_D(b) - G_D(a)] / G_K(c). S = double, or
-/// CosmoDual for its derivatives with respect to the cosmological parameters.
-template <class S>
-S kick_factor(const CosmologyT<S>& c, double a, double b, double a_force);
-/// Drift factor from a to b with the momentum at c: [D1(b) - D1(a)] / G_D(c).
-template <class S>
-S drift_factor(const CosmologyT<S>& c, double a, double b, double a_momentum);
+/// How the reverse pass recovers the forward trajectory.
+enum class GradientMode {
+  adjoint,    ///< reverse-time integration from the final state: O(1) memory in steps
+  checkpoint  ///< states stored every k steps, recomputed inside each segment
+};
 
-/// p += factor * acc for every particle.
+/// Parses "adjoint" or "checkpoint"; throws std::invalid_argument naming the key otherwise.
+GradientMode parse_gradient_mode(const std::string& name);
+
+/// p += factor * acc for every particle (host arrays).
 template <class T>
 void kick(Particles<T>& p, const std::vector<T>& acc, double factor);
-/// disp += factor * p for every particle.
+/// disp += factor * p for every particle (host arrays).
 template <class T>
 void drift(Particles<T>& p, double factor);
 
-/// What the integrator reports after each step (step 0: the initial state).
-struct StepInfo {
-  int step = 0;              ///< steps done
-  int steps = 0;             ///< steps in the run
-  double a = 0;              ///< scale factor now
-  double step_seconds = 0;   ///< wall time of this step [s]
-  double total_seconds = 0;  ///< wall time since the run started [s]
+/// Seconds the stepper spent, by phase [s].
+struct StepTimings {
+  double kick_drift = 0;  ///< kicks, drifts and the adjoint's vector operations
+  double migrate = 0;     ///< moving particles between ranks
+  double force = 0;       ///< forces and force vjps
+  double observers = 0;   ///< observers (outputs, logs) and host copies for them
 };
 
-/// Subscribers to the integrator's events; the integrator knows none of them.
+/// Kick-drift-kick over a StepSchedule on a PmBackend: forward with observers, and the
+/// reverse pass that returns the parameter gradient with the cotangents of the initial state
+/// left in the backend's xi and pi.
 template <class T>
-class Events {
+class KdkStepper {
  public:
-  /// Called with the state and its accelerations (empty at step 0 of a 0-step run).
-  using Callback = std::function<void(const StepInfo&, const Particles<T>&)>;
-  /// Called after every step, and once for the initial state (step 0).
-  void on_step(Callback cb) { step_.push_back(std::move(cb)); }
-  /// Called when the state reaches scale factor a (a must lie on the time grid).
-  void on_reach(double a, Callback cb) { reach_.push_back({a, std::move(cb)}); }
-  /// Delivers one event to the subscribers.
-  void emit(const StepInfo& info, const Particles<T>& p) const;
+  /// Steps `backend` (not owned; it must outlive the stepper); in checkpoint mode every
+  /// `checkpoint_every`-th state (>= 1) is stored on the backend.
+  KdkStepper(PmBackend<T>& backend, GradientMode mode = GradientMode::adjoint,
+             int checkpoint_every = 1);
+
+  /// Evolves the backend's state from s.a(0) to the end of the schedule, telling observers.
+  void forward(const StepSchedule& s, const Observers<T>& observers = {});
+  /// Kick(a0 -> ah), drift(a0 -> a1), force at a1, kick(ah -> a1) of step i; expects acc to
+  /// hold the force at the current positions and leaves the force at the new ones.
+  void step(const StepSchedule& s, int i, const Observers<T>& observers = {});
+
+  /// The reverse pass after forward(): with xi, pi the cotangents of the final state (plus
+  /// what observers add), runs the state back to a_init and leaves dJ/d(initial disp, mom)
+  /// in xi, pi; the steps' parameter gradient accumulates in the backend (take_gradient()).
+  void backward(const StepSchedule& s, const Observers<T>& observers = {});
+  /// Reverse of step(s, i): on entry the state is the end of step i with acc = force there
+  /// and xi, pi its cotangents (the second kick's force vjp done); on exit the same at the
+  /// start of step i.
+  void step_adjoint(const StepSchedule& s, int i, const Observers<T>& observers = {});
+
+  /// Seconds spent, by phase.
+  const StepTimings& timings() const { return timings_; }
 
  private:
-  struct Reach {
-    double a;
-    Callback cb;
-  };
-  std::vector<Callback> step_;
-  std::vector<Reach> reach_;
-};
+  /// p += f acc and its vjp (the force vjp at the current position, combining the second
+  /// kick of step j - 1 and the first of step j, with observers' cotangents at grid point j
+  /// in between).
+  void kick(double f);
+  void kicks_vjp(const StepSchedule& s, int j, const Observers<T>& observers);
+  /// x += f p and its vjp (pi += f xi; the parameter gradient gains df (xi . p)).
+  void drift(double f);
+  void drift_vjp(const CosmoDual& f);
+  /// Observers' on_state() at grid point `step`.
+  void emit_state(const StepSchedule& s, int step, double step_seconds,
+                  const Observers<T>& observers);
+  /// Observers' cotangents at grid point j added to xi, pi (pi before them kept in extra);
+  /// false when none had any. When `state_needed` (mom is the half-step momentum) and an
+  /// observer reads the particles, first undoes the kick of factor `kick1`; state_needed
+  /// then tells whether it did.
+  bool add_state_cotangents(int j, double kick1, const Observers<T>& observers, bool& state_needed);
+  /// In checkpoint mode: makes the state of grid point i available on the backend.
+  void load_stored(const StepSchedule& s, int i);
 
-/// Kick-drift-kick leapfrog over `a_grid` (first entry: the state's time). Half-step times
-/// are geometric means of neighbouring a (FastPM). The force is computed once per step and
-/// reused by the next step's first half kick. With a distributed force mesh the particles
-/// migrate to the rank of their slab before the first force and after every drift.
-template <class T>
-class KdkIntegrator {
- public:
-  /// Integrates with `gravity` in `cosmology`; `total_particles` (all ranks) sets the mean
-  /// density.
-  KdkIntegrator(const Cosmology& cosmology, Gravity<T>& gravity, std::size_t total_particles);
-  /// Evolves p along a_grid, emitting events.
-  void run(Particles<T>& p, const std::vector<double>& a_grid, const Events<T>& events);
-  /// Seconds spent in kicks and drifts [s].
-  double kick_drift_seconds() const { return kick_drift_seconds_; }
-  /// Seconds spent migrating particles between ranks after the drifts [s].
-  double migrate_seconds() const { return migrate_seconds_; }
-
- private:
-  const Cosmology& cosmology_;
-  Gravity<T>& gravity_;
-  std::size_t total_particles_;
-  std::vector<T> acc_;
-  double kick_drift_seconds_ = 0;
-  double migrate_seconds_ = 0;
+  PmBackend<T>& backend_;
+  GradientMode mode_;
+  int every_;
+  StepTimings timings_;
+  Stopwatch run_;  // since forward() began
 };
 
 }  // namespace cosmograd::sim

@@ -1,45 +1,27 @@
 // The differentiable PM simulation on one CUDA device: DifferentiableSim's model (white noise ->
 // 1LPT/2LPT -> FastPM KDK steps -> final particles, and the reverse-time adjoint for dJ/dw and
-// dJ/dtheta; Feng et al. 2016; Li et al. 2022) with every array on the device for the whole run.
-// Plain C++ header (pimpl; implemented in sim/cuda/cuda_sim.cu), so any C++ code can include it
-// in a build with COSMOGRAD_WITH_CUDA.
+// dJ/dtheta; Feng et al. 2016; Li et al. 2022) with every array on the device for the whole
+// run: the CUDA backend (sim/cuda/cuda_backend.hpp) stepped by the one PM algorithm of
+// sim/stepping.hpp, plus device-side entry points for benchmarks.
 #pragma once
 
 #include <array>
-#include <cstddef>
 #include <memory>
-#include <string>
-#include <utility>
 #include <vector>
 
 #include "sim/adjoint.hpp"
-#include "sim/config.hpp"
-#include "sim/field.hpp"
-#include "sim/particles.hpp"
+#include "sim/cuda/cuda_backend.hpp"
 
 namespace cosmograd::sim::cuda {
 
-/// Device time per phase (paint, r2c, force kernels, c2r, readout, kick/drift, lpt, and the
-/// gradient's phases), accumulated over calls while timing is on [ms].
-struct KernelTimings {
-  std::vector<std::pair<std::string, double>> phases;  ///< (phase, ms), in first-seen order
-  /// Sum over the phases [ms].
-  double total() const;
-  /// The time of `phase` [ms] (0 when it never ran).
-  double at(const std::string& phase) const;
-};
-
-/// DifferentiableSim<T> on a CUDA device (T = float or double): the same inputs, outputs and
-/// formulas (same half-cell force-mesh offset and normalisations), particles in lattice order.
-/// Only GradientMode::adjoint is supported. Memory: the particle state (disp, mom, acc) and,
-/// while the gradient runs, three more particle arrays; three force meshes; the white noise and
-/// up to seven particle-grid meshes inside the LPT and its vjp.
+/// DifferentiableSim<T> on a CUDA device (T = float or double), with access to the device
+/// state without host copies.
 template <class T>
 class CudaSim {
  public:
-  /// Prepares cosmology (values and duals), power tables, cuFFT plans, device buffers for c
-  /// (its output and I/O keys are ignored); throws std::invalid_argument for GradientMode
-  /// checkpoint, for ic_linear_field, or when no CUDA device is visible.
+  /// Prepares tables, schedule, cuFFT plans and device buffers for c (its output and I/O keys
+  /// are ignored); throws std::invalid_argument for ic_linear_field, checkpoint_every < 1, or
+  /// when no CUDA device is visible.
   explicit CudaSim(const SimConfig& c, GradientMode mode = GradientMode::adjoint,
                    int checkpoint_every = 1);
   ~CudaSim();
@@ -63,13 +45,10 @@ class CudaSim {
   /// dJ/dw (real space, particle grid) and dJ/dtheta given dJ/d(final disp, mom) (3 per
   /// particle, lattice order) [1/(Mpc/h)]; call after forward(). Runs the state back to a_init.
   SimGradients<T> backward(const StateCotangent<T>& final_cot);
-  /// The device part of backward(): uploads the cotangent, runs the adjoint and the LPT vjp,
-  /// returns dJ/dtheta and keeps dJ/dw on the device (fetch it with noise_gradient()).
-  std::array<double, kNumCosmoParams> backward_on_device(const StateCotangent<T>& final_cot);
-  /// Uploads dJ/d(final disp, mom) (3 per particle) for backward_on_device() without arguments.
+  /// Uploads dJ/d(final disp, mom) (3 per particle) for backward_on_device().
   void set_final_cotangent(const StateCotangent<T>& final_cot);
-  /// backward_on_device() from the cotangent of the last set_final_cotangent() (which it
-  /// consumes: call set_final_cotangent() again before the next one).
+  /// The device part of backward() from the cotangent of the last set_final_cotangent()
+  /// (which it consumes): returns dJ/dtheta and keeps dJ/dw on the device.
   std::array<double, kNumCosmoParams> backward_on_device();
   /// dJ/dw of the last backward_on_device() (real space, particle grid).
   Field<T> noise_gradient() const;
@@ -85,8 +64,11 @@ class CudaSim {
   std::size_t device_bytes() const;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<CosmologyTables> tables_;
+  std::unique_ptr<StepSchedule> schedule_;
+  std::unique_ptr<CudaBackend<T>> backend_;
+  std::unique_ptr<KdkStepper<T>> stepper_;
+  bool cotangent_set_ = false;
 };
 
 }  // namespace cosmograd::sim::cuda

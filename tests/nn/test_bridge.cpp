@@ -92,6 +92,50 @@ torch::Tensor reference_readout(const torch::Tensor& mesh, const torch::Tensor& 
 
 }  // namespace
 
+TEST(NnBridge, SimulatorModuleReusesItsEngineAndMatchesTheOneShotOp) {
+  // The module keeps one engine across calls; interleaved calls (forward A, forward B at other
+  // parameters, backward A, backward B) and a second backward (retain_graph) must give the
+  // one-shot op's gradients exactly: a backward re-runs its forward when the engine has moved on.
+  const cg::SimConfig c = small_config(8, 16, 3);
+  nn::Simulator sim(c);
+  const torch::Tensor w = sim->white_noise(torch::kFloat64);
+  cg::CosmologyParams pb = c.cosmology;
+  pb.Omega_m = 0.33;
+  torch::manual_seed(2);
+  const torch::Tensor r = torch::randn({512, 6}, torch::kFloat64);
+  auto grads = [&](bool module, const cg::CosmologyParams& p, torch::Tensor* out_a,
+                   torch::Tensor* out_b) {
+    const torch::Tensor noise = w.clone().requires_grad_(true);
+    const torch::Tensor params = params_of(p).requires_grad_(true);
+    const torch::Tensor out =
+        module ? sim->forward(noise, params) : nn::simulate_particles(c, noise, params);
+    *out_a = (out * r).sum();
+    *out_b = noise;
+    return params;
+  };
+  torch::Tensor ja, na, jb, nb, jr, nr;
+  const torch::Tensor pa_t = grads(true, c.cosmology, &ja, &na);
+  const torch::Tensor pb_t = grads(true, pb, &jb, &nb);  // the engine now holds B's state
+  ja.backward({}, /*retain_graph=*/true);                // re-runs A's forward
+  const torch::Tensor ga = na.grad().clone(), gpa = pa_t.grad().clone();
+  na.grad().zero_();
+  pa_t.grad().zero_();
+  ja.backward();  // a second backward of A: the state was replaced by the initial one
+  jb.backward();
+  const torch::Tensor pr_t = grads(false, c.cosmology, &jr, &nr);
+  jr.backward();
+  EXPECT_EQ(max_abs_diff(ga, nr.grad()), 0.0);
+  EXPECT_EQ(max_abs_diff(na.grad(), nr.grad()), 0.0);
+  EXPECT_EQ(max_abs_diff(gpa, pr_t.grad()), 0.0);
+  torch::Tensor jb2, nb2;
+  const torch::Tensor pb2 = grads(false, pb, &jb2, &nb2);
+  jb2.backward();
+  EXPECT_EQ(max_abs_diff(nb.grad(), nb2.grad()), 0.0);
+  EXPECT_EQ(max_abs_diff(pb_t.grad(), pb2.grad()), 0.0);
+  EXPECT_GT(max_abs_diff(nb.grad(), nr.grad()), 0.0);  // B's parameters did change the gradient
+  EXPECT_THROW(sim->forward(w, torch::zeros({3}, torch::kFloat64)), std::invalid_argument);
+}
+
 TEST(NnBridge, SimulationGradientsEqualTheEngineAdjointExactly) {
   const cg::SimConfig c = small_config(8, 16, 3);
   cg::DifferentiableSim<double> ref(c);

@@ -174,7 +174,7 @@ TEST(Adjoint, IntermediateCotangents) {
   cg::DifferentiableSim<double> adj(c);
   const cg::Field<double> w = adj.white_noise();
   adj.forward(w);
-  const auto g = adj.backward(c_end, {{0.5, c_mid}});
+  const auto g = adj.backward(c_end, {{adj.schedule().step_at(0.5, "the middle output"), c_mid}});
   const std::vector<double> w0 = to_vector(w), gw = to_vector(g.noise);
   auto f = [&](const std::vector<double>& x) {
     cg::Field<double> wx{cg::Decomposition(8)};

@@ -6,11 +6,11 @@
 #include <cstring>
 #include <filesystem>
 
+#include "sim/cpu_backend.hpp"
 #include "sim/field_io.hpp"
+#include "sim/initial_modes.hpp"
 #include "sim/lpt.hpp"
 #include "sim/power_spectrum.hpp"
-#include "sim/simulation.hpp"
-#include "sim/stepping.hpp"
 #include "sim/white_noise.hpp"
 
 namespace cg = cosmograd::sim;
@@ -46,8 +46,7 @@ struct PmSetup {
     cg::ForceOptions fo;
     cg::Gravity<T> g(config.mesh, config.box_size, omp_get_max_threads(), cg::FftPlanning::estimate,
                      fo);
-    cg::KdkIntegrator<T> kdk(cosmology, g, p.size());
-    kdk.run(p, config.time_grid(), cg::Events<T>{});
+    cg::evolve(p, g, cg::StepSchedule(cosmology, config.time_grid()), config.cosmology.Omega_m);
     return p;
   }
 };

@@ -10,7 +10,13 @@
 #include "sim/power_spectrum.hpp"
 #include "sim/stepping.hpp"
 
-namespace cosmograd::sim {
+namespace cosmograd::driver {
+
+using sim::Gravity;
+using sim::LinearPower;
+using sim::Particles;
+using sim::PowerSpectrum;
+using sim::SimConfig;
 
 /// File name stem of the outputs at scale factor a, e.g. "snapshot_z0p500" at z = 0.5.
 std::string output_stem(const std::string& what, double a);
@@ -34,4 +40,4 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
 void write_power_plot(const std::string& path, const PowerSpectrum& measured,
                       const LinearPower& linear, double a, const std::string& title);
 
-}  // namespace cosmograd::sim
+}  // namespace cosmograd::driver

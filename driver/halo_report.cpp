@@ -1,4 +1,4 @@
-#include "sim/halo_report.hpp"
+#include "driver/halo_report.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,9 +9,12 @@
 #include "sim/halo_catalog.hpp"
 #include "sim/log.hpp"
 #include "sim/mass_function.hpp"
-#include "sim/plot.hpp"
+#include "viz/figures.hpp"
+#include "viz/plot.hpp"
 
-namespace cosmograd::sim {
+namespace cosmograd::driver {
+
+using namespace cosmograd::sim;  // the driver is built on the engine
 namespace {
 
 /// The output base name: FILE minus a trailing ".hdf5".
@@ -41,45 +44,29 @@ std::string mass_function_table(const MeasuredMassFunction& mf, const std::vecto
   return os.str();
 }
 
-/// Log-log plot: measured points with Poisson error bars (short vertical segments), and the
-/// Tinker08 and Sheth-Tormen curves.
-PlotSpec mass_function_plot(const MeasuredMassFunction& mf, const LinearPower& power, double a,
-                            const std::string& title) {
-  PlotSpec spec;
-  spec.title = title;
-  spec.xlabel = "M [Msun/h]";
-  spec.ylabel = "dn/dlnM [(h/Mpc)^3]";
-  spec.logx = spec.logy = true;
-  Series measured{"FoF (Poisson errors)", {}, {}, tab10(0), false, true, false, 2};
-  std::vector<Series> bars;
-  for (std::size_t b = 0; b < mf.count.size(); ++b) {
-    if (mf.count[b] == 0) continue;
-    measured.x.push_back(mf.m_center[b]);
-    measured.y.push_back(mf.dndlnm[b]);
-    const double lo = std::max(mf.dndlnm[b] - mf.error[b], 0.05 * mf.dndlnm[b]);
-    bars.push_back(Series{"",
-                          {mf.m_center[b], mf.m_center[b]},
-                          {lo, mf.dndlnm[b] + mf.error[b]},
-                          tab10(0),
-                          false,
-                          false,
-                          true,
-                          1});
-  }
-  if (measured.x.empty()) return spec;
+/// Log-log plot: measured points with Poisson error bars, and the Tinker08 and Sheth-Tormen
+/// curves; the picture states b, the minimum members and sigma8.
+viz::PlotSpec mass_function_plot(const MeasuredMassFunction& mf, const LinearPower& power,
+                                 const HaloCatalog& cat, const FofOptions& fof) {
+  const double a = cat.header.a;
+  viz::MassFunctionFigure f;
+  f.redshift = cat.header.redshift();
+  f.linking_length = fof.linking_length;
+  f.min_members = fof.min_members;
+  f.sigma8 = power.sigma(8.0, 1.0);
+  f.halos = cat.size();
+  f.m_center = mf.m_center;
+  f.dndlnm = mf.dndlnm;
+  f.error = mf.error;
+  f.count = mf.count;
   const double m0 = mf.m_lo.front(), m1 = mf.m_hi.back();
-  Series tinker{"Tinker et al. 2008", {}, {}, tab10(1), false, false, true, 2};
-  Series st{"Sheth & Tormen 1999", {}, {}, tab10(2), true, false, true, 2};
   for (int i = 0; i <= 60; ++i) {
     const double m = m0 * std::pow(m1 / m0, i / 60.0);
-    tinker.x.push_back(m);
-    tinker.y.push_back(mass_function(power, MassFunctionModel::tinker08, m, a));
-    st.x.push_back(m);
-    st.y.push_back(mass_function(power, MassFunctionModel::sheth_tormen, m, a));
+    f.theory_m.push_back(m);
+    f.tinker.push_back(mass_function(power, MassFunctionModel::tinker08, m, a));
+    f.sheth_tormen.push_back(mass_function(power, MassFunctionModel::sheth_tormen, m, a));
   }
-  spec.series = {tinker, st, measured};
-  spec.series.insert(spec.series.end(), bars.begin(), bars.end());
-  return spec;
+  return viz::mass_function_plot(f);
 }
 
 }  // namespace
@@ -116,11 +103,9 @@ std::vector<std::string> write_halo_report(const std::string& out, const HaloCat
                 cat.size());
   const std::string base_name = strip_hdf5(out);
   write_file_atomic(base_name + "_massfunction.txt", mass_function_table(mf, tinker, st, comment));
-  char title[128];
-  std::snprintf(title, sizeof title, "FoF mass function, z = %.2f", h.redshift());
-  write_plot_png(base_name + "_massfunction.png", mass_function_plot(mf, power, h.a, title));
+  viz::write_plot_png(base_name + "_massfunction.png", mass_function_plot(mf, power, cat, fof));
   log_info("wrote ", base_name, "_massfunction.txt and ", base_name, "_massfunction.png");
   return {out, base_name + "_massfunction.txt", base_name + "_massfunction.png"};
 }
 
-}  // namespace cosmograd::sim
+}  // namespace cosmograd::driver

@@ -1,21 +1,20 @@
-// CudaSim<T>: DifferentiableSim's forward model and reverse-time adjoint on one CUDA device
-// (sim/cuda/cuda_sim.hpp). The host computes only scalars (time-step factors with their dual
-// parts, power tables); every field and particle array stays on the device.
+// CudaBackend<T>: the PM operators on one CUDA device (sim/cuda/cuda_backend.hpp). The host
+// computes only scalars (power tables, the factors the stepper passes); every field and
+// particle array stays on the device.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 #include <string>
 
 #include "sim/backend.hpp"
 #include "sim/cosmology.hpp"
-#include "sim/cuda/cuda_sim.hpp"
+#include "sim/cuda/cuda_backend.hpp"
 #include "sim/cuda/device_memory.hpp"
 #include "sim/cuda/kernels.hpp"
 #include "sim/cuda/pm_math.hpp"
-#include "sim/device_sim.hpp"
 #include "sim/linear_power.hpp"
 #include "sim/lpt.hpp"
-#include "sim/stepping.hpp"
 #include "sim/white_noise.hpp"
 
 namespace cosmograd::sim::cuda {
@@ -57,13 +56,10 @@ DeviceBuffer<V> to_device(const std::vector<V>& host, const char* what) {
 }  // namespace
 
 template <class T>
-struct CudaSim<T>::Impl {
+struct CudaBackend<T>::Impl {
   SimConfig config;
-  std::vector<double> grid;
-  Cosmology cosmology;
-  CosmologyDual cosmology_dual;
-  std::unique_ptr<LinearPower> linear;
-  std::unique_ptr<LinearPowerT<CosmoDual>> linear_dual;
+  const CosmologyTables* cosmo;  // the parameters' tables (not owned)
+  double a_init;
   std::unique_ptr<ModePowerDual> power_dual;  // for the parameter gradients
   ParticleMesh pm;
   int order;              // window order (2 CIC, 3 TSC, 4 PCS)
@@ -79,22 +75,21 @@ struct CudaSim<T>::Impl {
   DeviceBuffer<T> noise;  // w of the last forward(), particle grid
   DeviceBuffer<T> disp, mom, acc;
   DeviceBuffer<T> mesh[3];
-  DeviceBuffer<T> xi, pi, cot;   // backward: dJ/d disp, dJ/d mom, the force cotangent
+  DeviceBuffer<T> xi, pi, cot, extra;  // backward: dJ/d disp, dJ/d mom, force cotangent, scratch
+  DeviceBuffer<T> upload_tmp;          // host cotangents on their way in
+  std::map<int, std::pair<DeviceBuffer<T>, DeviceBuffer<T>>> stored;  // key -> (disp, mom)
+  Particles<T> host;                                                  // host copy of the state
+  ParamGradient grad_host{};     // gradient terms computed on the host
   DeviceBuffer<T> noise_grad;    // dJ/dw of the last backward
   DeviceBuffer<double> scalars;  // device accumulators of the scalar gradient terms
   std::vector<std::pair<int, std::array<double, kNumCosmoParams>>> terms;  // slot, weight
   int used_slots = 0;
   PhaseTimer timer;
 
-  Impl(const SimConfig& c)
+  Impl(const SimConfig& c, const CosmologyTables& t)
       : config(c),
-        grid(c.time_grid()),
-        cosmology(c.cosmology),
-        cosmology_dual(seed_duals(c.cosmology)),
-        linear(make_linear_power<double>(c.transfer.name, cosmology,
-                                         LinearPowerOptions{c.transfer.table_path, false, {}})),
-        linear_dual(make_linear_power<CosmoDual>(
-            c.transfer.name, cosmology_dual, LinearPowerOptions{c.transfer.table_path, false, {}})),
+        cosmo(&t),
+        a_init(c.time_grid().front()),
         pm{c.particles, c.mesh, c.box_size},
         order(paint_order(c.painter)),
         np3(3 * pm.count()),
@@ -104,10 +99,7 @@ struct CudaSim<T>::Impl {
                             static_cast<double>(pm.count()))),
         fft_grid(c.particles),
         fft_mesh(c.mesh) {
-    const ModePower power(*linear, c.particles, c.box_size);
-    amp = to_device(amplitude_table(power, c.box_size), "the mode amplitudes");
-    power_dual = std::make_unique<ModePowerDual>(*linear_dual, c.particles, c.box_size);
-    amp_dual = to_device(amplitude_table(*power_dual, c.box_size), "the mode amplitudes (vjp)");
+    set_tables(t);
     // Per-axis force tables, as Gravity's ForceKernel builds them (sim/gravity.cpp).
     const int n = c.mesh;
     std::vector<double> m2(static_cast<std::size_t>(n)), g(m2.size()), w2(m2.size());
@@ -122,11 +114,10 @@ struct CudaSim<T>::Impl {
     tab_m2 = to_device(m2, "the force tables");
     tab_grad = to_device(g, "the force tables");
     tab_w2 = to_device(w2, "the force tables");
-    const double kf = 2.0 * M_PI / c.box_size;
     tables.m2 = tab_m2.data();
     tables.grad = tab_grad.data();
     tables.inv_w2 = tab_w2.data();
-    tables.poisson = 1.5 * c.cosmology.Omega_m / (std::pow(static_cast<double>(n), 3) * kf * kf);
+    host = Particles<T>::lattice_grid(pm.n_side, pm.box);
     noise = DeviceBuffer<T>(grid_size, "the white noise");
     disp = DeviceBuffer<T>(np3, "the displacements");
     mom = DeviceBuffer<T>(np3, "the momenta");
@@ -134,15 +125,63 @@ struct CudaSim<T>::Impl {
     for (auto& m : mesh) m = DeviceBuffer<T>(mesh_size, "a force mesh");
   }
 
+  /// Mode amplitudes (values and duals) and the force's Omega_m of new tables.
+  void set_tables(const CosmologyTables& t) {
+    cosmo = &t;
+    const ModePower power(*t.linear, config.particles, config.box_size);
+    amp = to_device(amplitude_table(power, config.box_size), "the mode amplitudes");
+    power_dual = std::make_unique<ModePowerDual>(*t.linear_dual, config.particles, config.box_size);
+    amp_dual =
+        to_device(amplitude_table(*power_dual, config.box_size), "the mode amplitudes (vjp)");
+    const double kf = 2.0 * M_PI / config.box_size;
+    tables.poisson = 1.5 * t.cosmology.params().Omega_m /
+                     (std::pow(static_cast<double>(config.mesh), 3) * kf * kf);
+  }
+
+  /// The device vector behind a buffer name (the adjoint's allocated on first use).
+  DeviceBuffer<T>& vec(Buf b) {
+    auto ensure = [this](DeviceBuffer<T>& d, const char* what) -> DeviceBuffer<T>& {
+      if (d.size() != np3) d = DeviceBuffer<T>(np3, what);
+      return d;
+    };
+    switch (b) {
+      case Buf::disp:
+        return disp;
+      case Buf::mom:
+        return mom;
+      case Buf::acc:
+        return acc;
+      case Buf::xi:
+        return ensure(xi, "dJ/d disp");
+      case Buf::pi:
+        return ensure(pi, "dJ/d mom");
+      case Buf::cot:
+        return ensure(cot, "the force cotangent");
+      case Buf::extra:
+        return ensure(extra, "an adjoint scratch vector");
+    }
+    throw std::logic_error("CudaBackend: unknown buffer");
+  }
+
   // ---- scalar accumulators: dot products land in device slots, weighted on the host -------
 
   /// A zeroed device slot whose final value enters theta with `weight`.
   double* slot(const std::array<double, kNumCosmoParams>& weight) {
-    if (used_slots >= static_cast<int>(scalars.size())) {
-      throw std::logic_error("CudaSim: out of scalar slots");
-    }
+    if (scalars.size() == 0) scalars = DeviceBuffer<double>(256, "the scalar slots");
+    if (used_slots >= static_cast<int>(scalars.size())) flush_slots();
     terms.emplace_back(used_slots, weight);
     return scalars.data() + used_slots++;
+  }
+  /// Moves the slots' weighted values into grad_host (one download) and clears them.
+  void flush_slots() {
+    if (used_slots == 0) return;
+    const std::vector<double> values = scalars.to_host();
+    for (const auto& [s, w] : terms) {
+      for (int i = 0; i < kNumCosmoParams; ++i) grad_host[i] += w[i] * values[s];
+    }
+    scalars.zero();
+    terms.clear();
+    used_slots = 0;
   }
   static std::array<double, kNumCosmoParams> dual_weight(const CosmoDual& f) {
     std::array<double, kNumCosmoParams> w{};
@@ -195,7 +234,7 @@ struct CudaSim<T>::Impl {
     linear_modes_from_noise(modes, amp);
     disp.zero();
     mom.zero();
-    const std::array<double, 4> f = lpt_factors(cosmology, grid.front());
+    const std::array<double, 4> f = lpt_factors(cosmo->cosmology, a_init);
     for (int dim = 0; dim < 3; ++dim) {
       filter_to_real(modes, work, LptFilter::displacement, dim, 0, -1.0);  // div Psi1 = -delta
       add_to_particles(work.data(), pm.n_side, dim, f[0], f[1], disp.data(), mom.data());
@@ -211,10 +250,11 @@ struct CudaSim<T>::Impl {
     timer.end();
   }
 
-  /// lpt_vjp(): dJ/dw into noise_grad, dJ/dtheta terms into slots and `theta`.
-  void lpt_vjp(std::array<double, kNumCosmoParams>& theta) {
+  /// lpt_vjp(): dJ/dw into noise_grad, dJ/dtheta terms into slots and grad_host.
+  void lpt_vjp() {
+    std::array<double, kNumCosmoParams>& theta = grad_host;
     timer.begin("lpt vjp");
-    const std::array<CosmoDual, 4> f = lpt_factors(cosmology_dual, grid.front());
+    const std::array<CosmoDual, 4> f = lpt_factors(cosmo->dual, a_init);
     DeviceBuffer<T> delta(grid_size, "the linear modes"), work(grid_size, "an LPT mesh");
     DeviceBuffer<T> delta_cot(grid_size, "the mode cotangent");
     linear_modes_from_noise(delta, amp_dual);
@@ -316,7 +356,7 @@ struct CudaSim<T>::Impl {
     force_meshes();
     timer.begin("vjp readout");
     std::array<double, kNumCosmoParams> w{};
-    w[static_cast<int>(CosmoParam::Omega_m)] = 1.0 / config.cosmology.Omega_m;
+    w[static_cast<int>(CosmoParam::Omega_m)] = 1.0 / cosmo->cosmology.params().Omega_m;
     double* j_slot = slot(w);
     const T* cm[3] = {mesh[0].data(), mesh[1].data(), mesh[2].data()};
     readout3_vjp_positions(cm, pm, disp.data(), order, cot_acc, grad, kMeshShift, acc.data(),
@@ -341,177 +381,178 @@ struct CudaSim<T>::Impl {
     timer.end();
   }
 
-  // ---- the run ----------------------------------------------------------------------------
-
-  void run_forward() {
-    lpt_forward();
-    const int steps = static_cast<int>(grid.size()) - 1;
-    if (steps <= 0) return;
-    accelerations();
-    for (int i = 0; i < steps; ++i) {
-      const double a0 = grid[i], a1 = grid[i + 1], ah = std::sqrt(a0 * a1);
-      timer.begin("kick/drift");
-      kick(mom.data(), acc.data(), kick_factor(cosmology, a0, ah, a0), np3);
-      drift(disp.data(), mom.data(), drift_factor(cosmology, a0, a1, ah), np3);
-      timer.end();
-      accelerations();
-      timer.begin("kick/drift");
-      kick(mom.data(), acc.data(), kick_factor(cosmology, ah, a1, a1), np3);
-      timer.end();
-    }
-  }
-
-  /// DifferentiableSim::backward's kick_vjp (no intermediate cotangents): the combined kick
-  /// K1 pi + K2 pi at the current position; returns K1's value.
-  double kick_vjp(int first) {
-    const int steps = static_cast<int>(grid.size()) - 1;
-    const bool has_k1 = first<steps, has_k2 = first> 0;
-    CosmoDual k1(0.0), k2(0.0);
-    if (has_k1) {
-      const double a0 = grid[first], a1 = grid[first + 1];
-      k1 = kick_factor(cosmology_dual, a0, std::sqrt(a0 * a1), a0);
-    }
-    if (has_k2) {
-      const double a0 = grid[first - 1], a1 = grid[first];
-      k2 = kick_factor(cosmology_dual, std::sqrt(a0 * a1), a1, a1);
-    }
-    timer.begin("vjp kick/drift");
-    axpby(k1.v, pi.data(), k2.v, pi.data(), cot.data(), np3);
-    timer.end();
-    accelerations_vjp(cot.data(), xi.data());  // acc now holds the force
-    std::array<double, kNumCosmoParams> w{};
-    for (int i = 0; i < kNumCosmoParams; ++i) {
-      w[i] = (has_k1 ? k1.d[i] : 0.0) + (has_k2 ? k2.d[i] : 0.0);
-    }
-    timer.begin("vjp kick/drift");
-    dot(pi.data(), acc.data(), np3, slot(w));
-    timer.end();
-    return k1.v;
-  }
-
-  std::array<double, kNumCosmoParams> run_backward() {
-    const int steps = static_cast<int>(grid.size()) - 1;
-    reset_slots(steps);
-    std::array<double, kNumCosmoParams> theta{};
-    if (steps > 0) {
-      kick_vjp(steps);
-      for (int i = steps - 1; i >= 0; --i) {
-        const double a0 = grid[i], a1 = grid[i + 1], ah = std::sqrt(a0 * a1);
-        const double k2 = kick_factor(cosmology, ah, a1, a1);
-        const CosmoDual d = drift_factor(cosmology_dual, a0, a1, ah);
-        timer.begin("vjp kick/drift");
-        kick(mom.data(), acc.data(), -k2, np3);                 // p: end of step -> half step
-        dot(xi.data(), mom.data(), np3, slot(dual_weight(d)));  // x1 = x0 + D p_half
-        axpby(1.0, pi.data(), d.v, xi.data(), pi.data(), np3);
-        drift(disp.data(), mom.data(), -d.v, np3);  // x: end of step -> start
-        timer.end();
-        const double k1 = kick_vjp(i);
-        timer.begin("vjp kick/drift");
-        kick(mom.data(), acc.data(), -k1, np3);  // p: half step -> start of step
-        timer.end();
-      }
-    }
-    lpt_vjp(theta);
-    add_slot_terms(theta);
-    return theta;
-  }
-
-  /// Uploads the cotangents into xi, pi and clears the scalar slots for `steps` steps.
-  void prepare_backward(const StateCotangent<T>& final_cot, int steps) {
-    if (final_cot.disp.size() != np3 || final_cot.mom.size() != np3) {
-      throw std::invalid_argument(
-          "CudaSim::backward: cotangents must hold 3 values per particle (" + std::to_string(np3) +
-          "), got " + std::to_string(final_cot.disp.size()) + " and " +
-          std::to_string(final_cot.mom.size()));
-    }
-    if (xi.size() != np3) {
-      xi = DeviceBuffer<T>(np3, "dJ/d disp");
-      pi = DeviceBuffer<T>(np3, "dJ/d mom");
-      cot = DeviceBuffer<T>(np3, "the force cotangent");
-    }
-    xi.upload(final_cot.disp.data());
-    pi.upload(final_cot.mom.data());
-    reset_slots(steps);
-  }
-
-  /// Clears the scalar slots (enough for `steps` steps).
-  void reset_slots(int steps) {
-    const std::size_t capacity = static_cast<std::size_t>(4 * steps + 32);
-    if (scalars.size() < capacity) scalars = DeviceBuffer<double>(capacity, "the scalar slots");
-    scalars.zero();
-    terms.clear();
-    used_slots = 0;
-  }
-
-  /// theta += the weighted values of the scalar slots (one download).
-  void add_slot_terms(std::array<double, kNumCosmoParams>& theta) {
-    const std::vector<double> values = scalars.to_host();
-    for (const auto& [s, w] : terms) {
-      for (int i = 0; i < kNumCosmoParams; ++i) theta[i] += w[i] * values[s];
-    }
-  }
-
   /// A host field of the particle grid holding the device mesh `d`.
   Field<T> to_field(const DeviceBuffer<T>& d) const {
     Field<T> f{Decomposition(pm.n_side)};
     d.download(f.real());
     return f;
   }
+  /// Fills `noise` with the seed's real-space white noise.
+  void seed_noise(DeviceBuffer<T>& w) {
+    fill_white_noise(w.data(), config.particles,
+                     NoiseOptions{config.seed, config.fixed_amplitude, config.paired});
+    fft_grid.backward(w.data());
+    scale(w.data(), grid_size, static_cast<T>(white_noise_scale(config.particles)));
+  }
+  /// Throws std::invalid_argument unless the host vector holds 3 values per particle.
+  void check_size(const std::vector<T>& v, const char* what) const {
+    if (v.size() != np3) {
+      throw std::invalid_argument(std::string(what) + " must hold 3 values per particle (" +
+                                  std::to_string(np3) + "), got " + std::to_string(v.size()));
+    }
+  }
 };
 
 template <class T>
-CudaSim<T>::CudaSim(const SimConfig& c, GradientMode mode, int checkpoint_every) {
-  if (mode != GradientMode::adjoint) {
-    throw std::invalid_argument(
-        "gradient_mode = 'checkpoint' is not supported on cuda yet (allowed: adjoint)");
-  }
-  check_differentiable_config(c, checkpoint_every);
+CudaBackend<T>::CudaBackend(const SimConfig& c, const CosmologyTables& tables) {
   require_device(Device::cuda);
-  impl_ = std::make_unique<Impl>(c);
+  impl_ = std::make_unique<Impl>(c, tables);
 }
 
 template <class T>
-CudaSim<T>::~CudaSim() = default;
+CudaBackend<T>::~CudaBackend() = default;
 
 template <class T>
-Field<T> CudaSim<T>::white_noise() const {
+void CudaBackend<T>::axpy(Buf out, double f, Buf in) {
+  Impl& m = *impl_;
+  m.timer.begin("kick/drift");
+  kick(m.vec(out).data(), m.vec(in).data(), f, m.np3);  // out += f in
+  m.timer.end();
+}
+
+template <class T>
+void CudaBackend<T>::axpby(Buf out, double ca, Buf a, double cb, Buf b) {
+  Impl& m = *impl_;
+  m.timer.begin("kick/drift");
+  T* o = m.vec(out).data();
+  cuda::axpby(ca, m.vec(a).data(), cb, m.vec(b).data(), o, m.np3);
+  m.timer.end();
+}
+
+template <class T>
+void CudaBackend<T>::zero(Buf out) {
+  impl_->vec(out).zero();
+}
+
+template <class T>
+void CudaBackend<T>::add_dot(Buf a, Buf b, const ParamGradient& weight) {
+  Impl& m = *impl_;
+  m.timer.begin("kick/drift");
+  double* s = m.slot(weight);
+  dot(m.vec(a).data(), m.vec(b).data(), m.np3, s);
+  m.timer.end();
+}
+
+template <class T>
+ParamGradient CudaBackend<T>::take_gradient() {
+  Impl& m = *impl_;
+  m.flush_slots();
+  const ParamGradient g = m.grad_host;
+  m.grad_host = ParamGradient{};
+  return g;
+}
+
+template <class T>
+void CudaBackend<T>::accelerations() {
+  impl_->accelerations();
+}
+
+template <class T>
+void CudaBackend<T>::accelerations_vjp() {
+  Impl& m = *impl_;
+  m.accelerations_vjp(m.vec(Buf::cot).data(), m.vec(Buf::xi).data());
+}
+
+template <class T>
+std::size_t CudaBackend<T>::particle_count() const {
+  return impl_->pm.count();
+}
+
+template <class T>
+const Particles<T>& CudaBackend<T>::host_state() {
+  Impl& m = *impl_;
+  m.disp.download(m.host.disp.data());
+  m.mom.download(m.host.mom.data());
+  return m.host;
+}
+
+template <class T>
+void CudaBackend<T>::set_state(const Particles<T>& p) {
+  Impl& m = *impl_;
+  m.check_size(p.disp, "set_state: displacements");
+  m.check_size(p.mom, "set_state: momenta");
+  m.disp.upload(p.disp.data());
+  m.mom.upload(p.mom.data());
+}
+
+template <class T>
+void CudaBackend<T>::add_cotangent(const StateCotangent<T>& c) {
+  Impl& m = *impl_;
+  m.check_size(c.disp, "add_cotangent: dJ/d disp");
+  m.check_size(c.mom, "add_cotangent: dJ/d mom");
+  if (m.upload_tmp.size() != m.np3) m.upload_tmp = DeviceBuffer<T>(m.np3, "a cotangent upload");
+  m.upload_tmp.upload(c.disp.data());
+  kick(m.vec(Buf::xi).data(), m.upload_tmp.data(), 1.0, m.np3);
+  m.upload_tmp.upload(c.mom.data());
+  kick(m.vec(Buf::pi).data(), m.upload_tmp.data(), 1.0, m.np3);
+}
+
+template <class T>
+void CudaBackend<T>::set_cotangent(const StateCotangent<T>& c) {
+  Impl& m = *impl_;
+  m.check_size(c.disp, "backward: dJ/d disp");
+  m.check_size(c.mom, "backward: dJ/d mom");
+  m.vec(Buf::xi).upload(c.disp.data());
+  m.vec(Buf::pi).upload(c.mom.data());
+  m.flush_slots();
+  m.grad_host = ParamGradient{};
+}
+
+template <class T>
+void CudaBackend<T>::store_state(int key) {
+  Impl& m = *impl_;
+  auto& slot = m.stored[key];
+  if (slot.first.size() != m.np3) {
+    slot.first = DeviceBuffer<T>(m.np3, "a stored state");
+    slot.second = DeviceBuffer<T>(m.np3, "a stored state");
+  }
+  copy_on_device(slot.first.data(), m.disp.data(), m.disp.bytes());
+  copy_on_device(slot.second.data(), m.mom.data(), m.mom.bytes());
+}
+
+template <class T>
+void CudaBackend<T>::load_state(int key) {
+  Impl& m = *impl_;
+  const auto& slot = m.stored.at(key);
+  copy_on_device(m.disp.data(), slot.first.data(), m.disp.bytes());
+  copy_on_device(m.mom.data(), slot.second.data(), m.mom.bytes());
+}
+
+template <class T>
+bool CudaBackend<T>::has_state(int key) const {
+  return impl_->stored.count(key) != 0;
+}
+
+template <class T>
+void CudaBackend<T>::drop_states(int first) {
+  auto& s = impl_->stored;
+  s.erase(s.lower_bound(first), s.end());
+}
+
+template <class T>
+Field<T> CudaBackend<T>::white_noise() {
   Impl& m = *impl_;
   DeviceBuffer<T> w(m.grid_size, "the white noise");
-  const SimConfig& c = m.config;
-  fill_white_noise(w.data(), c.particles, NoiseOptions{c.seed, c.fixed_amplitude, c.paired});
-  m.fft_grid.backward(w.data());
-  scale(w.data(), m.grid_size, static_cast<T>(white_noise_scale(c.particles)));
+  m.seed_noise(w);
   return m.to_field(w);
 }
 
 template <class T>
-void CudaSim<T>::forward(const Field<T>& w) {
+void CudaBackend<T>::initial_conditions(const Field<T>& w) {
   Impl& m = *impl_;
   if (w.n() != m.pm.n_side) {
     throw std::invalid_argument(
-        "CudaSim::forward: the noise mesh has n = " + std::to_string(w.n()) +
-        ", expected the particle grid n = " + std::to_string(m.pm.n_side));
-  }
-  m.noise.upload(w.real());
-  m.run_forward();
-}
-
-template <class T>
-void CudaSim<T>::forward_white_noise() {
-  Impl& m = *impl_;
-  const SimConfig& c = m.config;
-  fill_white_noise(m.noise.data(), c.particles, NoiseOptions{c.seed, c.fixed_amplitude, c.paired});
-  m.fft_grid.backward(m.noise.data());
-  scale(m.noise.data(), m.grid_size, static_cast<T>(white_noise_scale(c.particles)));
-  m.run_forward();
-}
-
-template <class T>
-void CudaSim<T>::initial_conditions(const Field<T>& w) {
-  Impl& m = *impl_;
-  if (w.n() != m.pm.n_side) {
-    throw std::invalid_argument(
-        "CudaSim::initial_conditions: the noise mesh has n = " + std::to_string(w.n()) +
+        "initial_conditions: the noise mesh has n = " + std::to_string(w.n()) +
         ", expected the particle grid n = " + std::to_string(m.pm.n_side));
   }
   m.noise.upload(w.real());
@@ -519,122 +560,68 @@ void CudaSim<T>::initial_conditions(const Field<T>& w) {
 }
 
 template <class T>
-SimGradients<T> CudaSim<T>::initial_conditions_vjp(const StateCotangent<T>& ic_cot) {
+void CudaBackend<T>::initial_conditions_from_seed() {
   Impl& m = *impl_;
-  m.prepare_backward(ic_cot, 0);
-  std::array<double, kNumCosmoParams> theta{};
-  m.lpt_vjp(theta);
-  m.add_slot_terms(theta);
-  return SimGradients<T>{noise_gradient(), theta};
+  m.seed_noise(m.noise);
+  m.lpt_forward();
 }
 
 template <class T>
-void CudaSim<T>::final_state(Particles<T>& host) const {
-  const Impl& m = *impl_;
-  host = Particles<T>::lattice_grid(m.pm.n_side, m.pm.box);
-  m.disp.download(host.disp.data());
-  m.mom.download(host.mom.data());
+void CudaBackend<T>::initial_conditions_vjp_on_device() {
+  Impl& m = *impl_;
+  m.vec(Buf::xi);
+  m.vec(Buf::pi);
+  m.lpt_vjp();
 }
 
 template <class T>
-std::array<double, kNumCosmoParams> CudaSim<T>::backward_on_device(
-    const StateCotangent<T>& final_cot) {
-  set_final_cotangent(final_cot);
-  return impl_->run_backward();
+Field<T> CudaBackend<T>::initial_conditions_vjp() {
+  initial_conditions_vjp_on_device();
+  return noise_gradient();
 }
 
 template <class T>
-void CudaSim<T>::set_final_cotangent(const StateCotangent<T>& final_cot) {
-  impl_->prepare_backward(final_cot, 0);
-}
-
-template <class T>
-std::array<double, kNumCosmoParams> CudaSim<T>::backward_on_device() {
-  if (impl_->xi.size() == 0) {
-    throw std::logic_error("CudaSim::backward_on_device: call set_final_cotangent() first");
-  }
-  return impl_->run_backward();
-}
-
-template <class T>
-Field<T> CudaSim<T>::noise_gradient() const {
+Field<T> CudaBackend<T>::noise_gradient() const {
   if (impl_->noise_grad.size() == 0) {
-    throw std::logic_error("CudaSim::noise_gradient: call backward_on_device() first");
+    throw std::logic_error("CudaBackend::noise_gradient: run initial_conditions_vjp() first");
   }
   return impl_->to_field(impl_->noise_grad);
 }
 
 template <class T>
-SimGradients<T> CudaSim<T>::backward(const StateCotangent<T>& final_cot) {
-  const std::array<double, kNumCosmoParams> theta = backward_on_device(final_cot);
-  return SimGradients<T>{noise_gradient(), theta};
+void CudaBackend<T>::set_cosmology(const CosmologyTables& tables) {
+  impl_->set_tables(tables);
 }
 
 template <class T>
-const std::vector<double>& CudaSim<T>::time_grid() const {
-  return impl_->grid;
-}
-
-template <class T>
-void CudaSim<T>::enable_timings(bool on) {
+void CudaBackend<T>::enable_timings(bool on) {
   impl_->timer.enable(on);
 }
 
 template <class T>
-KernelTimings CudaSim<T>::timings() const {
+KernelTimings CudaBackend<T>::timings() const {
   impl_->timer.collect();
   return KernelTimings{impl_->timer.totals()};
 }
 
 template <class T>
-void CudaSim<T>::reset_timings() {
+void CudaBackend<T>::reset_timings() {
   impl_->timer.reset();
 }
 
 template <class T>
-std::size_t CudaSim<T>::device_bytes() const {
+std::size_t CudaBackend<T>::device_bytes() const {
   const Impl& m = *impl_;
   std::size_t b = m.amp.bytes() + m.amp_dual.bytes() + m.tab_m2.bytes() + m.tab_grad.bytes() +
                   m.tab_w2.bytes() + m.noise.bytes() + m.disp.bytes() + m.mom.bytes() +
-                  m.acc.bytes() + m.xi.bytes() + m.pi.bytes() + m.cot.bytes() +
-                  m.noise_grad.bytes() + m.scalars.bytes();
+                  m.acc.bytes() + m.xi.bytes() + m.pi.bytes() + m.cot.bytes() + m.extra.bytes() +
+                  m.upload_tmp.bytes() + m.noise_grad.bytes() + m.scalars.bytes();
   for (const auto& mesh : m.mesh) b += mesh.bytes();
+  for (const auto& kv : m.stored) b += kv.second.first.bytes() + kv.second.second.bytes();
   return b;
 }
 
-template class CudaSim<float>;
-template class CudaSim<double>;
-
-namespace {
-/// DifferentiableSim's `device = cuda` engine: CudaSim behind the DeviceSim interface.
-template <class T>
-class CudaDeviceSim final : public DeviceSim<T> {
- public:
-  CudaDeviceSim(const SimConfig& c, GradientMode mode, int checkpoint_every)
-      : sim_(c, mode, checkpoint_every) {}
-  Field<T> white_noise() const override { return sim_.white_noise(); }
-  void forward(const Field<T>& w) override { sim_.forward(w); }
-  void state(Particles<T>& host) const override { sim_.final_state(host); }
-  SimGradients<T> backward(const StateCotangent<T>& cot) override { return sim_.backward(cot); }
-
- private:
-  CudaSim<T> sim_;
-};
-}  // namespace
+template class CudaBackend<float>;
+template class CudaBackend<double>;
 
 }  // namespace cosmograd::sim::cuda
-
-namespace cosmograd::sim {
-
-template <class T>
-std::unique_ptr<DeviceSim<T>> make_cuda_sim(const SimConfig& c, GradientMode mode,
-                                            int checkpoint_every) {
-  return std::make_unique<cuda::CudaDeviceSim<T>>(c, mode, checkpoint_every);
-}
-
-template std::unique_ptr<DeviceSim<float>> make_cuda_sim<float>(const SimConfig&, GradientMode,
-                                                                int);
-template std::unique_ptr<DeviceSim<double>> make_cuda_sim<double>(const SimConfig&, GradientMode,
-                                                                  int);
-
-}  // namespace cosmograd::sim

@@ -8,7 +8,11 @@
 #include "sim/gravity.hpp"
 #include "sim/linear_power.hpp"
 
-namespace cosmograd::sim {
+namespace cosmograd::driver {
+
+using sim::Comm;
+using sim::ForceTimings;
+using sim::SimConfig;
 
 /// Timings and results of one run.
 struct RunSummary {
@@ -23,17 +27,10 @@ struct RunSummary {
   std::vector<std::string> files;  ///< outputs written
 };
 
-/// Linear modes at a = 1 on the particle grid (Fourier layout, sim/lpt.hpp normalisation),
-/// this rank's slab `d` (fft planned for d): from white noise (seed, fixed_amplitude,
-/// paired) or from c.ic_linear_field.
-template <class T>
-Field<T> initial_modes(const SimConfig& c, const LinearPower& linear, const Fft<T>& fft,
-                       const Decomposition& d);
-
 /// Runs the simulation of `c` and writes its outputs (and the resolved `settings_ini`
 /// as config.ini) into c.output_dir, distributed over `comm` (collective; summary timings
 /// are this rank's).
 RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini,
                           const Comm& comm = Comm::self());
 
-}  // namespace cosmograd::sim
+}  // namespace cosmograd::driver

@@ -8,7 +8,11 @@
 #include "sim/fof.hpp"
 #include "sim/linear_power.hpp"
 
-namespace cosmograd::sim {
+namespace cosmograd::driver {
+
+using sim::FofOptions;
+using sim::HaloCatalog;
+using sim::LinearPower;
 
 /// Writes `out` (catalogue, Gadget-4 fof_tab layout), `<out minus .hdf5>_massfunction.txt`
 /// (measured dn/dlnM in 0.2 dex bins from the smallest halo allowed, with Poisson errors,
@@ -19,4 +23,4 @@ std::vector<std::string> write_halo_report(const std::string& out, const HaloCat
                                            const FofOptions& fof, const LinearPower& power,
                                            const std::string& source);
 
-}  // namespace cosmograd::sim
+}  // namespace cosmograd::driver

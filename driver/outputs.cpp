@@ -1,18 +1,20 @@
-#include "sim/outputs.hpp"
+#include "driver/outputs.hpp"
 
 #include <cmath>
 #include <cstdio>
 
+#include "driver/halo_report.hpp"
 #include "sim/field_io.hpp"
-#include "sim/halo_report.hpp"
 #include "sim/halofit.hpp"
 #include "sim/log.hpp"
 #include "sim/migrate.hpp"
-#include "sim/plot.hpp"
-#include "sim/png.hpp"
 #include "sim/snapshot.hpp"
+#include "viz/figures.hpp"
+#include "viz/plot.hpp"
 
-namespace cosmograd::sim {
+namespace cosmograd::driver {
+
+using namespace cosmograd::sim;  // the driver is built on the engine
 
 std::string output_stem(const std::string& what, double a) {
   char buf[64];
@@ -28,34 +30,20 @@ std::string output_stem(const std::string& what, double a) {
 
 void write_power_plot(const std::string& path, const PowerSpectrum& measured,
                       const LinearPower& linear, double a, const std::string& title) {
-  PlotSpec spec;
-  spec.title = title;
-  spec.xlabel = "k [h/Mpc]";
-  spec.ylabel = "P(k) [(Mpc/h)^3]";
-  spec.logx = spec.logy = true;
-  spec.legend = LegendPosition::lower_left;
-  Series m;
-  m.label = "measured";
-  m.x = measured.k;
-  m.y = measured.power;
-  m.points = true;
-  Series lin;
-  lin.label = "linear";
-  lin.dashed = true;
-  Series nl;
-  nl.label = "halofit (Takahashi+ 2012)";
+  viz::PowerSpectrumFigure f;
+  f.title = title;
+  f.k = measured.k;
+  f.power = measured.power;
   const HalofitT<double> halofit(linear, a);
   const double kmin = measured.k.empty() ? 1e-2 : measured.k.front() * 0.8;
   const double kmax = measured.k.empty() ? 1.0 : measured.k.back() * 1.2;
   for (int i = 0; i <= 200; ++i) {
     const double k = kmin * std::pow(kmax / kmin, i / 200.0);
-    lin.x.push_back(k);
-    lin.y.push_back(linear.power(k, a));
-    nl.x.push_back(k);
-    nl.y.push_back(halofit.power(k));
+    f.theory_k.push_back(k);
+    f.linear.push_back(linear.power(k, a));
+    f.nonlinear.push_back(halofit.power(k));
   }
-  spec.series = {lin, nl, m};
-  write_plot_png(path, spec);
+  viz::write_plot_png(path, viz::power_spectrum_plot(f));
 }
 
 namespace {
@@ -119,10 +107,12 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
       }
     }
     comm.sum(column.data(), column.size());  // every rank's x planes
-    ProjectionOptions po;
-    po.pixel_size = std::max(1, 512 / n);
+    viz::DensityMapSpec map;
+    map.extent_x = map.extent_y = c.box_size;
+    map.redshift = std::max(0.0, z);
+    map.slab_depth = c.box_size * depth / n;
     const std::string path = dir + output_stem("density", a) + ".png";
-    if (io_rank) write_png(path, density_projection(column, n, n, po));
+    if (io_rank) viz::write_density_map_png(path, column, n, n, map);
     files.push_back(path);
   }
   PowerOptions po;
@@ -139,8 +129,9 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   if (io_rank) write_power_text(ptxt, ps, comment);
   files.push_back(ptxt);
   char title[128];
-  std::snprintf(title, sizeof title, "z = %.2f, %d^3 particles, %d^3 mesh, L = %g", z, c.particles,
-                c.mesh, c.box_size);
+  std::snprintf(title, sizeof title,
+                "P(k) at z = %.2f: %d#u3#d particles, %d#u3#d mesh, L = %g Mpc/h", std::max(0.0, z),
+                c.particles, c.mesh, c.box_size);
   const std::string ppng = dir + output_stem("power", a) + ".png";
   if (io_rank) write_power_plot(ppng, ps, linear, a, title);
   files.push_back(ppng);
@@ -168,4 +159,4 @@ template std::vector<std::string> write_outputs<double>(const SimConfig&, const 
                                                         const Particles<double>&, double,
                                                         Gravity<double>&, int);
 
-}  // namespace cosmograd::sim
+}  // namespace cosmograd::driver

@@ -1,4 +1,4 @@
-#include "sim/progress.hpp"
+#include "driver/progress.hpp"
 
 #include <unistd.h>
 
@@ -7,7 +7,9 @@
 
 #include "sim/log.hpp"
 
-namespace cosmograd::sim {
+namespace cosmograd::driver {
+
+using namespace cosmograd::sim;  // the driver is built on the engine
 
 std::string progress_line(const StepInfo& info, int width) {
   const double frac = info.steps > 0 ? static_cast<double>(info.step) / info.steps : 1.0;
@@ -22,20 +24,18 @@ std::string progress_line(const StepInfo& info, int width) {
 }
 
 template <class T>
-void attach_progress(Events<T>& events) {
-  const bool tty = isatty(STDERR_FILENO) != 0 && log_rank() == 0;
-  events.on_step([tty](const StepInfo& info, const Particles<T>&) {
-    if (info.step == 0) return;
-    if (tty && log_level() <= LogLevel::info) {
-      std::cerr << "\r" << progress_line(info) << (info.step == info.steps ? "\n" : "")
-                << std::flush;
-    } else {
-      log_info(progress_line(info));
-    }
-  });
+ProgressObserver<T>::ProgressObserver() : tty_(isatty(STDERR_FILENO) != 0 && log_rank() == 0) {}
+
+template <class T>
+void ProgressObserver<T>::on_state(const StepInfo& info, const Particles<T>&) {
+  if (tty_ && log_level() <= LogLevel::info) {
+    std::cerr << "\r" << progress_line(info) << (info.step == info.steps ? "\n" : "") << std::flush;
+  } else {
+    log_info(progress_line(info));
+  }
 }
 
-template void attach_progress<float>(Events<float>&);
-template void attach_progress<double>(Events<double>&);
+template class ProgressObserver<float>;
+template class ProgressObserver<double>;
 
-}  // namespace cosmograd::sim
+}  // namespace cosmograd::driver

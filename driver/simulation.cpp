@@ -1,0 +1,151 @@
+#include "driver/simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+#include "driver/outputs.hpp"
+#include "driver/progress.hpp"
+#include "sim/adjoint.hpp"
+#include "sim/atomic_file.hpp"
+#include "sim/backend.hpp"
+#include "sim/cpu_backend.hpp"
+#include "sim/initial_modes.hpp"
+#include "sim/log.hpp"
+#include "sim/lpt.hpp"
+#include "sim/memory.hpp"
+#include "sim/migrate.hpp"
+#include "sim/stepping.hpp"
+#include "sim/timer.hpp"
+#include "sim/white_noise.hpp"
+
+namespace cosmograd::driver {
+
+using namespace cosmograd::sim;  // the driver is built on the engine
+namespace {
+
+/// Writes the outputs (sim/outputs.hpp) at the grid points of the output redshifts.
+template <class T>
+class OutputObserver final : public StepObserver<T> {
+ public:
+  OutputObserver(const SimConfig& c, const LinearPower& linear, Gravity<T>& gravity, int threads,
+                 const StepSchedule& s, RunSummary& summary)
+      : c_(c), linear_(linear), gravity_(gravity), threads_(threads), summary_(summary) {
+    for (double z : c.z_out) steps_.push_back(s.step_at(1.0 / (1.0 + z), "the output z_out"));
+  }
+  bool wants_state(int step) const override {
+    return std::find(steps_.begin(), steps_.end(), step) != steps_.end();
+  }
+  void on_state(const StepInfo& info, const Particles<T>& p) override {
+    Stopwatch out;
+    const auto files = write_outputs(c_, linear_, p, info.a, gravity_, threads_);
+    summary_.files.insert(summary_.files.end(), files.begin(), files.end());
+    summary_.output_seconds += out.seconds();
+  }
+
+ private:
+  const SimConfig& c_;
+  const LinearPower& linear_;
+  Gravity<T>& gravity_;
+  int threads_;
+  RunSummary& summary_;
+  std::vector<int> steps_;
+};
+
+/// Logs the particles per rank (min, mean, max) about ten times a run.
+template <class T>
+class LoadBalanceObserver final : public StepObserver<T> {
+ public:
+  LoadBalanceObserver(const Comm& comm, int steps)
+      : comm_(comm), steps_(steps), every_(std::max(1, steps / 10)) {}
+  bool wants_state(int step) const override { return step % every_ == 0 || step == steps_; }
+  void on_state(const StepInfo& info, const Particles<T>& p) override {
+    const LoadBalance b = load_balance(p.size(), comm_);
+    log_info("step ", info.step, ": particles per rank min ", b.min, " mean ", b.mean, " max ",
+             b.max, " (max/mean ", b.imbalance(), ")");
+  }
+
+ private:
+  const Comm& comm_;
+  int steps_, every_;
+};
+
+template <class T>
+RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& comm) {
+  RunSummary summary;
+  const int threads = use_threads(c.threads);
+  if (comm.rank() == 0) {
+    std::filesystem::create_directories(c.output_dir);
+    write_file_atomic(c.output_dir + "/config.ini", settings_ini);
+  }
+  comm.barrier();
+
+  const Cosmology cosmology(c.cosmology);
+  LinearPowerOptions lopt;
+  lopt.table_path = c.transfer.table_path;
+  const auto linear = make_linear_power<double>(c.transfer.name, cosmology, lopt);
+  const StepSchedule schedule(cosmology, c.time_grid());
+  const std::vector<double>& grid = schedule.grid();
+  log_info("cosmograd run: ", c.particles, "^3 particles, ", c.mesh, "^3 mesh, L = ", c.box_size,
+           " Mpc/h, ", grid.size() - 1, " steps from a = ", grid.front(), " to ", grid.back(), ", ",
+           c.double_precision ? "double" : "float", ", ", comm.size(), " rank(s) x ", threads,
+           " threads, ", device_name(c.device));
+
+  Stopwatch sw;
+  ForceOptions fo;
+  fo.painter = c.painter;
+  fo.gradient = c.gradient;
+  fo.deconvolve = c.force_deconvolve;
+  Gravity<T> gravity(c.mesh, c.box_size, threads, c.fft_planning, fo, comm);
+  summary.planning_seconds = sw.restart();  // FFTW_MEASURE plans, or wisdom from disk
+  log_debug("force mesh FFT plans in ", summary.planning_seconds, " s");
+
+  OutputObserver<T> outputs(c, *linear, gravity, threads, schedule, summary);
+  ProgressObserver<T> progress;
+  LoadBalanceObserver<T> balance(comm, schedule.steps());
+  Observers<T> observers{&outputs};
+  if (c.progress) observers.push_back(&progress);
+  if (comm.distributed()) observers.push_back(&balance);
+
+  StepTimings steps;
+  if (c.device == Device::cuda) {
+    // Noise, ICs and steps on the device (one rank); outputs from host copies.
+    DifferentiableSim<T> sim(c, GradientMode::adjoint, 1, comm);
+    summary.planning_seconds += sw.restart();
+    sim.forward(sim.white_noise(), observers);
+    steps = sim.timings();
+  } else {
+    Particles<T> particles;
+    {
+      const Decomposition dp(c.particles, comm);
+      const Fft<T> fft(dp, threads, c.fft_planning);
+      const Field<T> modes = initial_modes<T>(c, *linear, fft, dp);
+      particles = lpt_particles(modes, c.box_size, c.lpt_order, cosmology, grid.front(), fft);
+    }
+    summary.ic_seconds = sw.restart();
+    log_info("initial conditions (", c.lpt_order, "LPT at a = ", grid.front(), ") in ",
+             summary.ic_seconds, " s");
+    steps = evolve(particles, gravity, schedule, c.cosmology.Omega_m, observers);
+  }
+  summary.evolve_seconds = sw.seconds() - summary.output_seconds;
+  summary.kick_drift_seconds = steps.kick_drift;
+  summary.force = gravity.timings();
+  summary.steps = schedule.steps();
+  summary.peak_rss_bytes = peak_rss_bytes();
+  log_info("evolved ", summary.steps, " steps in ", summary.evolve_seconds, " s (force ",
+           summary.force.total(), " s: paint ", summary.force.paint, ", r2c ", summary.force.r2c,
+           ", kernels ", summary.force.kernels, ", c2r ", summary.force.c2r, ", readout ",
+           summary.force.readout, "; kick/drift ", summary.kick_drift_seconds, "), outputs ",
+           summary.output_seconds, " s, peak memory ", summary.peak_rss_bytes / 1048576.0, " MiB");
+  return summary;
+}
+
+}  // namespace
+
+RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini, const Comm& comm) {
+  return c.double_precision ? run<double>(c, settings_ini, comm)
+                            : run<float>(c, settings_ini, comm);
+}
+
+}  // namespace cosmograd::driver
