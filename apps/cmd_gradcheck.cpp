@@ -72,6 +72,16 @@ int cmd_gradcheck(const std::vector<std::string>& args) {
   const bool ok = r.worst() <= tolerance;
   std::printf("%s: worst relative error %.3e (tolerance %.1e)\n", ok ? "PASS" : "FAIL", r.worst(),
               tolerance);
+  if (!ok && c.painter == sim::PaintKernel::cic) {
+    // CIC's force is only piecewise smooth in the positions: a finite difference whose step
+    // moves a particle across a mesh-cell boundary measures the kink, not the gradient.
+    std::printf(
+        "note: with painter = cic the force has kinks at cell boundaries, and central differences "
+        "with eps_noise = %g can straddle them (more likely with few particles per cell); rerun "
+        "with --painter tsc (smooth) or a smaller --eps_noise (e.g. 1e-6) to tell a real error "
+        "from a kink\n",
+        eps_noise);
+  }
   return ok ? 0 : 1;
 }
 

@@ -15,7 +15,8 @@ int cmd_power(const std::vector<std::string>& args) {
       {"mesh", "per side", "256", "measurement mesh"},
       {"window", "", "cic", "mass assignment (compensated): cic, tsc or pcs"},
       {"interlace", "", "true", "interlaced measurement"},
-      {"shot_noise", "", "true", "subtract the shot noise V/N"},
+      {"shot_noise", "", "false",
+       "subtract V/N (Poisson samples such as galaxies; lattice-start particles have none)"},
       {"out", "", "power.txt", "output file (k, P, N_modes)"},
       {"threads", "", "0", "OpenMP threads (0: all)"},
   };

@@ -2,14 +2,79 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/config.hpp"
+
 namespace cosmograd::apps {
 
 namespace po = boost::program_options;
+
+namespace {
+
+/// Keys that name input files: relative values in an INI resolve against the INI's folder.
+const char* const kInputPathKeys[] = {"transfer_file", "ic_linear_field"};
+
+/// Whether some command of `cosmograd` knows `key` (run's keys are every config file's).
+bool known_to_some_command(const std::string& key) {
+  for (const sim::KeySpec& k : sim::run_keys()) {
+    if (k.name == key) return true;
+  }
+  return false;
+}
+
+/// The `key = value` lines of an INI file: `#` and `;` comments (whole lines, or after a
+/// blank inside a line) dropped, one pair of matching quotes around a value removed, relative
+/// input paths resolved against the file's folder. `[section]` headers are refused.
+std::string normalized_ini(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("config file '" + path + "' cannot be opened");
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  auto trim = [](std::string t) {
+    const auto b = t.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return std::string();
+    return t.substr(b, t.find_last_not_of(" \t\r") - b + 1);
+  };
+  std::ostringstream out;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    line = trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    const std::string where = "config file '" + path + "', line " + std::to_string(number);
+    if (line[0] == '[') {
+      throw std::invalid_argument(where + ": '" + line +
+                                  "': sections are not used (allowed: key = value lines)");
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      throw std::invalid_argument(where + ": '" + line + "' is not a key = value line");
+    }
+    const std::string key = trim(line.substr(0, eq));
+    std::string value = line.substr(eq + 1);
+    for (const char* mark : {" ;", "\t;", " #", "\t#"}) {
+      const auto c = value.find(mark);
+      if (c != std::string::npos) value = value.substr(0, c);
+    }
+    value = trim(value);
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    for (const char* k : kInputPathKeys) {
+      if (key == k && !value.empty() && std::filesystem::path(value).is_relative()) {
+        value = (folder / value).lexically_normal().string();
+      }
+    }
+    out << key << " = " << value << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
 
 std::string keys_help(const std::vector<sim::KeySpec>& keys) {
   std::ostringstream os;
@@ -74,11 +139,20 @@ ParsedArgs parse_command(const std::string& command, const std::string& usage,
 
   out.settings = sim::Settings::defaults(keys);
   if (!ini.empty()) {
-    std::ifstream in(ini);
-    if (!in) throw std::invalid_argument("config file '" + ini + "' cannot be opened");
+    // One config file serves every command: keys of other commands (e.g. a run's box_size
+    // for `theory`) are skipped; a key no command knows is an error.
+    std::istringstream in(normalized_ini(ini));
     po::variables_map file_vm;
     try {
-      po::store(po::parse_config_file(in, desc), file_vm);
+      const po::parsed_options parsed = po::parse_config_file(in, desc, true);
+      for (const po::option& o : parsed.options) {
+        if (o.unregistered && !known_to_some_command(o.string_key)) {
+          throw std::invalid_argument("config file '" + ini + "': unknown key '" + o.string_key +
+                                      "' (no command has it; see `cosmograd " + command +
+                                      " --help` for this command's keys)");
+        }
+      }
+      po::store(parsed, file_vm);
     } catch (const po::error& e) {
       throw std::invalid_argument("config file '" + ini + "': " + e.what() + " (see `cosmograd " +
                                   command + " --help` for the keys)");

@@ -67,6 +67,8 @@ Options parse(int argc, char** argv) {
 
 cs::SimConfig config(int threads) {
   cs::SimConfig c;
+  c.cosmology = cs::planck2015();
+  c.transfer = {"eisenstein_hu", ""};
   c.particles = 32;
   c.mesh = 64;
   c.box_size = 128;

@@ -48,6 +48,23 @@ void write_power_plot(const std::string& path, const PowerSpectrum& measured,
 
 namespace {
 
+/// What a density file holds and how it was made, beside box, epoch and mesh.
+FieldAttributes density_attributes(const SimConfig& c) {
+  FieldAttributes f;
+  f.strings = {{"quantity", "density contrast delta = rho / rho_mean - 1 (real space)"},
+               {"window", paint_kernel_name(c.painter)},
+               {"interlaced", "no"},
+               {"deconvolved", "no"},
+               {"transfer", c.transfer.name}};
+  f.numbers = {{"particles", c.particles}};
+  for (int i = 0; i < kNumCosmoParams; ++i) {
+    const auto p = static_cast<CosmoParam>(i);
+    CosmologyParams params = c.cosmology;
+    f.numbers.emplace_back(cosmo_param_name(p), param(params, p));
+  }
+  return f;
+}
+
 /// The snapshot/catalogue header of the state at scale factor a.
 SnapshotHeader snapshot_header(const SimConfig& c, const LinearPower& linear, double a,
                                std::size_t total) {
@@ -91,7 +108,7 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   const Field<T>& delta = gravity.density(p, total);
   if (c.write_density) {
     const std::string path = dir + output_stem("density", a) + ".h5";
-    write_field(path, delta, c.box_size, a, "delta");
+    write_field(path, delta, c.box_size, a, "delta", density_attributes(c));
     files.push_back(path);
   }
   {
@@ -119,11 +136,14 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   po.mesh = c.power_mesh > 0 ? c.power_mesh : c.mesh;
   po.window = PaintKernel::cic;
   po.interlace = c.power_interlace;
+  // Particles that start on a lattice carry no Poisson noise: subtracting V/N would remove
+  // real power (FastPM does not either). The header states V/N for those who want it.
+  po.subtract_shot_noise = false;
   const PowerSpectrum ps = particle_power(p, total, po, threads, &mesh);
   char comment[256];
   std::snprintf(comment, sizeof comment,
                 "cosmograd P(k) at z = %.4f (a = %.5f), mesh %d, CIC compensated%s, shot noise "
-                "subtracted",
+                "not subtracted (lattice ICs carry none)",
                 z, a, po.mesh, po.interlace ? ", interlaced" : "");
   const std::string ptxt = dir + output_stem("power", a) + ".txt";
   if (io_rank) write_power_text(ptxt, ps, comment);

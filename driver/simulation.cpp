@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
+#include <memory>
 #include <stdexcept>
 
+#include "driver/output_dir.hpp"
 #include "driver/outputs.hpp"
 #include "driver/progress.hpp"
 #include "sim/adjoint.hpp"
@@ -75,18 +76,19 @@ template <class T>
 RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& comm) {
   RunSummary summary;
   const int threads = use_threads(c.threads);
-  if (comm.rank() == 0) {
-    std::filesystem::create_directories(c.output_dir);
-    write_file_atomic(c.output_dir + "/config.ini", settings_ini);
-  }
-  comm.barrier();
-
   const Cosmology cosmology(c.cosmology);
   LinearPowerOptions lopt;
   lopt.table_path = c.transfer.table_path;
   const auto linear = make_linear_power<double>(c.transfer.name, cosmology, lopt);
   const StepSchedule schedule(cosmology, c.time_grid());
   const std::vector<double>& grid = schedule.grid();
+  // Only now, after every check, the directory: refused if another run's, locked for this one.
+  std::unique_ptr<OutputDir> out_dir;
+  if (comm.rank() == 0) {
+    out_dir = std::make_unique<OutputDir>(c.output_dir, c.overwrite);
+    write_file_atomic(c.output_dir + "/config.ini", settings_ini);
+  }
+  comm.barrier();
   log_info("cosmograd run: ", c.particles, "^3 particles, ", c.mesh, "^3 mesh, L = ", c.box_size,
            " Mpc/h, ", grid.size() - 1, " steps from a = ", grid.front(), " to ", grid.back(), ", ",
            c.double_precision ? "double" : "float", ", ", comm.size(), " rank(s) x ", threads,
@@ -133,6 +135,11 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& 
   summary.force = gravity.timings();
   summary.steps = schedule.steps();
   summary.peak_rss_bytes = peak_rss_bytes();
+  if (out_dir) {  // last: a consumer that finds the manifest finds a finished run
+    std::vector<std::string> files{c.output_dir + "/config.ini"};
+    files.insert(files.end(), summary.files.begin(), summary.files.end());
+    out_dir->write_manifest(files);
+  }
   log_info("evolved ", summary.steps, " steps in ", summary.evolve_seconds, " s (force ",
            summary.force.total(), " s: paint ", summary.force.paint, ", r2c ", summary.force.r2c,
            ", kernels ", summary.force.kernels, ", c2r ", summary.force.c2r, ", readout ",

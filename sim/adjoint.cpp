@@ -88,7 +88,6 @@ DifferentiableSim<T>::DifferentiableSim(const SimConfig& c, GradientMode mode, i
         std::make_unique<CpuBackend<T>>(*gravity_, ic, *tables_, threads, c.fft_planning, comm);
   }
   stepper_ = std::make_unique<KdkStepper<T>>(*backend_, mode, checkpoint_every);
-  state_ = &backend_->host_state();
 }
 
 template <class T>
@@ -106,6 +105,12 @@ void DifferentiableSim<T>::set_cosmology(const CosmologyParams& params) {
   tables_ = std::move(tables);
   schedule_ = std::move(schedule);
   config_.cosmology = params;
+}
+
+template <class T>
+const Particles<T>& DifferentiableSim<T>::final_state() const {
+  if (state_ == nullptr) throw std::logic_error("DifferentiableSim: call forward() first");
+  return *state_;
 }
 
 template <class T>

@@ -65,8 +65,8 @@ class DifferentiableSim {
   /// final particles.
   const Particles<T>& forward(const Field<T>& w, const Observers<T>& observers = {});
   /// The final particles of the last forward(); backward() runs them back to a_init, after
-  /// which this holds recovered_initial().
-  const Particles<T>& final_state() const { return *state_; }
+  /// which this holds recovered_initial(). Throws std::logic_error before the first forward().
+  const Particles<T>& final_state() const;
   /// dJ/dw and dJ/dtheta given cotangents of the final state, plus optional cotangents of
   /// the state at intermediate grid points (key: the step index, 0 = the ICs; see
   /// schedule().step_at()) and observers' cotangents. Call after forward(); leaves the
@@ -75,7 +75,7 @@ class DifferentiableSim {
                            const std::map<int, StateCotangent<T>>& intermediate = {},
                            const Observers<T>& observers = {});
   /// The initial state as backward() recovered it (diagnostics of reversal error).
-  const Particles<T>& recovered_initial() const { return *state_; }
+  const Particles<T>& recovered_initial() const { return final_state(); }
   /// The time grid (scale factors of the steps).
   const std::vector<double>& time_grid() const { return schedule_->grid(); }
   /// Every step's scale factors and kick/drift factors.

@@ -39,10 +39,23 @@ double read_field_attribute(hid_t file, hid_t dset, const std::string& name,
                            " and on the root group /)");
 }
 
+/// The attributes every field dataset carries, then `extra`.
+void write_field_attributes(hid_t dset, int n, double box_size, double a,
+                            const FieldAttributes& extra, const std::string& where) {
+  detail::h5_write_attribute(dset, "box_size", box_size, where);
+  detail::h5_write_attribute(dset, "scale_factor", a, where);
+  detail::h5_write_attribute(dset, "redshift", 1.0 / a - 1.0, where);
+  detail::h5_write_attribute(dset, "mesh", n, where);
+  for (const auto& [key, value] : extra.numbers) detail::h5_write_attribute(dset, key, value, where);
+  for (const auto& [key, text] : extra.strings) {
+    detail::h5_write_string_attribute(dset, key, text, where);
+  }
+}
+
 /// Creates the n^3 dataset `name` with its attributes in the new file `tmp`.
 template <class T>
 void create_field_file(const std::string& tmp, int n, double box_size, double a,
-                       const std::string& name) {
+                       const std::string& name, const FieldAttributes& extra) {
   const std::string where = tmp + ": /" + name;
   H5Id file = detail::h5_create_file(tmp);
   {
@@ -50,9 +63,7 @@ void create_field_file(const std::string& tmp, int n, double box_size, double a,
     H5Id file_space = detail::h5_dataspace({nn, nn, nn}, where);
     H5Id dset = detail::h5_create_dataset(file.get(), name, detail::h5_file_float_type<T>(),
                                           file_space.get(), where);
-    detail::h5_write_attribute(dset.get(), "box_size", box_size, where);
-    detail::h5_write_attribute(dset.get(), "scale_factor", a, where);
-    detail::h5_write_attribute(dset.get(), "redshift", 1.0 / a - 1.0, where);
+    write_field_attributes(dset.get(), n, box_size, a, extra, where);
     dset.close("H5Dclose", where);
   }
   file.close("H5Fclose", tmp);
@@ -91,7 +102,7 @@ void write_field_slab(const std::string& tmp, const Field<T>& f, const std::stri
 /// error on any rank is raised on every rank (no rank is left waiting).
 template <class T>
 void write_distributed_field(const std::string& path, const Field<T>& f, double box_size, double a,
-                             const std::string& name) {
+                             const std::string& name, const FieldAttributes& extra) {
   const Comm& comm = f.decomp().comm();
   std::unique_ptr<AtomicWrite> w;
   std::string tmp, error;
@@ -114,7 +125,7 @@ void write_distributed_field(const std::string& path, const Field<T>& f, double 
     attempt([&] {
       w = std::make_unique<AtomicWrite>(path);
       tmp = w->temp_path();
-      create_field_file<T>(tmp, f.n(), box_size, a, name);
+      create_field_file<T>(tmp, f.n(), box_size, a, name, extra);
     });
   }
   raise_if_any_failed();
@@ -134,7 +145,7 @@ void write_distributed_field(const std::string& path, const Field<T>& f, double 
 
 template <class T>
 void write_field(const std::string& path, const Field<T>& f, double box_size, double a,
-                 const std::string& name) {
+                 const std::string& name, const FieldAttributes& extra) {
   const Decomposition& d = f.decomp();
   if (!d.distributed() && (d.x_begin() != 0 || d.nx_local() != d.n())) {
     throw std::invalid_argument("write_field " + path +
@@ -153,7 +164,7 @@ void write_field(const std::string& path, const Field<T>& f, double box_size, do
                                 "' must be non-empty without '/'");
   }
   if (d.distributed()) {
-    write_distributed_field(path, f, box_size, a, name);
+    write_distributed_field(path, f, box_size, a, name, extra);
     return;
   }
   AtomicWrite w(path);
@@ -170,9 +181,7 @@ void write_field(const std::string& path, const Field<T>& f, double box_size, do
       detail::h5_check(H5Dwrite(dset.get(), detail::h5_native_type<T>(), mem_space.get(),
                                 file_space.get(), H5P_DEFAULT, f.real()),
                        "H5Dwrite", where);
-      detail::h5_write_attribute(dset.get(), "box_size", box_size, where);
-      detail::h5_write_attribute(dset.get(), "scale_factor", a, where);
-      detail::h5_write_attribute(dset.get(), "redshift", 1.0 / a - 1.0, where);
+      write_field_attributes(dset.get(), d.n(), box_size, a, extra, where);
       dset.close("H5Dclose", where);
     }
     file.close("H5Fclose", tmp);
@@ -244,9 +253,9 @@ LinearFieldFile<T> read_linear_field(const std::string& path, int expected_n) {
 }
 
 template void write_field<float>(const std::string&, const Field<float>&, double, double,
-                                 const std::string&);
+                                 const std::string&, const FieldAttributes&);
 template void write_field<double>(const std::string&, const Field<double>&, double, double,
-                                  const std::string&);
+                                  const std::string&, const FieldAttributes&);
 template LinearFieldFile<float> read_linear_field<float>(const std::string&, int);
 template LinearFieldFile<double> read_linear_field<double>(const std::string&, int);
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/field.hpp"
 
@@ -16,16 +18,22 @@ struct LinearFieldFile {
   double redshift = 0;  ///< redshift the field is given at
 };
 
+/// Further attributes of a field's dataset: what it is and how it was made.
+struct FieldAttributes {
+  std::vector<std::pair<std::string, double>> numbers;       ///< (name, value)
+  std::vector<std::pair<std::string, std::string>> strings;  ///< (name, text)
+};
+
 /// Writes the real-space values of `f` (without the r2c padding) as dataset `name`, shape
 /// (n, n, n), float32 for T = float and float64 for T = double, with the dataset attributes
-/// box_size [Mpc/h], scale_factor (a) and redshift (1/a - 1). The file is created anew
+/// box_size [Mpc/h], scale_factor (a), redshift (1/a - 1), mesh (n) and `extra`. The file is created anew
 /// (one field per file) under a temporary name and renamed when complete. A distributed `f`
 /// is written slab by slab by its ranks in turn (collective; an error on any rank throws on
 /// all of them). Throws std::invalid_argument on a bad argument and CallError naming the
 /// file when writing fails.
 template <class T>
 void write_field(const std::string& path, const Field<T>& f, double box_size, double a,
-                 const std::string& name = "delta");
+                 const std::string& name = "delta", const FieldAttributes& extra = {});
 
 /// Reads the linear density contrast of `path`: dataset `delta` of shape (N, N, N), real
 /// space, C order [x][y][z], any integer or float type (converted to T), with attributes

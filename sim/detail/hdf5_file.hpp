@@ -8,6 +8,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <stdexcept>
@@ -231,6 +232,42 @@ void h5_write_attribute(hid_t loc, const std::string& name, const std::vector<T>
 template <class T>
 void h5_write_attribute(hid_t loc, const std::string& name, T value, const std::string& context) {
   h5_write_attribute(loc, name, std::vector<T>{value}, context, true);
+}
+
+/// Writes the fixed-length string attribute `name` = text on `loc`.
+inline void h5_write_string_attribute(hid_t loc, const std::string& name, const std::string& text,
+                                      const std::string& context) {
+  const std::string where = context + ": attribute " + name;
+  H5Id type(h5_check(H5Tcopy(H5T_C_S1), "H5Tcopy", where), H5Tclose);
+  h5_check(H5Tset_size(type.get(), std::max<std::size_t>(1, text.size())), "H5Tset_size", where);
+  h5_check(H5Tset_strpad(type.get(), H5T_STR_NULLTERM), "H5Tset_strpad", where);
+  H5Id space = h5_dataspace({}, where);
+  H5Id attr(h5_check(H5Acreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                                H5P_DEFAULT),
+                     "H5Acreate2", where),
+            H5Aclose);
+  h5_check(H5Awrite(attr.get(), type.get(), text.c_str()), "H5Awrite", where);
+}
+
+/// Reads the string attribute `name` of `loc` (fixed or variable length).
+inline std::string h5_read_string_attribute(hid_t loc, const std::string& name,
+                                            const std::string& where) {
+  const std::string context = where + ": attribute " + name;
+  H5Id attr(h5_check(H5Aopen(loc, name.c_str(), H5P_DEFAULT), "H5Aopen", context), H5Aclose);
+  H5Id type(h5_check(H5Aget_type(attr.get()), "H5Aget_type", context), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING) throw std::runtime_error(context + " is not a string");
+  if (H5Tis_variable_str(type.get()) > 0) {
+    char* value = nullptr;
+    H5Id mem(h5_check(H5Tcopy(H5T_C_S1), "H5Tcopy", context), H5Tclose);
+    h5_check(H5Tset_size(mem.get(), H5T_VARIABLE), "H5Tset_size", context);
+    h5_check(H5Aread(attr.get(), mem.get(), &value), "H5Aread", context);
+    std::string out = value != nullptr ? value : "";
+    H5free_memory(value);
+    return out;
+  }
+  std::string buf(H5Tget_size(type.get()), '\0');
+  h5_check(H5Aread(attr.get(), type.get(), buf.data()), "H5Aread", context);
+  return buf.substr(0, buf.find('\0'));
 }
 
 /// Reads attribute `name` of `loc` converted to T; it must hold exactly `count` values

@@ -136,6 +136,39 @@ TEST(Cli, BadValueExits1WithAnActionableMessage) {
   EXPECT_FALSE(fs::exists(dir / "out"));
 }
 
+TEST(Cli, OneConfigFileServesEveryCommand) {
+  // A run's config (with `;` comments and quotes) read by `theory`: the run-only keys are
+  // skipped, the cosmology is used; `[section]` headers are refused naming the line.
+  TempDir dir;
+  fs::create_directories(dir / "cfg");
+  {
+    std::ofstream ini(dir / "cfg/run.ini");
+    ini << "; my run\nbox_size = 512 ; Mpc/h\nmesh = 64\na_init = 0.05\n"
+        << "output_dir = \"my run\"\nOmega_m = 0.25   # lower than Planck\n";
+  }
+  const CommandResult r = run_cosmograd("theory cfg/run.ini --out tables", dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream bg(dir / "tables/background.txt");
+  const std::string text((std::istreambuf_iterator<char>(bg)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("Omega_m=0.25 "), std::string::npos) << text.substr(0, 400);
+  {
+    std::ofstream ini(dir / "cfg/sections.ini");
+    ini << "[run]\nmesh = 64\n";
+  }
+  const CommandResult s = run_cosmograd("theory cfg/sections.ini --out t2", dir.path());
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_NE(s.err.find("sections.ini', line 1: '[run]': sections are not used"), std::string::npos)
+      << s.err;
+  // A relative input file resolves against the INI's folder, not the working directory.
+  {
+    std::ofstream ini(dir / "cfg/table.ini");
+    ini << "transfer = table\ntransfer_file = nothere_pk.dat\n";
+  }
+  const CommandResult t = run_cosmograd("theory cfg/table.ini --out t3", dir.path());
+  EXPECT_EQ(t.exit_code, 1);
+  EXPECT_NE(t.err.find("cfg/nothere_pk.dat"), std::string::npos) << t.err;
+}
+
 // ---- cosmograd theory ------------------------------------------------------------------
 
 class CliTheory : public testing::Test {

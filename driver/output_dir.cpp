@@ -1,0 +1,146 @@
+#include "driver/output_dir.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "sim/atomic_file.hpp"
+
+namespace cosmograd::driver {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Whether `name` is one of the files `cosmograd run` writes.
+bool is_run_output(const std::string& name) {
+  static const std::regex pattern(
+      R"((config\.ini|MANIFEST\.txt|(snapshot|density|power|halos)_z[0-9p]+.*))");
+  return std::regex_match(name, pattern);
+}
+
+/// The files a manifest lists (relative names), empty when there is none.
+std::set<std::string> manifest_files(const fs::path& dir) {
+  std::set<std::string> names;
+  std::ifstream in(dir / kManifestName);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ls(line);
+    std::string size, name;
+    if (ls >> size >> name) names.insert(name);
+  }
+  if (!names.empty()) names.insert(kManifestName);
+  return names;
+}
+
+/// The process id in a lock file (0 when unreadable).
+long lock_owner(const std::string& lock) {
+  std::ifstream in(lock);
+  long pid = 0;
+  in >> pid;
+  return pid;
+}
+
+}  // namespace
+
+OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
+  const fs::path dir(path);
+  if (fs::exists(dir) && !fs::is_directory(dir)) {
+    throw std::invalid_argument("output_dir = '" + path +
+                                "' exists and is not a directory (allowed: a new or empty "
+                                "directory)");
+  }
+  if (fs::exists(dir)) {
+    const std::set<std::string> listed = manifest_files(dir);
+    std::vector<fs::path> ours;
+    std::string foreign;
+    std::size_t entries = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      if (name == kLockName) continue;  // judged below
+      ++entries;
+      const bool from_run = listed.empty() ? is_run_output(name) : listed.count(name) != 0;
+      if (from_run && e.is_regular_file()) {
+        ours.push_back(e.path());
+      } else if (foreign.empty()) {
+        foreign = name;
+      }
+    }
+    if (entries > 0 && !overwrite) {
+      throw std::invalid_argument(
+          "output_dir = '" + path + "' is not empty (" + std::to_string(entries) +
+          " entries, e.g. '" + (foreign.empty() ? ours.front().filename().string() : foreign) +
+          "'; allowed: a new or empty directory, or overwrite = true to replace an earlier "
+          "run's outputs)");
+    }
+    if (!foreign.empty()) {
+      throw std::invalid_argument("output_dir = '" + path + "' holds '" + foreign +
+                                  "', which no cosmograd run wrote (overwrite = true replaces "
+                                  "only a run's outputs; allowed: a new or empty directory)");
+    }
+  }
+  fs::create_directories(dir);
+  lock_ = (dir / kLockName).string();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const int fd = ::open(lock_.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd >= 0) {
+      const std::string pid = std::to_string(::getpid()) + "\n";
+      const bool ok = ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+      ::close(fd);
+      if (!ok) throw std::runtime_error("output_dir: cannot write the lock " + lock_);
+      break;
+    }
+    if (errno != EEXIST) {
+      throw std::runtime_error("output_dir: cannot create the lock " + lock_ + ": " +
+                               std::strerror(errno));
+    }
+    const long owner = lock_owner(lock_);
+    if (attempt == 0 && owner > 0 && ::kill(static_cast<pid_t>(owner), 0) != 0 &&
+        errno == ESRCH) {
+      fs::remove(lock_);  // a run that died (killed, crashed) left it
+      continue;
+    }
+    lock_.clear();
+    throw std::invalid_argument("output_dir = '" + path + "' is in use by another run (process " +
+                                std::to_string(owner) + ", lock file " + kLockName +
+                                "); allowed: a directory no other run writes to");
+  }
+  if (overwrite && fs::exists(dir)) {  // the earlier run's files, now that we hold the lock
+    const std::set<std::string> listed = manifest_files(dir);
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      if (name == kLockName) continue;
+      if (listed.empty() ? is_run_output(name) : listed.count(name) != 0) fs::remove(e.path());
+    }
+  }
+}
+
+OutputDir::~OutputDir() {
+  if (!lock_.empty()) {
+    std::error_code ec;
+    fs::remove(lock_, ec);
+  }
+}
+
+void OutputDir::write_manifest(const std::vector<std::string>& files) const {
+  std::ostringstream os;
+  os << "# cosmograd run: complete; size [bytes] and file, relative to this directory\n";
+  for (const std::string& f : files) {
+    const fs::path p(f);
+    std::error_code ec;
+    const auto size = fs::file_size(p, ec);
+    os << (ec ? 0 : size) << " " << fs::relative(p, path_, ec).string() << "\n";
+  }
+  sim::write_file_atomic((fs::path(path_) / kManifestName).string(), os.str());
+}
+
+}  // namespace cosmograd::driver
