@@ -4,11 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -20,11 +20,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// Whether `name` is one of the files `cosmograd run` writes.
+/// Whether `name` is one of the files `cosmograd run` writes: config.ini, MANIFEST.txt or
+/// <what>_z<digits>... for the outputs (snapshot, density, power, halos).
 bool is_run_output(const std::string& name) {
-  static const std::regex pattern(
-      R"((config\.ini|MANIFEST\.txt|(snapshot|density|power|halos)_z[0-9p]+.*))");
-  return std::regex_match(name, pattern);
+  if (name == "config.ini" || name == kManifestName) return true;
+  for (const char* what : {"snapshot_z", "density_z", "power_z", "halos_z"}) {
+    const std::string prefix(what);
+    if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+        std::isdigit(static_cast<unsigned char>(name[prefix.size()])) != 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /// The files a manifest lists (relative names), empty when there is none.
