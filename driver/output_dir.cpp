@@ -111,8 +111,7 @@ OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
                                std::strerror(errno));
     }
     const long owner = lock_owner(lock_);
-    if (attempt == 0 && owner > 0 && ::kill(static_cast<pid_t>(owner), 0) != 0 &&
-        errno == ESRCH) {
+    if (attempt == 0 && owner > 0 && ::kill(static_cast<pid_t>(owner), 0) != 0 && errno == ESRCH) {
       fs::remove(lock_);  // a run that died (killed, crashed) left it
       continue;
     }

@@ -354,6 +354,43 @@ struct ReadoutFunction : torch::autograd::Function<ReadoutFunction> {
   }
 };
 
+template <class T>
+torch::Tensor paint_weighted_impl(const torch::Tensor& positions, const torch::Tensor& weights,
+                                  int n_mesh, double box_size, sim::PaintKernel kernel) {
+  const sim::Particles<T> particles = point_particles<T>(positions, box_size);
+  const torch::Tensor w = weights.to(scalar_type_of<T>()).contiguous();
+  sim::Field<T> mesh{sim::Decomposition(n_mesh)};
+  sim::paint_weighted(mesh, particles, box_size, kernel, w.data_ptr<T>(), 1);
+  return field_to_tensor<T>(mesh);
+}
+
+/// (positions, weights) -> mesh; differentiable in the weights (their vjp is the readout of
+/// the mesh cotangent at the positions, the transpose of the paint).
+struct PaintWeightedFunction : torch::autograd::Function<PaintWeightedFunction> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& positions,
+                               const torch::Tensor& weights, int64_t n_mesh, double box_size,
+                               int64_t kernel) {
+    ctx->save_for_backward({positions});
+    ctx->saved_data["box_size"] = box_size;
+    ctx->saved_data["kernel"] = kernel;
+    const auto k = static_cast<sim::PaintKernel>(kernel);
+    const int n = static_cast<int>(n_mesh);
+    return positions.scalar_type() == torch::kFloat64
+               ? paint_weighted_impl<double>(positions, weights, n, box_size, k)
+               : paint_weighted_impl<float>(positions, weights, n, box_size, k);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const torch::Tensor positions = ctx->get_saved_variables()[0];
+    const double box_size = ctx->saved_data["box_size"].toDouble();
+    const auto k = static_cast<sim::PaintKernel>(ctx->saved_data["kernel"].toInt());
+    const torch::Tensor cot = grad_outputs[0].to(positions.scalar_type()).contiguous();
+    const torch::Tensor gw = positions.scalar_type() == torch::kFloat64
+                                 ? readout_impl<double>(cot, positions, box_size, k)
+                                 : readout_impl<float>(cot, positions, box_size, k);
+    return {torch::Tensor(), gw, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
 }  // namespace
 
 template <class T>
@@ -438,6 +475,23 @@ torch::Tensor paint(const torch::Tensor& positions, int n_mesh, double box_size,
   if (!(box_size > 0)) throw std::invalid_argument("paint: box_size must be > 0");
   return PaintFunction::apply(positions, static_cast<int64_t>(n_mesh), box_size,
                               static_cast<int64_t>(kernel), mass);
+}
+
+torch::Tensor paint_weighted(const torch::Tensor& positions, const torch::Tensor& weights,
+                             int n_mesh, double box_size, sim::PaintKernel kernel) {
+  check_positions(positions);
+  check_real_cpu(weights, "weights");
+  if (weights.dim() != 1 || weights.size(0) != positions.size(0)) {
+    throw std::invalid_argument("paint_weighted: weights must have shape (M,) = (" +
+                                std::to_string(positions.size(0)) + "), got " + shape_of(weights));
+  }
+  if (n_mesh < 2 || n_mesh % 2 != 0) {
+    throw std::invalid_argument("paint_weighted: n_mesh = " + std::to_string(n_mesh) +
+                                " must be even and >= 2");
+  }
+  if (!(box_size > 0)) throw std::invalid_argument("paint_weighted: box_size must be > 0");
+  return PaintWeightedFunction::apply(positions.detach(), weights, static_cast<int64_t>(n_mesh),
+                                      box_size, static_cast<int64_t>(kernel));
 }
 
 torch::Tensor readout(const torch::Tensor& mesh, const torch::Tensor& positions, double box_size,

@@ -84,6 +84,14 @@ TORCH_MODULE(Simulator);
 torch::Tensor paint(const torch::Tensor& positions, int n_mesh, double box_size,
                     sim::PaintKernel kernel = sim::PaintKernel::cic, double mass = 1.0);
 
+/// Paints weights[j] ((M,), any unit, converted to positions' dtype) at `positions` ((M, 3),
+/// float32/float64, CPU, [Mpc/h], wrapped periodically) onto an (n_mesh, n_mesh, n_mesh) mesh
+/// with window `kernel` (sim::paint_weighted, mesh point i at i L / n_mesh). Differentiable in
+/// the weights (not the positions).
+torch::Tensor paint_weighted(const torch::Tensor& positions, const torch::Tensor& weights,
+                             int n_mesh, double box_size,
+                             sim::PaintKernel kernel = sim::PaintKernel::cic);
+
 /// Interpolates `mesh` ((n, n, n), float32/float64, CPU) to `positions` ((M, 3), same dtype,
 /// [Mpc/h]) with window `kernel` (sim::readout, the transpose of paint); returns (M,).
 /// Differentiable in positions and mesh (sim::readout_vjp).

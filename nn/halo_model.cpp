@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -12,7 +13,9 @@
 #include "nn/bridge.hpp"
 #include "nn/train/trainer.hpp"
 #include "sim/adjoint.hpp"
+#include "sim/fft.hpp"
 #include "sim/fof.hpp"
+#include "sim/power_spectrum.hpp"
 #include "sim/snapshot.hpp"
 
 namespace cosmograd::nn {
@@ -139,34 +142,6 @@ HaloModel load_halo_model(const std::string& path) {
   return model;
 }
 
-torch::Tensor paint_cic_weighted(const torch::Tensor& positions, const torch::Tensor& weights,
-                                 int64_t n, double box_size) {
-  if (positions.dim() != 2 || positions.size(1) != 3 || weights.dim() != 1 ||
-      weights.size(0) != positions.size(0)) {
-    throw std::invalid_argument("paint_cic_weighted: positions (M, 3) and weights (M,)");
-  }
-  const torch::Tensor u =
-      torch::remainder(positions * (static_cast<double>(n) / box_size), static_cast<double>(n));
-  const torch::Tensor i0 = torch::floor(u);
-  const torch::Tensor f = u - i0;
-  const torch::Tensor i = i0.to(torch::kLong);
-  torch::Tensor mesh = torch::zeros({n * n * n}, positions.options());
-  const torch::Tensor w = weights.to(positions.scalar_type());
-  for (int corner = 0; corner < 8; ++corner) {
-    torch::Tensor idx = torch::zeros({positions.size(0)}, i.options());
-    torch::Tensor wt = w;
-    for (int dim = 0; dim < 3; ++dim) {
-      const bool up = (corner >> dim) & 1;
-      const torch::Tensor id = torch::remainder(i.select(1, dim) + (up ? 1 : 0), n);
-      const torch::Tensor fd = f.select(1, dim);
-      idx = idx * n + id;
-      wt = wt * (up ? fd : 1.0 - fd);
-    }
-    mesh = mesh.index_add(0, idx, wt);
-  }
-  return mesh.view({n, n, n});
-}
-
 sim::SimConfig halo_sim_config(int particles, int mesh, double box_size, int steps,
                                std::uint64_t seed) {
   sim::SimConfig c;
@@ -222,7 +197,7 @@ HaloSample make_halo_sample(const sim::SimConfig& config, int64_t n, int min_mem
     hmass[g] = halo.mass;
     s.total_mass += halo.mass;
   }
-  s.mass = paint_cic_weighted(hpos, hmass, n, config.box_size).to(torch::kFloat32);
+  s.mass = paint_weighted(hpos, hmass, static_cast<int>(n), config.box_size).to(torch::kFloat32);
   s.num_halos = nh;
   s.particle_mass = header.particle_mass * 1e10;
   return s;
@@ -287,32 +262,34 @@ CrossSpectrum cross_correlation(const torch::Tensor& a, const torch::Tensor& b, 
       a.size(0) != a.size(2)) {
     throw std::invalid_argument("cross_correlation: a and b must be equal (n, n, n) meshes");
   }
+  // The engine's estimator (sim/power_spectrum.hpp): modes delta_k = FFT / N^3, bins of width
+  // 2 pi / L; no window compensation (it would cancel in r anyway).
   torch::NoGradGuard no_grad;
-  const int64_t n = a.size(0);
-  const torch::Tensor ad = a.to(torch::kFloat64), bd = b.to(torch::kFloat64);
-  const torch::Tensor ak = torch::fft::rfftn(ad - ad.mean());
-  const torch::Tensor bk = torch::fft::rfftn(bd - bd.mean());
-  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-  const torch::Tensor kmag = k_squared(n, n, n, box_size, opts).sqrt().flatten();
-  const double kf = kTwoPi / box_size;
-  const int64_t nbins = n / 2 + 1;
-  const torch::Tensor bin = torch::round(kmag / kf).to(torch::kLong).clamp_max(nbins);
-  const auto sum = [&](const torch::Tensor& v) {
-    return torch::zeros({nbins + 1}, opts).index_add(0, bin, v.flatten());
+  const int n = static_cast<int>(a.size(0));
+  const sim::Decomposition d(n);
+  const sim::Fft<double> fft(d, torch::get_num_threads(), sim::FftPlanning::estimate);
+  auto modes = [&](const torch::Tensor& t) {
+    sim::Field<double> f(d);
+    tensor_to_field<double>(t.to(torch::kFloat64).contiguous(), f);
+    fft.forward(f);
+    const double norm = 1.0 / (static_cast<double>(n) * n * n);
+    std::complex<double>* c = f.complex();
+    for (std::size_t i = 0; i < d.local_complex_size(); ++i) c[i] *= norm;
+    return f;
   };
-  const torch::Tensor pab = sum(torch::real(ak * torch::conj(bk)));
-  const torch::Tensor paa = sum(ak.abs().square());
-  const torch::Tensor pbb = sum(bk.abs().square());
-  const torch::Tensor ks = sum(kmag);
-  const torch::Tensor cnt = sum(torch::ones_like(kmag));
+  const sim::Field<double> ak = modes(a), bk = modes(b);
+  sim::PowerOptions o;
+  o.mesh = n;
+  const sim::PowerSpectrum pab = sim::cross_power(ak, bk, box_size, o);
+  const sim::PowerSpectrum paa = sim::power_spectrum(ak, box_size, o);
+  const sim::PowerSpectrum pbb = sim::power_spectrum(bk, box_size, o);
+  const std::vector<double> r = sim::correlation_coefficient(pab, paa, pbb);
   CrossSpectrum out;
-  for (int64_t i = 1; i < nbins; ++i) {
-    const double c = cnt[i].item<double>();
-    if (c == 0) continue;
-    out.k.push_back(ks[i].item<double>() / c);
-    out.r.push_back(pab[i].item<double>() /
-                    std::sqrt(paa[i].item<double>() * pbb[i].item<double>()));
-    out.modes.push_back(static_cast<int64_t>(c));
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    if (pab.modes[i] == 0) continue;
+    out.k.push_back(pab.k[i]);
+    out.r.push_back(r[i]);
+    out.modes.push_back(static_cast<int64_t>(pab.modes[i]));
   }
   return out;
 }

@@ -75,12 +75,6 @@ void save_halo_model(const std::string& path, HaloModel& model, ModelHeader extr
 /// throws std::runtime_error naming the file when it is not a halo model file.
 HaloModel load_halo_model(const std::string& path);
 
-/// CIC paint of `weights` ((M,), any unit) at `positions` ((M, 3) [Mpc/h], wrapped
-/// periodically) onto an (n, n, n) mesh of positions' dtype, mesh point i at i L / n (the
-/// convention of sim::paint). Differentiable in weights.
-torch::Tensor paint_cic_weighted(const torch::Tensor& positions, const torch::Tensor& weights,
-                                 int64_t n, double box_size);
-
 /// One training sample: the density contrast and the FoF halo mass field of one simulation.
 struct HaloSample {
   /// CIC density contrast of the particles, (n, n, n), float32.

@@ -57,9 +57,9 @@ struct SimConfig {
   Device device = Device::cpu;                      ///< compute backend (cpu or cuda)
   FftPlanning fft_planning = FftPlanning::measure;  ///< FFTW planning effort
   std::string output_dir = "cosmograd-out";         ///< where outputs go
-  bool overwrite = false;  ///< replace an earlier run's outputs in output_dir (else refuse)
-  bool write_snapshot = true;                       ///< Gadget-4 HDF5 snapshot at each z_out
-  bool write_density = true;                        ///< density mesh (HDF5) at each z_out
+  bool overwrite = false;       ///< replace an earlier run's outputs in output_dir (else refuse)
+  bool write_snapshot = true;   ///< Gadget-4 HDF5 snapshot at each z_out
+  bool write_density = true;    ///< density mesh (HDF5) at each z_out
   bool snapshot_kpc = true;     ///< snapshot lengths in kpc/h (yt's default) or Mpc/h
   int snapshot_files = 0;       ///< files per snapshot (0: one per MPI rank)
   int power_mesh = 0;           ///< mesh for P(k) measurements (0: the force mesh)

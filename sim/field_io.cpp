@@ -46,7 +46,8 @@ void write_field_attributes(hid_t dset, int n, double box_size, double a,
   detail::h5_write_attribute(dset, "scale_factor", a, where);
   detail::h5_write_attribute(dset, "redshift", 1.0 / a - 1.0, where);
   detail::h5_write_attribute(dset, "mesh", n, where);
-  for (const auto& [key, value] : extra.numbers) detail::h5_write_attribute(dset, key, value, where);
+  for (const auto& [key, value] : extra.numbers)
+    detail::h5_write_attribute(dset, key, value, where);
   for (const auto& [key, text] : extra.strings) {
     detail::h5_write_string_attribute(dset, key, text, where);
   }

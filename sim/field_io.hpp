@@ -26,10 +26,10 @@ struct FieldAttributes {
 
 /// Writes the real-space values of `f` (without the r2c padding) as dataset `name`, shape
 /// (n, n, n), float32 for T = float and float64 for T = double, with the dataset attributes
-/// box_size [Mpc/h], scale_factor (a), redshift (1/a - 1), mesh (n) and `extra`. The file is created anew
-/// (one field per file) under a temporary name and renamed when complete. A distributed `f`
-/// is written slab by slab by its ranks in turn (collective; an error on any rank throws on
-/// all of them). Throws std::invalid_argument on a bad argument and CallError naming the
+/// box_size [Mpc/h], scale_factor (a), redshift (1/a - 1), mesh (n) and `extra`. The file is
+/// created anew (one field per file) under a temporary name and renamed when complete. A
+/// distributed `f` is written slab by slab by its ranks in turn (collective; an error on any rank
+/// throws on all of them). Throws std::invalid_argument on a bad argument and CallError naming the
 /// file when writing fails.
 template <class T>
 void write_field(const std::string& path, const Field<T>& f, double box_size, double a,

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sim/atomic_file.hpp"
 #include "sim/build_config.hpp"
 
 namespace cosmograd::nn {
@@ -141,23 +142,15 @@ double ModelHeader::get_double(const std::string& key) const {
 
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  try {
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) throw std::runtime_error(path + ": cannot create temporary file " + tmp);
-      write(out);
-      out.flush();
-      if (!out) throw std::runtime_error(path + ": write failed (disk full?)");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw std::runtime_error(path + ": cannot rename " + tmp + ": " + ec.message());
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw;
+  sim::AtomicWrite w(path);  // the engine's temporary-name-then-rename, removed on failure
+  {
+    std::ofstream out(w.temp_path(), std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error(path + ": cannot create temporary file " + w.temp_path());
+    write(out);
+    out.flush();
+    if (!out) throw std::runtime_error(path + ": write failed (disk full?)");
   }
+  w.commit();
 }
 
 void save_model(const std::string& path, const torch::nn::Module& module, ModelHeader header) {

@@ -242,10 +242,10 @@ inline void h5_write_string_attribute(hid_t loc, const std::string& name, const 
   h5_check(H5Tset_size(type.get(), std::max<std::size_t>(1, text.size())), "H5Tset_size", where);
   h5_check(H5Tset_strpad(type.get(), H5T_STR_NULLTERM), "H5Tset_strpad", where);
   H5Id space = h5_dataspace({}, where);
-  H5Id attr(h5_check(H5Acreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT,
-                                H5P_DEFAULT),
-                     "H5Acreate2", where),
-            H5Aclose);
+  H5Id attr(
+      h5_check(H5Acreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               "H5Acreate2", where),
+      H5Aclose);
   h5_check(H5Awrite(attr.get(), type.get(), text.c_str()), "H5Awrite", where);
 }
 
@@ -255,7 +255,8 @@ inline std::string h5_read_string_attribute(hid_t loc, const std::string& name,
   const std::string context = where + ": attribute " + name;
   H5Id attr(h5_check(H5Aopen(loc, name.c_str(), H5P_DEFAULT), "H5Aopen", context), H5Aclose);
   H5Id type(h5_check(H5Aget_type(attr.get()), "H5Aget_type", context), H5Tclose);
-  if (H5Tget_class(type.get()) != H5T_STRING) throw std::runtime_error(context + " is not a string");
+  if (H5Tget_class(type.get()) != H5T_STRING)
+    throw std::runtime_error(context + " is not a string");
   if (H5Tis_variable_str(type.get()) > 0) {
     char* value = nullptr;
     H5Id mem(h5_check(H5Tcopy(H5T_C_S1), "H5Tcopy", context), H5Tclose);

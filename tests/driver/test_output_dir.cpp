@@ -2,7 +2,6 @@
 // earlier run's files), a lock against two runs at once (a dead process's lock taken over),
 // the manifest written last, and nothing created when a check fails.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>

@@ -86,16 +86,46 @@ TEST(HaloModel, GradientsFlowToWhiteNoise) {
   EXPECT_TRUE(torch::isfinite(params.grad()).all().item<bool>());
 }
 
+TEST(HaloModel, WeightedPaintEqualsATorchCicReference) {
+  // The engine's weighted paint (through the bridge) against CIC written in torch ops.
+  torch::manual_seed(5);
+  const int64_t n = 16;
+  const double box = 64.0;
+  const torch::Tensor pos = torch::rand({200, 3}, torch::kFloat64) * 80.0 - 8.0;
+  const torch::Tensor w = torch::rand({200}, torch::kFloat64) + 0.5;
+  const torch::Tensor u = torch::remainder(pos * (n / box), static_cast<double>(n));
+  const torch::Tensor i = torch::floor(u).to(torch::kLong);
+  const torch::Tensor f = u - torch::floor(u);
+  torch::Tensor ref = torch::zeros({n * n * n}, torch::kFloat64);
+  for (int corner = 0; corner < 8; ++corner) {
+    torch::Tensor idx = torch::zeros({200}, torch::kLong);
+    torch::Tensor wt = w;
+    for (int d = 0; d < 3; ++d) {
+      const bool up = (corner >> d) & 1;
+      idx = idx * n + torch::remainder(i.select(1, d) + (up ? 1 : 0), n);
+      wt = wt * (up ? f.select(1, d) : 1.0 - f.select(1, d));
+    }
+    ref = ref.index_add(0, idx, wt);
+  }
+  const torch::Tensor mesh = cnn::paint_weighted(pos, w, static_cast<int>(n), box);
+  EXPECT_LT((mesh - ref.view({n, n, n})).abs().max().item<double>(), 1e-12);
+}
+
 TEST(HaloModel, PaintCicConservesMass) {
   const torch::Tensor pos = torch::tensor({{0.5, 63.9, 10.0}, {-3.0, 20.0, 70.0}}, torch::kFloat64);
   const torch::Tensor w = torch::tensor({2.0, 3.0}, torch::kFloat64);
-  const torch::Tensor mesh = cnn::paint_cic_weighted(pos, w, 16, 64.0);
+  const torch::Tensor mesh = cnn::paint_weighted(pos, w, 16, 64.0);
   EXPECT_NEAR(mesh.sum().item<double>(), 5.0, 1e-12);
   // A point on a mesh point lands there alone: x = (12, 20, 8) -> cell (3, 5, 2).
-  const torch::Tensor one =
-      cnn::paint_cic_weighted(torch::tensor({{12.0, 20.0, 8.0}}, torch::kFloat64),
-                              torch::tensor({1.0}, torch::kFloat64), 16, 64.0);
+  const torch::Tensor one = cnn::paint_weighted(torch::tensor({{12.0, 20.0, 8.0}}, torch::kFloat64),
+                                                torch::tensor({1.0}, torch::kFloat64), 16, 64.0);
   EXPECT_NEAR(one[3][5][2].item<double>(), 1.0, 1e-12);
+  // d(sum r * mesh)/dw = the readout of r at the positions (the transpose of the paint).
+  const torch::Tensor wg = w.clone().requires_grad_(true);
+  torch::manual_seed(3);
+  const torch::Tensor r = torch::randn({16, 16, 16}, torch::kFloat64);
+  (cnn::paint_weighted(pos, wg, 16, 64.0) * r).sum().backward();
+  EXPECT_LT((wg.grad() - cnn::readout(r, pos, 64.0)).abs().max().item<double>(), 1e-12);
 }
 
 TEST(HaloModel, TinyTrainingReducesLossAndRoundTrips) {
