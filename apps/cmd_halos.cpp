@@ -7,9 +7,9 @@
 
 #include "apps/commands.hpp"
 #include "apps/options.hpp"
+#include "driver/halo_report.hpp"
 #include "sim/backend.hpp"
 #include "sim/fof.hpp"
-#include "driver/halo_report.hpp"
 #include "sim/linear_power.hpp"
 #include "sim/log.hpp"
 #include "sim/snapshot.hpp"

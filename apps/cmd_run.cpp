@@ -2,10 +2,10 @@
 
 #include "apps/commands.hpp"
 #include "apps/options.hpp"
+#include "driver/simulation.hpp"
 #include "sim/comm.hpp"
 #include "sim/config.hpp"
 #include "sim/log.hpp"
-#include "driver/simulation.hpp"
 
 namespace cosmograd::apps {
 

@@ -22,10 +22,10 @@
 #include <thread>
 #include <vector>
 
+#include "driver/simulation.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/config.hpp"
 #include "sim/machine.hpp"
-#include "driver/simulation.hpp"
 #include "sim/snapshot.hpp"
 
 namespace {

@@ -120,13 +120,18 @@ OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
                                 std::to_string(owner) + ", lock file " + kLockName +
                                 "); allowed: a directory no other run writes to");
   }
-  if (overwrite && fs::exists(dir)) {  // the earlier run's files, now that we hold the lock
+  if (!overwrite) return;
+  try {  // the earlier run's files, now that we hold the lock
     const std::set<std::string> listed = manifest_files(dir);
     for (const auto& e : fs::directory_iterator(dir)) {
       const std::string name = e.path().filename().string();
       if (name == kLockName) continue;
       if (listed.empty() ? is_run_output(name) : listed.count(name) != 0) fs::remove(e.path());
     }
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(lock_, ec);  // the destructor does not run for a constructor that throws
+    throw;
   }
 }
 

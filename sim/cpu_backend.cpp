@@ -121,10 +121,9 @@ template <class T>
 void CpuBackend<T>::check_cotangent(const StateCotangent<T>& c, const char* what) const {
   const std::size_t m = 3 * state_.size();
   if (c.disp.size() != m || c.mom.size() != m) {
-    throw std::invalid_argument(std::string(what) +
-                                ": cotangents must hold 3 values per particle (" +
-                                std::to_string(m) + "), got " + std::to_string(c.disp.size()) +
-                                " and " + std::to_string(c.mom.size()));
+    throw std::invalid_argument(
+        std::string(what) + ": cotangents must hold 3 values per particle (" + std::to_string(m) +
+        "), got " + std::to_string(c.disp.size()) + " and " + std::to_string(c.mom.size()));
   }
 }
 
