@@ -4,20 +4,20 @@
 
 #include "apps/commands.hpp"
 #include "apps/options.hpp"
-#include "sim/config.hpp"
-#include "sim/gradcheck.hpp"
-#include "sim/log.hpp"
+#include "driver/config.hpp"
+#include "sim/core/log.hpp"
+#include "sim/pm/gradcheck.hpp"
 
 namespace cosmograd::apps {
 namespace {
 
-/// run_keys() with small-simulation defaults, plus the check's own keys.
+/// sim_keys() with small-simulation defaults, plus the check's own keys.
 std::vector<sim::KeySpec> gradcheck_keys() {
   const std::map<std::string, std::string> small = {
       {"particles", "8"},      {"mesh", "16"},   {"box_size", "32"},          {"steps", "5"},
       {"precision", "double"}, {"threads", "1"}, {"fft_planning", "estimate"}};
   std::vector<sim::KeySpec> keys;
-  for (sim::KeySpec k : sim::run_keys()) {
+  for (sim::KeySpec k : driver::sim_keys()) {
     if (const auto it = small.find(k.name); it != small.end()) k.default_value = it->second;
     keys.push_back(k);
   }
@@ -41,8 +41,7 @@ int cmd_gradcheck(const std::vector<std::string>& args) {
       gradcheck_keys(), args);
   if (parsed.help) return 0;
   const sim::Settings& s = parsed.settings;
-  sim::set_log_level(sim::parse_log_level(s.get_string("log_level")));
-  const sim::SimConfig c = sim::sim_config_from(s);
+  const sim::SimSpec c = driver::sim_spec_from(s);
   const sim::GradientMode mode = sim::parse_gradient_mode(s.get_string("gradient_mode"));
   const long long directions = s.get_int("directions");
   if (directions < 1 || directions > 100)

@@ -14,13 +14,13 @@
 #include "nn/bridge.hpp"
 #include "nn/halo_model.hpp"
 #include "nn/train/model_file.hpp"
-#include "sim/backend.hpp"
-#include "sim/decomposition.hpp"
-#include "sim/field.hpp"
-#include "sim/field_io.hpp"
-#include "sim/log.hpp"
-#include "sim/machine.hpp"
-#include "sim/snapshot.hpp"
+#include "sim/core/backend.hpp"
+#include "sim/core/log.hpp"
+#include "sim/core/machine.hpp"
+#include "sim/io/field_io.hpp"
+#include "sim/io/snapshot.hpp"
+#include "sim/mesh/field.hpp"
+#include "sim/mpi/decomposition.hpp"
 
 namespace cosmograd::apps {
 namespace {
@@ -41,7 +41,7 @@ int train(const std::vector<std::string>& args, const std::string& command_line)
       {"test_sims", "", "2", "held-out simulations (seeds 1000 + seed ...) for r(k)"},
       {"particles", "per side", "64", "particles per side"},
       {"mesh", "per side", "64", "force mesh cells per side"},
-      {"box", "Mpc/h", "128", "box side"},
+      {"box_size", "Mpc/h", "128", "box side"},
       {"steps", "", "10", "time steps a = 0.1 -> 1"},
       {"grid", "per side", "32", "training mesh (density and halo mass fields)"},
       {"epochs", "", "400", "optimizer steps (Adam, cosine schedule)"},
@@ -66,13 +66,13 @@ int train(const std::vector<std::string>& args, const std::string& command_line)
   const int sims = positive(s, "sims"), test_sims = positive(s, "test_sims");
   const int particles = positive(s, "particles"), mesh = positive(s, "mesh");
   const int steps = positive(s, "steps"), grid = positive(s, "grid");
-  const double box = s.get_double("box");
+  const double box = s.get_double("box_size");
   const auto seed = static_cast<std::uint64_t>(s.get_int("seed"));
   const int min_members = positive(s, "min_members");
   const auto t_start = std::chrono::steady_clock::now();
 
   const auto make = [&](std::uint64_t sd) {
-    sim::SimConfig c = nn::halo_sim_config(particles, mesh, box, steps, sd);
+    sim::SimSpec c = nn::halo_sim_config(particles, mesh, box, steps, sd);
     c.threads = threads;
     return nn::make_halo_sample(c, grid, min_members);
   };

@@ -8,11 +8,11 @@
 #include "apps/commands.hpp"
 #include "apps/options.hpp"
 #include "driver/halo_report.hpp"
-#include "sim/backend.hpp"
-#include "sim/fof.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/log.hpp"
-#include "sim/snapshot.hpp"
+#include "sim/core/backend.hpp"
+#include "sim/core/log.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/io/snapshot.hpp"
+#include "sim/measure/fof.hpp"
 
 namespace cosmograd::apps {
 namespace {}  // namespace

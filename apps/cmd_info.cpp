@@ -2,7 +2,7 @@
 
 #include "apps/commands.hpp"
 #include "nn/device.hpp"
-#include "sim/backend.hpp"
+#include "sim/core/backend.hpp"
 
 namespace cosmograd::apps {
 

@@ -3,18 +3,18 @@
 
 #include "apps/commands.hpp"
 #include "apps/options.hpp"
-#include "sim/backend.hpp"
-#include "sim/log.hpp"
-#include "sim/power_spectrum.hpp"
-#include "sim/snapshot.hpp"
+#include "sim/core/backend.hpp"
+#include "sim/core/log.hpp"
+#include "sim/io/snapshot.hpp"
+#include "sim/measure/power_spectrum.hpp"
 
 namespace cosmograd::apps {
 
 int cmd_power(const std::vector<std::string>& args) {
   const std::vector<sim::KeySpec> keys = {
       {"mesh", "per side", "256", "measurement mesh"},
-      {"window", "", "cic", "mass assignment (compensated): cic, tsc or pcs"},
-      {"interlace", "", "true", "interlaced measurement"},
+      {"painter", "", "cic", "mass assignment (compensated): " + sim::paint_kernel_names()},
+      {"power_interlace", "", "true", "interlaced measurement"},
       {"shot_noise", "", "false",
        "subtract V/N (Poisson samples such as galaxies; lattice-start particles have none)"},
       {"out", "", "power.txt", "output file (k, P, N_modes)"},
@@ -34,8 +34,8 @@ int cmd_power(const std::vector<std::string>& args) {
   if (mesh < 2 || mesh > 8192 || mesh % 2 != 0)
     sim::bad_setting("mesh", s.get_string("mesh"), "is not allowed (allowed: even, 2 to 8192)");
   o.mesh = static_cast<int>(mesh);
-  o.window = sim::parse_paint_kernel(s.get_string("window"), "window");
-  o.interlace = s.get_bool("interlace");
+  o.window = sim::parse_paint_kernel(s.get_string("painter"));
+  o.interlace = s.get_bool("power_interlace");
   o.subtract_shot_noise = s.get_bool("shot_noise");
   const sim::SnapshotData<float> snap = sim::read_snapshot<float>(parsed.positional[0]);
   const long long threads = s.get_int("threads");

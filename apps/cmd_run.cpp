@@ -2,10 +2,10 @@
 
 #include "apps/commands.hpp"
 #include "apps/options.hpp"
+#include "driver/config.hpp"
 #include "driver/simulation.hpp"
-#include "sim/comm.hpp"
-#include "sim/config.hpp"
-#include "sim/log.hpp"
+#include "sim/core/log.hpp"
+#include "sim/mpi/comm.hpp"
 
 namespace cosmograd::apps {
 
@@ -15,16 +15,15 @@ int cmd_run(const std::vector<std::string>& args) {
       "usage: cosmograd run [config.ini] [--key value ...]\n"
       "  runs a PM simulation; with no config, the built-in quickstart (Planck 2015, 128^3\n"
       "  particles, 256 Mpc/h, 256^3 mesh, 10 steps from a = 0.1 to z = 0)",
-      sim::run_keys(), args);
+      driver::run_keys(), args);
   if (parsed.help) return 0;
-  sim::set_log_level(sim::parse_log_level(parsed.settings.get_string("log_level")));
-  const sim::SimConfig config = sim::sim_config_from(parsed.settings);
+  const driver::RunConfig config = driver::run_config_from(parsed.settings);
   const sim::Comm world = sim::Comm::world();  // all ranks under mpirun, else this process
   const driver::RunSummary summary = driver::run_simulation(
       config, parsed.settings.to_ini("cosmograd run: the resolved configuration"), world);
   if (world.rank() == 0) {
     std::cout << "cosmograd run: " << summary.steps << " steps, " << summary.files.size()
-              << " files in " << config.output_dir << "/\n";
+              << " files in " << config.out.output_dir << "/\n";
   }
   return 0;
 }

@@ -2,14 +2,14 @@
 
 #include "apps/commands.hpp"
 #include "apps/options.hpp"
-#include "sim/config.hpp"
-#include "sim/log.hpp"
-#include "sim/theory.hpp"
+#include "driver/config.hpp"
+#include "driver/theory.hpp"
+#include "sim/core/log.hpp"
 
 namespace cosmograd::apps {
 
 int cmd_theory(const std::vector<std::string>& args) {
-  std::vector<sim::KeySpec> keys = sim::cosmology_keys();
+  std::vector<sim::KeySpec> keys = driver::cosmology_keys();
   keys.push_back({"z", "", "0", "redshifts of the P(k) columns (comma-separated)"});
   keys.push_back({"out", "", "cosmograd-theory", "output directory"});
   const ParsedArgs parsed =
@@ -25,8 +25,8 @@ int cmd_theory(const std::vector<std::string>& args) {
     if (!(zz >= 0 && zz <= 1000))
       sim::bad_setting("z", s.get_string("z"), "is out of range (allowed: 0 <= z <= 1000)");
   }
-  for (const std::string& path : sim::write_theory_tables(
-           s.get_string("out"), sim::cosmology_from(s), sim::transfer_from(s), z)) {
+  for (const std::string& path : driver::write_theory_tables(
+           s.get_string("out"), driver::cosmology_from(s), driver::transfer_from(s), z)) {
     sim::log_info("wrote ", path);
   }
   return 0;

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "apps/commands.hpp"
-#include "sim/build_config.hpp"
-#include "sim/comm.hpp"
-#include "sim/log.hpp"
+#include "sim/core/build_config.hpp"
+#include "sim/core/log.hpp"
+#include "sim/mpi/comm.hpp"
 
 namespace {
 

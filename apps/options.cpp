@@ -8,7 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "sim/config.hpp"
+#include "driver/config.hpp"
+#include "sim/core/log.hpp"
 
 namespace cosmograd::apps {
 
@@ -19,9 +20,38 @@ namespace {
 /// Keys that name input files: relative values in an INI resolve against the INI's folder.
 const char* const kInputPathKeys[] = {"transfer_file", "ic_linear_field"};
 
+/// Keys every command has (appended when a command does not list them itself).
+const std::vector<sim::KeySpec>& common_keys() {
+  static const std::vector<sim::KeySpec> keys = {
+      {"log_level", "", "info", "debug, info, warn, error or off"}};
+  return keys;
+}
+
+/// Keys renamed so that one concept has one name across commands: old -> new.
+const std::pair<const char*, const char*> kRenamedKeys[] = {
+    {"box", "box_size"},
+    {"window", "painter"},
+    {"interlace", "power_interlace"},
+    {"halo_min_members", "min_members"},
+    {"halo_linking_length", "linking_length"},
+};
+
+/// Throws when `key` is a renamed key, naming the new one.
+void refuse_renamed(const std::string& key, const std::string& where) {
+  for (const auto& [old_name, new_name] : kRenamedKeys) {
+    if (key == old_name) {
+      throw std::invalid_argument(where + ": key '" + key + "' is now called '" + new_name +
+                                  "' (one name per concept across commands)");
+    }
+  }
+}
+
 /// Whether some command of `cosmograd` knows `key` (run's keys are every config file's).
 bool known_to_some_command(const std::string& key) {
-  for (const sim::KeySpec& k : sim::run_keys()) {
+  for (const sim::KeySpec& k : driver::run_keys()) {
+    if (k.name == key) return true;
+  }
+  for (const sim::KeySpec& k : common_keys()) {
     if (k.name == key) return true;
   }
   return false;
@@ -54,6 +84,7 @@ std::string normalized_ini(const std::string& path) {
       throw std::invalid_argument(where + ": '" + line + "' is not a key = value line");
     }
     const std::string key = trim(line.substr(0, eq));
+    refuse_renamed(key, where);
     std::string value = line.substr(eq + 1);
     for (const char* mark : {" ;", "\t;", " #", "\t#"}) {
       const auto c = value.find(mark);
@@ -92,9 +123,23 @@ std::string keys_help(const std::vector<sim::KeySpec>& keys) {
 }
 
 ParsedArgs parse_command(const std::string& command, const std::string& usage,
-                         const std::vector<sim::KeySpec>& keys,
+                         const std::vector<sim::KeySpec>& command_keys,
                          const std::vector<std::string>& args, int max_positional) {
   ParsedArgs out;
+  std::vector<sim::KeySpec> keys = command_keys;
+  for (const sim::KeySpec& c : common_keys()) {
+    if (std::none_of(keys.begin(), keys.end(),
+                     [&](const sim::KeySpec& k) { return k.name == c.name; })) {
+      keys.push_back(c);
+    }
+  }
+  for (const std::string& a : args) {
+    if (a.rfind("--", 0) == 0) {
+      refuse_renamed(
+          a.substr(2, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 2),
+          "cosmograd " + command);
+    }
+  }
   po::options_description desc;
   desc.add_options()("help,h", "show this help");
   for (const sim::KeySpec& k : keys) desc.add_options()(k.name.c_str(), po::value<std::string>());
@@ -163,6 +208,7 @@ ParsedArgs parse_command(const std::string& command, const std::string& usage,
     if (k == "positional" || k == "help") continue;
     out.settings.set(k, v.as<std::string>());
   }
+  sim::set_log_level(sim::parse_log_level(out.settings.get_string("log_level")));
   return out;
 }
 

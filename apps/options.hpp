@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/settings.hpp"
+#include "sim/core/settings.hpp"
 
 namespace cosmograd::apps {
 

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/adjoint.hpp"
-#include "sim/atomic_file.hpp"
-#include "sim/machine.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/machine.hpp"
+#include "sim/pm/adjoint.hpp"
 
 namespace {
 
@@ -65,8 +65,8 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-cs::SimConfig config(int threads) {
-  cs::SimConfig c;
+cs::SimSpec config(int threads) {
+  cs::SimSpec c;
   c.cosmology = cs::planck2015();
   c.transfer = {"eisenstein_hu", ""};
   c.particles = 32;
@@ -96,7 +96,7 @@ double median_seconds(int repeats, const std::function<void()>& batch) {
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
   torch::set_num_threads(o.threads);
-  const cs::SimConfig c = config(o.threads);
+  const cs::SimSpec c = config(o.threads);
   const std::size_t np3 = 3 * static_cast<std::size_t>(c.particles) * c.particles * c.particles;
 
   cs::DifferentiableSim<float> bare(c);

@@ -1,4 +1,4 @@
-// Benchmark: friends-of-friends halo finding (sim/fof.hpp), particles per second.
+// Benchmark: friends-of-friends halo finding (sim/measure/fof.hpp), particles per second.
 //
 // Input: an evolved quickstart-like state: the PM engine (Planck 2015, 2LPT at a = 0.1,
 // 2 Mpc/h mean interparticle spacing as in the quickstart, mesh = particles per side, a few
@@ -6,7 +6,7 @@
 // linking, group ordering, halo properties and SO masses) and fof_groups (linking only), on
 // the requested OpenMP threads, best of `repeats`. Writes benchmarks/results/fof.md
 // atomically, with the machine.
-#include "sim/fof.hpp"
+#include "sim/measure/fof.hpp"
 
 #include <omp.h>
 
@@ -23,10 +23,10 @@
 #include <vector>
 
 #include "driver/simulation.hpp"
-#include "sim/atomic_file.hpp"
-#include "sim/config.hpp"
-#include "sim/machine.hpp"
-#include "sim/snapshot.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/machine.hpp"
+#include "sim/io/snapshot.hpp"
+#include "sim/pm/sim_spec.hpp"
 
 namespace {
 
@@ -61,7 +61,7 @@ Row run_one(int n_side, int steps, int threads, int repeats, const std::string& 
   Row row;
   row.n_side = n_side;
   row.box = 2.0 * n_side;
-  Settings s = Settings::defaults(cosmograd::sim::run_keys());
+  Settings s = Settings::defaults(cosmograd::driver::run_keys());
   const std::string dir = work + "/n" + std::to_string(n_side);
   s.set("particles", std::to_string(n_side));
   s.set("mesh", std::to_string(n_side));
@@ -74,7 +74,7 @@ Row run_one(int n_side, int steps, int threads, int repeats, const std::string& 
   s.set("log_level", "warn");
   s.set("output_dir", dir);
   const auto t0 = std::chrono::steady_clock::now();
-  cosmograd::driver::run_simulation(cosmograd::sim::sim_config_from(s), s.to_ini("bench_fof"));
+  cosmograd::driver::run_simulation(cosmograd::driver::run_config_from(s), s.to_ini("bench_fof"));
   row.pm_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const SnapshotData<float> snap =
       cosmograd::sim::read_snapshot<float>(dir + "/snapshot_z0p000.hdf5");

@@ -19,13 +19,13 @@
 #include <vector>
 
 #include "benchmarks/child_process.hpp"
-#include "sim/adjoint.hpp"
-#include "sim/atomic_file.hpp"
-#include "sim/backend.hpp"
-#include "sim/log.hpp"
-#include "sim/machine.hpp"
-#include "sim/memory.hpp"
-#include "sim/timer.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/backend.hpp"
+#include "sim/core/log.hpp"
+#include "sim/core/machine.hpp"
+#include "sim/core/memory.hpp"
+#include "sim/core/timer.hpp"
+#include "sim/pm/adjoint.hpp"
 
 namespace cosmograd::bench {
 namespace {
@@ -34,8 +34,8 @@ constexpr double kMiB = 1048576.0;
 
 /// A small config: Planck 2015, 2LPT at a = 0.1 to a = 1 in `steps` linear steps, box 2 N
 /// Mpc/h, mesh B N.
-sim::SimConfig config(int n, int b, int steps, int threads) {
-  sim::SimConfig c;
+sim::SimSpec config(int n, int b, int steps, int threads) {
+  sim::SimSpec c;
   c.cosmology = sim::planck2015();
   c.transfer.name = "eisenstein_hu";
   c.particles = n;
@@ -78,8 +78,8 @@ void child_cost(int n, int steps, int repeats, int threads, sim::GradientMode mo
 /// reverse-time pass, relative to their RMS.
 template <class T>
 void child_reversal(int n, int b, int steps, int threads) {
-  const sim::SimConfig c = config(n, b, steps, threads);
-  sim::SimConfig c0 = c;
+  const sim::SimSpec c = config(n, b, steps, threads);
+  sim::SimSpec c0 = c;
   c0.steps = 0;
   c0.z_out = {1.0 / c.a_init - 1.0};
   sim::DifferentiableSim<T> sim(c), ic(c0);

@@ -25,21 +25,21 @@
 #include <thread>
 #include <vector>
 
-#include "sim/atomic_file.hpp"
-#include "sim/backend.hpp"
-#include "sim/config.hpp"
-#include "sim/cosmology.hpp"
-#include "sim/cpu_backend.hpp"
-#include "sim/decomposition.hpp"
-#include "sim/fft.hpp"
-#include "sim/gravity.hpp"
-#include "sim/initial_modes.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/lpt.hpp"
-#include "sim/machine.hpp"
-#include "sim/memory.hpp"
-#include "sim/time_grid.hpp"
-#include "sim/timer.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/backend.hpp"
+#include "sim/core/machine.hpp"
+#include "sim/core/memory.hpp"
+#include "sim/core/timer.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/cosmo/time_grid.hpp"
+#include "sim/mesh/fft.hpp"
+#include "sim/mpi/decomposition.hpp"
+#include "sim/pm/cpu_backend.hpp"
+#include "sim/pm/gravity.hpp"
+#include "sim/pm/initial_modes.hpp"
+#include "sim/pm/lpt.hpp"
+#include "sim/pm/sim_spec.hpp"
 
 extern char** environ;
 
@@ -182,7 +182,7 @@ void run_child(int n, int repeats, int steps, int threads) {
   const double box = 2.0 * n;  // 256 Mpc/h at 128^3
   const std::size_t total = static_cast<std::size_t>(n) * n * n;
 
-  sim::SimConfig c;
+  sim::SimSpec c;
   c.cosmology = sim::planck2015();
   c.transfer.name = "eisenstein_hu";
   c.box_size = box;

@@ -15,24 +15,24 @@
 #include <vector>
 
 #include "benchmarks/child_process.hpp"
-#include "sim/atomic_file.hpp"
-#include "sim/backend.hpp"
-#include "sim/comm.hpp"
-#include "sim/config.hpp"
-#include "sim/cosmology.hpp"
-#include "sim/cpu_backend.hpp"
-#include "sim/decomposition.hpp"
-#include "sim/fft.hpp"
-#include "sim/gravity.hpp"
-#include "sim/initial_modes.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/log.hpp"
-#include "sim/lpt.hpp"
-#include "sim/machine.hpp"
-#include "sim/memory.hpp"
-#include "sim/migrate.hpp"
-#include "sim/time_grid.hpp"
-#include "sim/timer.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/backend.hpp"
+#include "sim/core/log.hpp"
+#include "sim/core/machine.hpp"
+#include "sim/core/memory.hpp"
+#include "sim/core/timer.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/cosmo/time_grid.hpp"
+#include "sim/mesh/fft.hpp"
+#include "sim/mesh/migrate.hpp"
+#include "sim/mpi/comm.hpp"
+#include "sim/mpi/decomposition.hpp"
+#include "sim/pm/cpu_backend.hpp"
+#include "sim/pm/gravity.hpp"
+#include "sim/pm/initial_modes.hpp"
+#include "sim/pm/lpt.hpp"
+#include "sim/pm/sim_spec.hpp"
 
 namespace cosmograd::bench {
 namespace {
@@ -52,7 +52,7 @@ void child(int n, int steps, int repeats, int threads) {
   using T = float;
   const sim::Comm comm = sim::Comm::world();
   sim::use_threads(threads);
-  sim::SimConfig c;
+  sim::SimSpec c;
   c.cosmology = sim::planck2015();
   c.transfer.name = "eisenstein_hu";
   c.particles = n;

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "nn/modules/unet.hpp"
-#include "sim/atomic_file.hpp"
-#include "sim/machine.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/machine.hpp"
 
 namespace {
 

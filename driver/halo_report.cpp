@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <sstream>
 
-#include "sim/atomic_file.hpp"
-#include "sim/halo_catalog.hpp"
-#include "sim/log.hpp"
-#include "sim/mass_function.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/log.hpp"
+#include "sim/cosmo/mass_function.hpp"
+#include "sim/measure/halo_catalog.hpp"
 #include "viz/figures.hpp"
 #include "viz/plot.hpp"
 

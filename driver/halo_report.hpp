@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/fof.hpp"
-#include "sim/linear_power.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/measure/fof.hpp"
 
 namespace cosmograd::driver {
 

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "sim/atomic_file.hpp"
+#include "sim/core/atomic_file.hpp"
 
 namespace cosmograd::driver {
 namespace {

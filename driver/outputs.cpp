@@ -4,11 +4,11 @@
 #include <cstdio>
 
 #include "driver/halo_report.hpp"
-#include "sim/field_io.hpp"
-#include "sim/halofit.hpp"
-#include "sim/log.hpp"
-#include "sim/migrate.hpp"
-#include "sim/snapshot.hpp"
+#include "sim/core/log.hpp"
+#include "sim/cosmo/halofit.hpp"
+#include "sim/io/field_io.hpp"
+#include "sim/io/snapshot.hpp"
+#include "sim/mesh/migrate.hpp"
 #include "viz/figures.hpp"
 #include "viz/plot.hpp"
 
@@ -49,7 +49,7 @@ void write_power_plot(const std::string& path, const PowerSpectrum& measured,
 namespace {
 
 /// What a density file holds and how it was made, beside box, epoch and mesh.
-FieldAttributes density_attributes(const SimConfig& c) {
+FieldAttributes density_attributes(const SimSpec& c) {
   FieldAttributes f;
   f.strings = {{"quantity", "density contrast delta = rho / rho_mean - 1 (real space)"},
                {"window", paint_kernel_name(c.painter)},
@@ -66,7 +66,7 @@ FieldAttributes density_attributes(const SimConfig& c) {
 }
 
 /// The snapshot/catalogue header of the state at scale factor a.
-SnapshotHeader snapshot_header(const SimConfig& c, const LinearPower& linear, double a,
+SnapshotHeader snapshot_header(const SimSpec& c, const LinearPower& linear, double a,
                                std::size_t total) {
   SnapshotHeader h;
   h.box_size = c.box_size;
@@ -81,21 +81,23 @@ SnapshotHeader snapshot_header(const SimConfig& c, const LinearPower& linear, do
 }  // namespace
 
 template <class T>
-std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& linear,
+std::vector<std::string> write_outputs(const RunConfig& config, const LinearPower& linear,
                                        const Particles<T>& p, double a, Gravity<T>& gravity,
                                        int threads) {
+  const SimSpec& c = config.sim;
+  const RunOptions& opts = config.out;
   std::vector<std::string> files;
-  const std::string dir = c.output_dir + "/";
+  const std::string dir = opts.output_dir + "/";
   const Decomposition& mesh = gravity.decomp();  // the particles follow its slabs
   const Comm& comm = mesh.comm();
   const bool io_rank = comm.rank() == 0;
   const std::size_t total = static_cast<std::size_t>(comm.sum(static_cast<std::int64_t>(p.size())));
   const double z = 1.0 / a - 1.0;
-  if (c.write_snapshot) {
+  if (opts.write_snapshot) {
     const SnapshotHeader h = snapshot_header(c, linear, a, total);
     SnapshotOptions o;
-    o.length_in_kpc = c.snapshot_kpc;
-    o.num_files = c.snapshot_files;
+    o.length_in_kpc = opts.snapshot_kpc;
+    o.num_files = opts.snapshot_files;
     o.double_precision = c.double_precision;
     const std::string base = dir + output_stem("snapshot", a);
     write_snapshot(base, p, h, o, comm);
@@ -106,7 +108,7 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   }
   // Density on the force mesh (real space, CIC): HDF5 and a PNG projection along z.
   const Field<T>& delta = gravity.density(p, total);
-  if (c.write_density) {
+  if (opts.write_density) {
     const std::string path = dir + output_stem("density", a) + ".h5";
     write_field(path, delta, c.box_size, a, "delta", density_attributes(c));
     files.push_back(path);
@@ -133,9 +135,9 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
     files.push_back(path);
   }
   PowerOptions po;
-  po.mesh = c.power_mesh > 0 ? c.power_mesh : c.mesh;
+  po.mesh = opts.power_mesh > 0 ? opts.power_mesh : c.mesh;
   po.window = PaintKernel::cic;
-  po.interlace = c.power_interlace;
+  po.interlace = opts.power_interlace;
   // Particles that start on a lattice carry no Poisson noise: subtracting V/N would remove
   // real power (FastPM does not either). The header states V/N for those who want it.
   po.subtract_shot_noise = false;
@@ -155,14 +157,14 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   const std::string ppng = dir + output_stem("power", a) + ".png";
   if (io_rank) write_power_plot(ppng, ps, linear, a, title);
   files.push_back(ppng);
-  if (c.halos) {
+  if (opts.halos) {
     // FoF runs on rank 0 over all particles (gathered; a distributed FoF is future work).
     Particles<T> all = p;
     send_all(all, 0, comm);
     if (io_rank) {
       const SnapshotHeader h = snapshot_header(c, linear, a, total);
-      const HaloCatalog cat = find_halos(all, h, c.fof);
-      const auto written = write_halo_report(dir + output_stem("halos", a) + ".hdf5", cat, c.fof,
+      const HaloCatalog cat = find_halos(all, h, opts.fof);
+      const auto written = write_halo_report(dir + output_stem("halos", a) + ".hdf5", cat, opts.fof,
                                              linear, "cosmograd run at z = " + std::to_string(z));
       files.insert(files.end(), written.begin(), written.end());
     }
@@ -172,10 +174,10 @@ std::vector<std::string> write_outputs(const SimConfig& c, const LinearPower& li
   return files;
 }
 
-template std::vector<std::string> write_outputs<float>(const SimConfig&, const LinearPower&,
+template std::vector<std::string> write_outputs<float>(const RunConfig&, const LinearPower&,
                                                        const Particles<float>&, double,
                                                        Gravity<float>&, int);
-template std::vector<std::string> write_outputs<double>(const SimConfig&, const LinearPower&,
+template std::vector<std::string> write_outputs<double>(const RunConfig&, const LinearPower&,
                                                         const Particles<double>&, double,
                                                         Gravity<double>&, int);
 

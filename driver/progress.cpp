@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "sim/log.hpp"
+#include "sim/core/log.hpp"
 
 namespace cosmograd::driver {
 

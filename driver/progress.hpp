@@ -1,9 +1,9 @@
-// A progress bar with ETA that observes the stepping (sim/step_observer.hpp).
+// A progress bar with ETA that observes the stepping (sim/pm/step_observer.hpp).
 #pragma once
 
 #include <string>
 
-#include "sim/step_observer.hpp"
+#include "sim/pm/step_observer.hpp"
 
 namespace cosmograd::driver {
 

@@ -8,32 +8,32 @@
 #include "driver/output_dir.hpp"
 #include "driver/outputs.hpp"
 #include "driver/progress.hpp"
-#include "sim/adjoint.hpp"
-#include "sim/atomic_file.hpp"
-#include "sim/backend.hpp"
-#include "sim/cpu_backend.hpp"
-#include "sim/initial_modes.hpp"
-#include "sim/log.hpp"
-#include "sim/lpt.hpp"
-#include "sim/memory.hpp"
-#include "sim/migrate.hpp"
-#include "sim/stepping.hpp"
-#include "sim/timer.hpp"
-#include "sim/white_noise.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/backend.hpp"
+#include "sim/core/log.hpp"
+#include "sim/core/memory.hpp"
+#include "sim/core/timer.hpp"
+#include "sim/mesh/migrate.hpp"
+#include "sim/mesh/white_noise.hpp"
+#include "sim/pm/adjoint.hpp"
+#include "sim/pm/cpu_backend.hpp"
+#include "sim/pm/initial_modes.hpp"
+#include "sim/pm/lpt.hpp"
+#include "sim/pm/stepping.hpp"
 
 namespace cosmograd::driver {
 
 using namespace cosmograd::sim;  // the driver is built on the engine
 namespace {
 
-/// Writes the outputs (sim/outputs.hpp) at the grid points of the output redshifts.
+/// Writes the outputs (driver/outputs.hpp) at the grid points of the output redshifts.
 template <class T>
 class OutputObserver final : public StepObserver<T> {
  public:
-  OutputObserver(const SimConfig& c, const LinearPower& linear, Gravity<T>& gravity, int threads,
+  OutputObserver(const RunConfig& c, const LinearPower& linear, Gravity<T>& gravity, int threads,
                  const StepSchedule& s, RunSummary& summary)
       : c_(c), linear_(linear), gravity_(gravity), threads_(threads), summary_(summary) {
-    for (double z : c.z_out) steps_.push_back(s.step_at(1.0 / (1.0 + z), "the output z_out"));
+    for (double z : c.sim.z_out) steps_.push_back(s.step_at(1.0 / (1.0 + z), "the output z_out"));
   }
   bool wants_state(int step) const override {
     return std::find(steps_.begin(), steps_.end(), step) != steps_.end();
@@ -46,7 +46,7 @@ class OutputObserver final : public StepObserver<T> {
   }
 
  private:
-  const SimConfig& c_;
+  const RunConfig& c_;
   const LinearPower& linear_;
   Gravity<T>& gravity_;
   int threads_;
@@ -73,7 +73,9 @@ class LoadBalanceObserver final : public StepObserver<T> {
 };
 
 template <class T>
-RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& comm) {
+RunSummary run(const RunConfig& config, const std::string& settings_ini, const Comm& comm) {
+  const SimSpec& c = config.sim;
+  const RunOptions& opts = config.out;
   RunSummary summary;
   const int threads = use_threads(c.threads);
   const Cosmology cosmology(c.cosmology);
@@ -85,8 +87,8 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& 
   // Only now, after every check, the directory: refused if another run's, locked for this one.
   std::unique_ptr<OutputDir> out_dir;
   if (comm.rank() == 0) {
-    out_dir = std::make_unique<OutputDir>(c.output_dir, c.overwrite);
-    write_file_atomic(c.output_dir + "/config.ini", settings_ini);
+    out_dir = std::make_unique<OutputDir>(opts.output_dir, opts.overwrite);
+    write_file_atomic(opts.output_dir + "/config.ini", settings_ini);
   }
   comm.barrier();
   log_info("cosmograd run: ", c.particles, "^3 particles, ", c.mesh, "^3 mesh, L = ", c.box_size,
@@ -103,11 +105,11 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& 
   summary.planning_seconds = sw.restart();  // FFTW_MEASURE plans, or wisdom from disk
   log_debug("force mesh FFT plans in ", summary.planning_seconds, " s");
 
-  OutputObserver<T> outputs(c, *linear, gravity, threads, schedule, summary);
+  OutputObserver<T> outputs(config, *linear, gravity, threads, schedule, summary);
   ProgressObserver<T> progress;
   LoadBalanceObserver<T> balance(comm, schedule.steps());
   Observers<T> observers{&outputs};
-  if (c.progress) observers.push_back(&progress);
+  if (opts.progress) observers.push_back(&progress);
   if (comm.distributed()) observers.push_back(&balance);
 
   StepTimings steps;
@@ -136,7 +138,7 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& 
   summary.steps = schedule.steps();
   summary.peak_rss_bytes = peak_rss_bytes();
   if (out_dir) {  // last: a consumer that finds the manifest finds a finished run
-    std::vector<std::string> files{c.output_dir + "/config.ini"};
+    std::vector<std::string> files{opts.output_dir + "/config.ini"};
     files.insert(files.end(), summary.files.begin(), summary.files.end());
     out_dir->write_manifest(files);
   }
@@ -150,9 +152,9 @@ RunSummary run(const SimConfig& c, const std::string& settings_ini, const Comm& 
 
 }  // namespace
 
-RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini, const Comm& comm) {
-  return c.double_precision ? run<double>(c, settings_ini, comm)
-                            : run<float>(c, settings_ini, comm);
+RunSummary run_simulation(const RunConfig& c, const std::string& settings_ini, const Comm& comm) {
+  return c.sim.double_precision ? run<double>(c, settings_ini, comm)
+                                : run<float>(c, settings_ini, comm);
 }
 
 }  // namespace cosmograd::driver

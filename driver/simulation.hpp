@@ -4,15 +4,15 @@
 #include <string>
 #include <vector>
 
-#include "sim/config.hpp"
-#include "sim/gravity.hpp"
-#include "sim/linear_power.hpp"
+#include "driver/config.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/pm/gravity.hpp"
 
 namespace cosmograd::driver {
 
 using sim::Comm;
 using sim::ForceTimings;
-using sim::SimConfig;
+using sim::SimSpec;
 
 /// Timings and results of one run.
 struct RunSummary {
@@ -28,9 +28,9 @@ struct RunSummary {
 };
 
 /// Runs the simulation of `c` and writes its outputs (and the resolved `settings_ini`
-/// as config.ini) into c.output_dir, distributed over `comm` (collective; summary timings
+/// as config.ini) into c.out.output_dir, distributed over `comm` (collective; summary timings
 /// are this rank's).
-RunSummary run_simulation(const SimConfig& c, const std::string& settings_ini,
+RunSummary run_simulation(const RunConfig& c, const std::string& settings_ini,
                           const Comm& comm = Comm::self());
 
 }  // namespace cosmograd::driver

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "sim/cosmology.hpp"
-#include "sim/linear_power.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/cosmo/linear_power.hpp"
 
 namespace cg = cosmograd::sim;
 

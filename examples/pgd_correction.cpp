@@ -29,8 +29,8 @@
 #include <vector>
 
 #include "nn/bridge.hpp"
-#include "sim/config.hpp"
-#include "sim/cosmology.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/pm/sim_spec.hpp"
 
 namespace cg = cosmograd::sim;
 namespace nn = cosmograd::nn;
@@ -103,8 +103,8 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-cg::SimConfig make_config(const Options& o, int steps) {
-  cg::SimConfig c;
+cg::SimSpec make_config(const Options& o, int steps) {
+  cg::SimSpec c;
   c.cosmology = cg::planck2015();
   c.transfer = {"eisenstein_hu", ""};
   c.particles = o.particles;
@@ -117,9 +117,6 @@ cg::SimConfig make_config(const Options& o, int steps) {
   c.seed = o.seed;
   c.threads = o.threads;
   c.fft_planning = cg::FftPlanning::estimate;
-  c.progress = false;
-  c.write_snapshot = false;
-  c.write_density = false;
   return c;
 }
 
@@ -132,7 +129,7 @@ torch::Tensor params_of(const cg::CosmologyParams& p) {
 }
 
 /// Final particle positions (M, 3) in [0, L) of a PM run from `noise`.
-torch::Tensor run_pm(const cg::SimConfig& c, const torch::Tensor& noise) {
+torch::Tensor run_pm(const cg::SimSpec& c, const torch::Tensor& noise) {
   torch::NoGradGuard no_grad;
   const torch::Tensor state = nn::simulate_particles(c, noise, params_of(c.cosmology));
   const torch::Tensor q = nn::lattice_positions(c.particles, c.box_size, noise.scalar_type());

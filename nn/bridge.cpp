@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "sim/adjoint.hpp"
-#include "sim/cosmology.hpp"
-#include "sim/decomposition.hpp"
-#include "sim/particles.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/mesh/particles.hpp"
+#include "sim/mpi/decomposition.hpp"
+#include "sim/pm/adjoint.hpp"
 
 namespace cosmograd::nn {
 namespace {
@@ -108,8 +108,8 @@ sim::CosmologyParams params_from(const sim::CosmologyParams& base,
 /// autograd nodes of its calls. `generation` counts forward calls; `state_of` is the call whose
 /// final state the engine of each precision holds (0: none, e.g. after a backward).
 struct EngineHolder : torch::CustomClassHolder {
-  explicit EngineHolder(sim::SimConfig c) : config(std::move(c)) {}
-  sim::SimConfig config;
+  explicit EngineHolder(sim::SimSpec c) : config(std::move(c)) {}
+  sim::SimSpec config;
   std::unique_ptr<sim::DifferentiableSim<float>> f32;
   std::unique_ptr<sim::DifferentiableSim<double>> f64;
   std::unique_ptr<sim::Field<float>> noise32;
@@ -250,7 +250,7 @@ struct SimulateFunction : torch::autograd::Function<SimulateFunction> {
 };
 
 /// CIC density contrast of final particles `state` ((N^3, 6)) on an n^3 mesh.
-torch::Tensor density_of(const torch::Tensor& state, const sim::SimConfig& config, int n) {
+torch::Tensor density_of(const torch::Tensor& state, const sim::SimSpec& config, int n) {
   const torch::Tensor x =
       lattice_positions(config.particles, config.box_size, state.scalar_type()) +
       state.slice(1, 0, 3);
@@ -427,26 +427,26 @@ torch::Tensor lattice_positions(int n_side, double box_size, torch::ScalarType d
   return torch::stack({g[0].reshape(-1), g[1].reshape(-1), g[2].reshape(-1)}, 1).to(dtype);
 }
 
-torch::Tensor simulate_particles(const sim::SimConfig& config, const torch::Tensor& white_noise,
+torch::Tensor simulate_particles(const sim::SimSpec& config, const torch::Tensor& white_noise,
                                  const torch::Tensor& cosmo_params) {
   return SimulateFunction::apply(c10::make_intrusive<EngineHolder>(config), white_noise,
                                  cosmo_params);
 }
 
-torch::Tensor simulate_density(const sim::SimConfig& config, const torch::Tensor& white_noise,
+torch::Tensor simulate_density(const sim::SimSpec& config, const torch::Tensor& white_noise,
                                const torch::Tensor& cosmo_params, int n_mesh) {
   return density_of(simulate_particles(config, white_noise, cosmo_params), config,
                     n_mesh > 0 ? n_mesh : config.mesh);
 }
 
-SimulatorImpl::SimulatorImpl(const sim::SimConfig& config)
+SimulatorImpl::SimulatorImpl(const sim::SimSpec& config)
     : engines_(c10::make_intrusive<EngineHolder>(config)) {
   sim::check_differentiable_config(config, 1);
 }
 
 SimulatorImpl::~SimulatorImpl() = default;
 
-const sim::SimConfig& SimulatorImpl::config() const { return engines_->config; }
+const sim::SimSpec& SimulatorImpl::config() const { return engines_->config; }
 
 torch::Tensor SimulatorImpl::forward(const torch::Tensor& white_noise,
                                      const torch::Tensor& cosmo_params) {

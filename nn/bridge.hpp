@@ -1,6 +1,6 @@
 // The engine's differentiable operators as LibTorch autograd ops: the whole PM simulation
 // (white noise and cosmological parameters -> final particles, gradients by the engine's
-// reverse-time adjoint, sim/adjoint.hpp), its CIC density, and paint / readout on their own.
+// reverse-time adjoint, sim/pm/adjoint.hpp), its CIC density, and paint / readout on their own.
 // Every op runs on the CPU; tensors are float32 or float64 (the engine's T), cosmological
 // parameters and their gradients are always float64.
 #pragma once
@@ -9,9 +9,9 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
-#include "sim/config.hpp"
-#include "sim/field.hpp"
-#include "sim/painter.hpp"
+#include "sim/mesh/field.hpp"
+#include "sim/mesh/painter.hpp"
+#include "sim/pm/sim_spec.hpp"
 
 namespace cosmograd::nn {
 
@@ -26,7 +26,7 @@ template <class T>
 void tensor_to_field(const torch::Tensor& t, sim::Field<T>& field);
 
 /// Lagrangian lattice positions q of an n_side^3 lattice in a box of side box_size, as an
-/// (n_side^3, 3) CPU tensor of `dtype` [Mpc/h]; row j = (ix n + iy) n + iz, sim/particles.hpp.
+/// (n_side^3, 3) CPU tensor of `dtype` [Mpc/h]; row j = (ix n + iy) n + iz, sim/mesh/particles.hpp.
 torch::Tensor lattice_positions(int n_side, double box_size, torch::ScalarType dtype);
 
 /// The differentiable PM simulation of `config`, with config.cosmology's Omega_m, Omega_b, h,
@@ -35,16 +35,16 @@ torch::Tensor lattice_positions(int n_side, double box_size, torch::ScalarType d
 /// N = config.particles, float32 or float64 (the engine's precision; config.double_precision
 /// is ignored). Returns an (N^3, 6) tensor of white_noise's dtype: row j is the particle of
 /// lattice index j = (ix N + iy) N + iz, columns 0-2 its final displacement from the lattice
-/// [Mpc/h], columns 3-5 its final momentum p = a^2 dx/dt / H0 [Mpc/h] (sim/units.hpp).
+/// [Mpc/h], columns 3-5 its final momentum p = a^2 dx/dt / H0 [Mpc/h] (sim/core/units.hpp).
 /// Backward runs sim::DifferentiableSim::backward() (reverse-time adjoint) and gives
 /// gradients for both white_noise and cosmo_params. CPU only.
-torch::Tensor simulate_particles(const sim::SimConfig& config, const torch::Tensor& white_noise,
+torch::Tensor simulate_particles(const sim::SimSpec& config, const torch::Tensor& white_noise,
                                  const torch::Tensor& cosmo_params);
 
 /// Final CIC density contrast delta = rho / rho_mean - 1 on an (n_mesh, n_mesh, n_mesh) mesh
 /// (n_mesh = 0: config.mesh; point i at i L / n_mesh) of white_noise's dtype: the composition
 /// of simulate_particles() and paint(), differentiable in white_noise and cosmo_params.
-torch::Tensor simulate_density(const sim::SimConfig& config, const torch::Tensor& white_noise,
+torch::Tensor simulate_density(const sim::SimSpec& config, const torch::Tensor& white_noise,
                                const torch::Tensor& cosmo_params, int n_mesh = 0);
 
 struct EngineHolder;
@@ -58,7 +58,7 @@ struct EngineHolder;
 class SimulatorImpl : public torch::nn::Module {
  public:
   /// Engines for `config` (validated like sim::DifferentiableSim; device = cpu or cuda).
-  explicit SimulatorImpl(const sim::SimConfig& config);
+  explicit SimulatorImpl(const sim::SimSpec& config);
   ~SimulatorImpl() override;
   /// (white_noise (N, N, N) float32/float64, cosmo_params (7,) float64) -> (N^3, 6) final
   /// displacements and momenta, as simulate_particles().
@@ -70,7 +70,7 @@ class SimulatorImpl : public torch::nn::Module {
   /// The config's seeded white noise, (N, N, N) of `dtype` (float32 or float64).
   torch::Tensor white_noise(torch::ScalarType dtype = torch::kFloat32);
   /// The configuration.
-  const sim::SimConfig& config() const;
+  const sim::SimSpec& config() const;
 
  private:
   c10::intrusive_ptr<EngineHolder> engines_;

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "sim/backend.hpp"
+#include "sim/core/backend.hpp"
 
 namespace cosmograd::nn {
 

@@ -12,11 +12,11 @@
 
 #include "nn/bridge.hpp"
 #include "nn/train/trainer.hpp"
-#include "sim/adjoint.hpp"
-#include "sim/fft.hpp"
-#include "sim/fof.hpp"
-#include "sim/power_spectrum.hpp"
-#include "sim/snapshot.hpp"
+#include "sim/io/snapshot.hpp"
+#include "sim/measure/fof.hpp"
+#include "sim/measure/power_spectrum.hpp"
+#include "sim/mesh/fft.hpp"
+#include "sim/pm/adjoint.hpp"
 
 namespace cosmograd::nn {
 
@@ -142,9 +142,9 @@ HaloModel load_halo_model(const std::string& path) {
   return model;
 }
 
-sim::SimConfig halo_sim_config(int particles, int mesh, double box_size, int steps,
-                               std::uint64_t seed) {
-  sim::SimConfig c;
+sim::SimSpec halo_sim_config(int particles, int mesh, double box_size, int steps,
+                             std::uint64_t seed) {
+  sim::SimSpec c;
   c.cosmology = sim::planck2015();
   c.transfer = {"eisenstein_hu", ""};
   c.particles = particles;
@@ -156,13 +156,10 @@ sim::SimConfig halo_sim_config(int particles, int mesh, double box_size, int ste
   c.lpt_order = 2;
   c.seed = seed;
   c.fft_planning = sim::FftPlanning::estimate;
-  c.write_snapshot = false;
-  c.write_density = false;
-  c.progress = false;
   return c;
 }
 
-HaloSample make_halo_sample(const sim::SimConfig& config, int64_t n, int min_members) {
+HaloSample make_halo_sample(const sim::SimSpec& config, int64_t n, int min_members) {
   sim::DifferentiableSim<float> engine(config);
   const sim::Field<float> noise = engine.white_noise();
   const sim::Particles<float>& p = engine.forward(noise);
@@ -262,8 +259,8 @@ CrossSpectrum cross_correlation(const torch::Tensor& a, const torch::Tensor& b, 
       a.size(0) != a.size(2)) {
     throw std::invalid_argument("cross_correlation: a and b must be equal (n, n, n) meshes");
   }
-  // The engine's estimator (sim/power_spectrum.hpp): modes delta_k = FFT / N^3, bins of width
-  // 2 pi / L; no window compensation (it would cancel in r anyway).
+  // The engine's estimator (sim/measure/power_spectrum.hpp): modes delta_k = FFT / N^3, bins of
+  // width 2 pi / L; no window compensation (it would cancel in r anyway).
   torch::NoGradGuard no_grad;
   const int n = static_cast<int>(a.size(0));
   const sim::Decomposition d(n);

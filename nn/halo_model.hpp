@@ -16,7 +16,7 @@
 
 #include "nn/modules/unet.hpp"
 #include "nn/train/model_file.hpp"
-#include "sim/config.hpp"
+#include "sim/pm/sim_spec.hpp"
 
 namespace cosmograd::nn {
 
@@ -92,12 +92,12 @@ struct HaloSample {
 /// Runs the simulation `config` (seed config.seed, to a = 1 on config.time_grid(), float32,
 /// no files), finds FoF halos (linking length 0.2, min_members) and paints both fields on an
 /// (n, n, n) mesh.
-HaloSample make_halo_sample(const sim::SimConfig& config, int64_t n, int min_members = 20);
+HaloSample make_halo_sample(const sim::SimSpec& config, int64_t n, int min_members = 20);
 
-/// A SimConfig for halo-model training data: planck2015, Eisenstein & Hu, 2LPT from a = 0.1,
+/// A SimSpec for halo-model training data: planck2015, Eisenstein & Hu, 2LPT from a = 0.1,
 /// `steps` linear steps to a = 1, no outputs, no progress bar.
-sim::SimConfig halo_sim_config(int particles, int mesh, double box_size, int steps,
-                               std::uint64_t seed);
+sim::SimSpec halo_sim_config(int particles, int mesh, double box_size, int steps,
+                             std::uint64_t seed);
 
 /// Options of train_halo_model.
 struct HaloTrainOptions {

@@ -1,5 +1,5 @@
 // bench_pm_gpu: per-step forward cost with a kernel breakdown and the gradient cost of the CUDA
-// PM engine (sim/cuda/cuda_sim.hpp) at 128^3, 256^3 and 512^3 particles with mesh 1x and 2x,
+// PM engine (sim/pm/cuda/cuda_sim.hpp) at 128^3, 256^3 and 512^3 particles with mesh 1x and 2x,
 // and the 63-step run at 512^3 particles on a 1024^3 mesh (float, 2LPT, CIC, fd4; FastPM KDK,
 // Feng et al. 2016; reverse-time adjoint, Li et al. 2022). Times are CUDA-event device times:
 // one warm-up run, then the median of --repeats runs. Per-step costs subtract the LPT (and
@@ -15,14 +15,14 @@
 #include <string>
 #include <vector>
 
-#include "sim/atomic_file.hpp"
-#include "sim/config.hpp"
-#include "sim/cosmology.hpp"
-#include "sim/cuda/cuda_sim.hpp"
-#include "sim/cuda/device.hpp"
-#include "sim/cuda/device_memory.hpp"
-#include "sim/cuda/kernels.hpp"
-#include "sim/machine.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/cuda_device.hpp"
+#include "sim/core/machine.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/pm/cuda/cuda_sim.hpp"
+#include "sim/pm/cuda/device_memory.hpp"
+#include "sim/pm/cuda/kernels.hpp"
+#include "sim/pm/sim_spec.hpp"
 
 namespace cs = cosmograd::sim;
 namespace cc = cosmograd::sim::cuda;
@@ -81,8 +81,8 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-cs::SimConfig config(int n, int mesh, int steps) {
-  cs::SimConfig c;
+cs::SimSpec config(int n, int mesh, int steps) {
+  cs::SimSpec c;
   c.cosmology = cs::planck2015();
   c.transfer.name = "eisenstein_hu";
   c.box_size = 2.0 * n;
@@ -179,7 +179,7 @@ std::string long_run(const Options& o) {
            fmt(free_bytes / 1073741824.0, 1) + " GiB free)\n";
   }
   std::fprintf(stderr, "bench_pm_gpu: %s\n", what.c_str());
-  cs::SimConfig c = config(n, mesh, o.long_steps);
+  cs::SimSpec c = config(n, mesh, o.long_steps);
   c.a_list.clear();
   cc::CudaSim<float> warm(config(n, mesh, 1));
   warm.forward_white_noise();  // plans and first touch

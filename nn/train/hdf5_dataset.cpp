@@ -6,9 +6,9 @@
 #include <stdexcept>
 #include <utility>
 
-#include "sim/build_config.hpp"
+#include "sim/core/build_config.hpp"
 #if COSMOGRAD_HAVE_HDF5
-#include "sim/detail/hdf5_file.hpp"
+#include "sim/io/detail/hdf5_file.hpp"
 #endif
 
 namespace cosmograd::nn {

@@ -15,8 +15,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "sim/atomic_file.hpp"
-#include "sim/build_config.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/build_config.hpp"
 
 namespace cosmograd::nn {
 namespace {

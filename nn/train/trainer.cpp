@@ -18,7 +18,7 @@
 #include <utility>
 
 #include "nn/train/model_file.hpp"
-#include "sim/log.hpp"
+#include "sim/core/log.hpp"
 
 namespace cosmograd::nn {
 namespace {

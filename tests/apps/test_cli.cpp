@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "sim/config.hpp"
+#include "driver/config.hpp"
 #include "tests/apps/cli_test_util.hpp"
 
 namespace cosmograd::test {
@@ -58,7 +58,7 @@ TEST(Cli, RunHelpListsEveryKeyWithUnitAndDefault) {
   const CommandResult r = run_cosmograd("run --help", dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("usage: cosmograd run"), std::string::npos) << r.out;
-  for (const sim::KeySpec& k : sim::run_keys()) {
+  for (const sim::KeySpec& k : driver::run_keys()) {
     const std::string line = help_line(r.out, k.name);
     ASSERT_FALSE(line.empty()) << "`cosmograd run --help` does not list --" << k.name << ":\n"
                                << r.out;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/snapshot.hpp"
+#include "sim/io/snapshot.hpp"
 #include "tests/apps/cli_test_util.hpp"
 
 namespace cosmograd::test {

@@ -7,10 +7,10 @@
 #include <cmath>
 #include <string>
 
-#include "sim/cosmology.hpp"
-#include "sim/field_io.hpp"
-#include "sim/power_spectrum.hpp"
-#include "sim/snapshot.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/io/field_io.hpp"
+#include "sim/io/snapshot.hpp"
+#include "sim/measure/power_spectrum.hpp"
 #include "tests/apps/cli_test_util.hpp"
 
 namespace cosmograd::test {
@@ -149,11 +149,12 @@ TEST(CliRun, PowerCommandMatchesTheRun) {
   // The run measures on the force mesh with CIC and interlacing, without shot-noise
   // subtraction (lattice particles carry none); `power` does the same by default.
   for (const std::string z : {"z0p000", "z1p000"}) {
-    const CommandResult r = run_cosmograd("power out/snapshot_" + z +
-                                              ".hdf5 --mesh 64 --window cic --interlace true "
-                                              "--out out/p_" +
-                                              z + ".txt",
-                                          dir.path());
+    const CommandResult r =
+        run_cosmograd("power out/snapshot_" + z +
+                          ".hdf5 --mesh 64 --painter cic --power_interlace true "
+                          "--out out/p_" +
+                          z + ".txt",
+                      dir.path());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const Table run = read_table(dir / ("out/power_" + z + ".txt"));
     const Table measured = read_table(dir / ("out/p_" + z + ".txt"));

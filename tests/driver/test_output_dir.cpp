@@ -33,8 +33,9 @@ std::string refusal(F f) {
   return "";
 }
 
-cosmograd::sim::SimConfig tiny_run(const fs::path& out) {
-  cosmograd::sim::SimConfig c;
+dr::RunConfig tiny_run(const fs::path& out) {
+  dr::RunConfig rc;
+  cosmograd::sim::SimSpec& c = rc.sim;
   c.transfer = {"eisenstein_hu", ""};
   c.particles = 8;
   c.mesh = 16;
@@ -43,10 +44,10 @@ cosmograd::sim::SimConfig tiny_run(const fs::path& out) {
   c.z_out = {0.0};
   c.threads = 1;
   c.fft_planning = cosmograd::sim::FftPlanning::estimate;
-  c.output_dir = out.string();
-  c.write_snapshot = false;
-  c.progress = false;
-  return c;
+  rc.out.output_dir = out.string();
+  rc.out.write_snapshot = false;
+  rc.out.progress = false;
+  return rc;
 }
 
 }  // namespace
@@ -90,12 +91,12 @@ TEST(OutputDir, ALiveRunsLockIsRefusedAndADeadOnesIsTakenOver) {
 
 TEST(OutputDir, ARunWritesItsManifestLastAndAFailedCheckCreatesNothing) {
   const fs::path root = fresh_dir("outdir_run");
-  cosmograd::sim::SimConfig bad = tiny_run(root / "bad");
-  bad.transfer = {"table", (root / "missing_pk.dat").string()};
+  dr::RunConfig bad = tiny_run(root / "bad");
+  bad.sim.transfer = {"table", (root / "missing_pk.dat").string()};
   EXPECT_ANY_THROW(dr::run_simulation(bad, "[run]\n"));
   EXPECT_FALSE(fs::exists(root / "bad"));  // the directory comes after every check
 
-  const cosmograd::sim::SimConfig c = tiny_run(root / "good");
+  const dr::RunConfig c = tiny_run(root / "good");
   const dr::RunSummary s = dr::run_simulation(c, "[run]\n");
   const fs::path manifest = root / "good" / dr::kManifestName;
   ASSERT_TRUE(fs::exists(manifest));
@@ -111,9 +112,9 @@ TEST(OutputDir, ARunWritesItsManifestLastAndAFailedCheckCreatesNothing) {
   EXPECT_NE(refusal([&] { dr::run_simulation(c, "[run]\n"); }).find("is not empty"),
             std::string::npos);
   EXPECT_EQ(listing(root / "good"), before);
-  cosmograd::sim::SimConfig again = c;
-  again.overwrite = true;
-  again.z_out = {1.0};  // the z = 0 files of the first run must not survive
+  dr::RunConfig again = c;
+  again.out.overwrite = true;
+  again.sim.z_out = {1.0};  // the z = 0 files of the first run must not survive
   dr::run_simulation(again, "[run]\n");
   EXPECT_FALSE(fs::exists(root / "good" / "power_z0p000.txt"));
   EXPECT_TRUE(fs::exists(root / "good" / "power_z1p000.txt"));

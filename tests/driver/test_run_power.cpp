@@ -11,18 +11,19 @@
 #include <string>
 
 #include "driver/simulation.hpp"
-#include "sim/detail/hdf5_file.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/lpt.hpp"
-#include "sim/power_spectrum.hpp"
-#include "sim/white_noise.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/io/detail/hdf5_file.hpp"
+#include "sim/measure/power_spectrum.hpp"
+#include "sim/mesh/white_noise.hpp"
+#include "sim/pm/lpt.hpp"
 #include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;
 
 TEST(RunOutputs, PowerSpectrumIsNotShotNoiseSubtractedAndFollowsLinearTheory) {
   const std::filesystem::path dir = cosmograd::testing::fresh_dir("run_power");
-  cg::SimConfig c;
+  cosmograd::driver::RunConfig rc;
+  cg::SimSpec& c = rc.sim;
   c.transfer = {"eisenstein_hu", ""};
   c.particles = 32;
   c.mesh = 64;
@@ -33,12 +34,12 @@ TEST(RunOutputs, PowerSpectrumIsNotShotNoiseSubtractedAndFollowsLinearTheory) {
   c.fixed_amplitude = true;
   c.threads = 2;
   c.fft_planning = cg::FftPlanning::estimate;
-  c.output_dir = (dir / "out").string();
-  c.write_snapshot = false;
-  c.write_density = false;
-  c.progress = false;
-  cosmograd::driver::run_simulation(c, "");
-  const std::string path = c.output_dir + "/power_z3p000.txt";
+  rc.out.output_dir = (dir / "out").string();
+  rc.out.write_snapshot = false;
+  rc.out.write_density = false;
+  rc.out.progress = false;
+  cosmograd::driver::run_simulation(rc, "");
+  const std::string path = rc.out.output_dir + "/power_z3p000.txt";
   const cg::PowerSpectrum ps = cg::read_power_text(path);
   std::ifstream in(path);
   const std::string header((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -72,7 +73,8 @@ TEST(RunOutputs, DensityFileRecordsWindowMeshAndCosmology) {
   // The density is painted with the run's painter (here TSC); the file must say so, with the
   // mesh, box, epoch and every cosmological parameter used.
   const std::filesystem::path dir = cosmograd::testing::fresh_dir("run_density_attrs");
-  cg::SimConfig c;
+  cosmograd::driver::RunConfig rc;
+  cg::SimSpec& c = rc.sim;
   c.transfer = {"eisenstein_hu", ""};
   c.particles = 16;
   c.mesh = 32;
@@ -83,11 +85,11 @@ TEST(RunOutputs, DensityFileRecordsWindowMeshAndCosmology) {
   c.cosmology.sigma8 = 0.77;
   c.threads = 1;
   c.fft_planning = cg::FftPlanning::estimate;
-  c.output_dir = (dir / "out").string();
-  c.write_snapshot = false;
-  c.progress = false;
-  cosmograd::driver::run_simulation(c, "");
-  const std::string path = c.output_dir + "/density_z1p000.h5";
+  rc.out.output_dir = (dir / "out").string();
+  rc.out.write_snapshot = false;
+  rc.out.progress = false;
+  cosmograd::driver::run_simulation(rc, "");
+  const std::string path = rc.out.output_dir + "/density_z1p000.h5";
   cg::detail::H5Id file = cg::detail::h5_open_file(path);
   cg::detail::H5Id dset = cg::detail::h5_open_dataset(file.get(), "delta", path);
   EXPECT_EQ(cg::detail::h5_read_string_attribute(dset.get(), "window", path), "tsc");

@@ -8,15 +8,15 @@
 #include <vector>
 
 #include "nn/bridge.hpp"
-#include "sim/adjoint.hpp"
+#include "sim/pm/adjoint.hpp"
 
 namespace cg = cosmograd::sim;
 namespace nn = cosmograd::nn;
 
 namespace {
 
-cg::SimConfig small_config(int particles, int mesh, int steps) {
-  cg::SimConfig c;
+cg::SimSpec small_config(int particles, int mesh, int steps) {
+  cg::SimSpec c;
   c.cosmology = cg::planck2015();
   c.cosmology.w0 = -0.9;
   c.cosmology.wa = 0.1;
@@ -96,7 +96,7 @@ TEST(NnBridge, SimulatorModuleReusesItsEngineAndMatchesTheOneShotOp) {
   // The module keeps one engine across calls; interleaved calls (forward A, forward B at other
   // parameters, backward A, backward B) and a second backward (retain_graph) must give the
   // one-shot op's gradients exactly: a backward re-runs its forward when the engine has moved on.
-  const cg::SimConfig c = small_config(8, 16, 3);
+  const cg::SimSpec c = small_config(8, 16, 3);
   nn::Simulator sim(c);
   const torch::Tensor w = sim->white_noise(torch::kFloat64);
   cg::CosmologyParams pb = c.cosmology;
@@ -137,7 +137,7 @@ TEST(NnBridge, SimulatorModuleReusesItsEngineAndMatchesTheOneShotOp) {
 }
 
 TEST(NnBridge, SimulationGradientsEqualTheEngineAdjointExactly) {
-  const cg::SimConfig c = small_config(8, 16, 3);
+  const cg::SimSpec c = small_config(8, 16, 3);
   cg::DifferentiableSim<double> ref(c);
   const cg::Field<double> w = ref.white_noise();
   const torch::Tensor noise = nn::field_to_tensor(w).requires_grad_(true);
@@ -178,7 +178,7 @@ TEST(NnBridge, SimulationGradientsEqualTheEngineAdjointExactly) {
 }
 
 TEST(NnBridge, SecondBackwardWithRetainedGraphGivesTheSameGradients) {
-  const cg::SimConfig c = small_config(8, 16, 3);
+  const cg::SimSpec c = small_config(8, 16, 3);
   const torch::Tensor noise =
       nn::field_to_tensor(cg::DifferentiableSim<double>(c).white_noise()).requires_grad_(true);
   const torch::Tensor params = params_of(c.cosmology).requires_grad_(true);
@@ -193,7 +193,7 @@ TEST(NnBridge, SecondBackwardWithRetainedGraphGivesTheSameGradients) {
 TEST(NnBridge, DensityChi2GradientMatchesTheEngine) {
   // simulate_density composed with a Gaussian likelihood equals sim::density_chi2 chained
   // through DifferentiableSim::backward (same formula, different summation order).
-  const cg::SimConfig c = small_config(8, 16, 3);
+  const cg::SimSpec c = small_config(8, 16, 3);
   cg::DifferentiableSim<double> ref(c);
   const cg::Field<double> w = ref.white_noise();
   const torch::Tensor noise = nn::field_to_tensor(w).requires_grad_(true);
@@ -275,7 +275,7 @@ TEST(NnBridge, Float32InputsWork) {
   EXPECT_LT(rel_diff(x32.grad(), x64.grad()), 1e-4);
 
   // The simulation in float32 against float64: same density, close gradients.
-  const cg::SimConfig c = small_config(8, 16, 3);
+  const cg::SimSpec c = small_config(8, 16, 3);
   const torch::Tensor w64 = nn::field_to_tensor(cg::DifferentiableSim<double>(c).white_noise());
   const torch::Tensor w32 = w64.to(torch::kFloat32).requires_grad_(true);
   const torch::Tensor wd = w64.clone().requires_grad_(true);
@@ -294,7 +294,7 @@ TEST(NnBridge, Float32InputsWork) {
 }
 
 TEST(NnBridge, BadInputsAreClearErrors) {
-  const cg::SimConfig c = small_config(8, 16, 3);
+  const cg::SimSpec c = small_config(8, 16, 3);
   const torch::Tensor params = params_of(c.cosmology);
   EXPECT_THROW(nn::simulate_particles(c, torch::zeros({8, 8, 4}, torch::kFloat64), params),
                std::invalid_argument);

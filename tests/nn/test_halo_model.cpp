@@ -8,8 +8,8 @@
 
 #include "nn/bridge.hpp"
 #include "nn/halo_model.hpp"
-#include "sim/adjoint.hpp"
-#include "sim/cosmology.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/pm/adjoint.hpp"
 
 namespace cnn = cosmograd::nn;
 namespace cg = cosmograd::sim;
@@ -65,7 +65,7 @@ TEST(HaloModel, GaussianFeaturesMatchAnalyticFilter) {
 }
 
 TEST(HaloModel, GradientsFlowToWhiteNoise) {
-  cg::SimConfig c = cnn::halo_sim_config(8, 16, 32.0, 3, 7);
+  cg::SimSpec c = cnn::halo_sim_config(8, 16, 32.0, 3, 7);
   c.threads = 1;
   torch::manual_seed(2);
   cnn::HaloModel model(cnn::HaloModelOptions().box_size(32.0).grid(8).depth(1).base_channels(4));
@@ -130,7 +130,7 @@ TEST(HaloModel, PaintCicConservesMass) {
 
 TEST(HaloModel, TinyTrainingReducesLossAndRoundTrips) {
   torch::set_num_threads(1);
-  cg::SimConfig c = cnn::halo_sim_config(32, 32, 64.0, 5, 3);
+  cg::SimSpec c = cnn::halo_sim_config(32, 32, 64.0, 5, 3);
   c.threads = 1;
   const cnn::HaloSample s = cnn::make_halo_sample(c, 16, 10);
   ASSERT_GT(s.num_halos, 0);

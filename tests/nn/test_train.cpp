@@ -13,9 +13,9 @@
 #include "nn/train/hdf5_dataset.hpp"
 #include "nn/train/model_file.hpp"
 #include "nn/train/trainer.hpp"
-#include "sim/build_config.hpp"
+#include "sim/core/build_config.hpp"
 #if COSMOGRAD_HAVE_HDF5
-#include "sim/detail/hdf5_file.hpp"
+#include "sim/io/detail/hdf5_file.hpp"
 #endif
 
 namespace cnn = cosmograd::nn;

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/atomic_file.hpp"
+#include "sim/core/atomic_file.hpp"
 #include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "sim/backend.hpp"
+#include "sim/core/backend.hpp"
 
 namespace cg = cosmograd::sim;
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "sim/check.hpp"
-#include "sim/check_fftw.hpp"
-#include "sim/log.hpp"
+#include "sim/core/check.hpp"
+#include "sim/core/log.hpp"
+#include "sim/mesh/check_fftw.hpp"
 
 namespace cg = cosmograd::sim;
 

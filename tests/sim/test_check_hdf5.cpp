@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "sim/check_hdf5.hpp"
+#include "sim/io/check_hdf5.hpp"
 
 namespace cg = cosmograd::sim;
 

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
-#include "sim/check_mpi.hpp"
+#include "sim/mpi/check_mpi.hpp"
 
 namespace cg = cosmograd::sim;
 

@@ -1,6 +1,6 @@
-// Tests for sim/cosmology.hpp: parameter validation, analytic limits, independent high-accuracy
-// integrals (long double, written here), published numbers, the FastPM factors and the
-// parameter derivatives from dual numbers against finite differences.
+// Tests for sim/cosmo/cosmology.hpp: parameter validation, analytic limits, independent
+// high-accuracy integrals (long double, written here), published numbers, the FastPM factors and
+// the parameter derivatives from dual numbers against finite differences.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/cosmology.hpp"
+#include "sim/cosmo/cosmology.hpp"
 
 namespace cosmograd::sim {
 namespace {

@@ -1,4 +1,4 @@
-// Tests for sim/dual.hpp: arithmetic, comparisons, traits and every math function's
+// Tests for sim/core/dual.hpp: arithmetic, comparisons, traits and every math function's
 // derivative against central finite differences.
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/dual.hpp"
+#include "sim/core/dual.hpp"
 
 namespace cosmograd::sim {
 namespace {

@@ -1,4 +1,4 @@
-// The built-in FFT (sim/detail/fft_kernels.hpp) against naive DFTs. Tolerances: the largest
+// The built-in FFT (sim/mesh/detail/fft_kernels.hpp) against naive DFTs. Tolerances: the largest
 // error relative to the largest |X| of the naive transform (computed in long double): 1e-12
 // in double and 3e-6 in float for 1-D; 3-D the same.
 #include <gtest/gtest.h>
@@ -9,8 +9,8 @@
 #include <random>
 #include <vector>
 
-#include "sim/decomposition.hpp"
-#include "sim/detail/fft_kernels.hpp"
+#include "sim/mesh/detail/fft_kernels.hpp"
+#include "sim/mpi/decomposition.hpp"
 
 namespace cs = cosmograd::sim;
 namespace cd = cosmograd::sim::detail;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/field_io.hpp"
+#include "sim/io/field_io.hpp"
 #include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;

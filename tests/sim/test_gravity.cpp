@@ -3,7 +3,7 @@
 #include <cmath>
 #include <random>
 
-#include "sim/gravity.hpp"
+#include "sim/pm/gravity.hpp"
 
 namespace cg = cosmograd::sim;
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/gravity.hpp"
+#include "sim/pm/gravity.hpp"
 #include "tests/sim/gradcheck.hpp"
 
 namespace cg = cosmograd::sim;

@@ -1,4 +1,4 @@
-// Tests of sim/halofit.hpp: Takahashi et al. (2012) halofit against CLASS, the nonlinear
+// Tests of sim/cosmo/halofit.hpp: Takahashi et al. (2012) halofit against CLASS, the nonlinear
 // scale root, limits, and parameter derivatives through duals.
 #include <gtest/gtest.h>
 
@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/cosmology.hpp"
-#include "sim/halofit.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/power_table.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/cosmo/halofit.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/cosmo/power_table.hpp"
 
 namespace cosmograd::sim {
 namespace {

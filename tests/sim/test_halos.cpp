@@ -1,4 +1,4 @@
-// Tests for sim/fof.hpp, sim/halo_catalog.hpp and sim/mass_function.hpp.
+// Tests for sim/measure/fof.hpp, sim/measure/halo_catalog.hpp and sim/cosmo/mass_function.hpp.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
@@ -14,10 +14,10 @@
 #include <omp.h>
 #endif
 
-#include "sim/fof.hpp"
-#include "sim/halo_catalog.hpp"
-#include "sim/mass_function.hpp"
-#include "sim/units.hpp"
+#include "sim/core/units.hpp"
+#include "sim/cosmo/mass_function.hpp"
+#include "sim/measure/fof.hpp"
+#include "sim/measure/halo_catalog.hpp"
 
 namespace cosmograd::sim {
 namespace {

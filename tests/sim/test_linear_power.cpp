@@ -1,4 +1,4 @@
-// Tests of sim/linear_power.hpp: Eisenstein & Hu (1998) transfer functions, the sigma8
+// Tests of sim/cosmo/linear_power.hpp: Eisenstein & Hu (1998) transfer functions, the sigma8
 // normalisation, the transfer registry and the parameter derivatives through duals.
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/cosmology.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/registry.hpp"
+#include "sim/core/registry.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/cosmo/linear_power.hpp"
 
 namespace cosmograd::sim {
 namespace {

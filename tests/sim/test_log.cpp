@@ -3,7 +3,7 @@
 #include <cctype>
 #include <stdexcept>
 
-#include "sim/log.hpp"
+#include "sim/core/log.hpp"
 
 namespace cg = cosmograd::sim;
 

@@ -2,13 +2,13 @@
 
 #include <cmath>
 
-#include "sim/lpt.hpp"
+#include "sim/pm/lpt.hpp"
 
 namespace cg = cosmograd::sim;
 
 namespace {
 
-/// Fourier modes (sim/lpt.hpp normalisation) of a real-space field f(x, y, z) on the n^3
+/// Fourier modes (sim/pm/lpt.hpp normalisation) of a real-space field f(x, y, z) on the n^3
 /// particle grid of a box of side L.
 template <class F>
 cg::Field<double> modes_of(int n, double box, const cg::Fft<double>& fft, F f) {
@@ -46,7 +46,7 @@ TEST(Lpt, ZeldovichPlaneWave) {
     const double psi = -amp / k * std::sin(k * p.lattice(j, 0));
     EXPECT_NEAR(p.disp[3 * j], d1 * psi, 1e-12);
     EXPECT_NEAR(p.disp[3 * j + 1], 0.0, 1e-12);
-    // p = a^2 E D1 f1 Psi (sim/units.hpp)
+    // p = a^2 E D1 f1 Psi (sim/core/units.hpp)
     EXPECT_NEAR(p.mom[3 * j], a * a * c.E(a) * d1 * c.f1(a) * psi, 1e-12);
   }
 }

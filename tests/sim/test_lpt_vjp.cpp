@@ -1,4 +1,4 @@
-// Real-space white noise and the vjp of white noise -> LPT particles (sim/lpt.hpp), checked
+// Real-space white noise and the vjp of white noise -> LPT particles (sim/pm/lpt.hpp), checked
 // against central finite differences in double precision (tests/sim/gradcheck.hpp).
 #include <gtest/gtest.h>
 
@@ -10,9 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "sim/linear_power.hpp"
-#include "sim/lpt.hpp"
-#include "sim/white_noise.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/mesh/white_noise.hpp"
+#include "sim/pm/lpt.hpp"
 #include "tests/sim/gradcheck.hpp"
 
 namespace cg = cosmograd::sim;
@@ -147,7 +147,7 @@ TEST(LptVjp, RealNoiseHasUnitVariance) {
 
 TEST(LptVjp, BackwardFftUsesTheHermitianPartOfTheEndPlanes) {
   // The vjp's transposes assume FFTW's c2r treats non-Hermitian data on the kz = 0 and
-  // kz = n/2 planes as its Hermitian part (X(k) + conj X(-k)) / 2 (sim/lpt.cpp).
+  // kz = n/2 planes as its Hermitian part (X(k) + conj X(-k)) / 2 (sim/pm/lpt.cpp).
   for (int n : {8, 12}) {
     const cg::Decomposition d(n);
     const cg::Fft<double> fft(d, 1);

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <random>
 
-#include "sim/painter.hpp"
+#include "sim/mesh/painter.hpp"
 
 namespace cg = cosmograd::sim;
 

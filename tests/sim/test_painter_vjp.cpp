@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "sim/painter.hpp"
+#include "sim/mesh/painter.hpp"
 #include "tests/sim/gradcheck.hpp"
 
 namespace cg = cosmograd::sim;

@@ -6,19 +6,19 @@
 #include <cstring>
 #include <filesystem>
 
-#include "sim/cpu_backend.hpp"
-#include "sim/field_io.hpp"
-#include "sim/initial_modes.hpp"
-#include "sim/lpt.hpp"
-#include "sim/power_spectrum.hpp"
-#include "sim/white_noise.hpp"
+#include "sim/io/field_io.hpp"
+#include "sim/measure/power_spectrum.hpp"
+#include "sim/mesh/white_noise.hpp"
+#include "sim/pm/cpu_backend.hpp"
+#include "sim/pm/initial_modes.hpp"
+#include "sim/pm/lpt.hpp"
 
 namespace cg = cosmograd::sim;
 
 namespace {
 
 struct PmSetup {
-  cg::SimConfig config;
+  cg::SimSpec config;
   cg::Cosmology cosmology{cg::planck2015()};
   std::unique_ptr<cg::LinearPower> linear;
   PmSetup(int particles, int mesh, double box, double a_init, int steps, double a_final) {

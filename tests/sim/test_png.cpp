@@ -6,10 +6,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/check.hpp"
-#include "sim/colormap.hpp"
-#include "sim/png.hpp"
+#include "sim/core/check.hpp"
+#include "sim/io/png.hpp"
 #include "tests/sim/temp_files.hpp"
+#include "viz/colormap.hpp"
 
 namespace cg = cosmograd::sim;
 namespace fs = std::filesystem;

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <filesystem>
 
-#include "sim/lpt.hpp"
-#include "sim/power_spectrum.hpp"
-#include "sim/white_noise.hpp"
+#include "sim/measure/power_spectrum.hpp"
+#include "sim/mesh/white_noise.hpp"
+#include "sim/pm/lpt.hpp"
 
 namespace cg = cosmograd::sim;
 
@@ -13,7 +13,7 @@ namespace {
 
 double model_power(double k) { return 2e4 * k / (1 + std::pow(k / 0.05, 2.5)); }
 
-/// Gaussian modes with P = model_power on an n^3 mesh (sim/lpt.hpp normalisation).
+/// Gaussian modes with P = model_power on an n^3 mesh (sim/pm/lpt.hpp normalisation).
 cg::Field<double> gaussian_modes(int n, double box, std::uint64_t seed) {
   cg::Field<double> m{cg::Decomposition(n)};
   cg::fill_white_noise(m, {seed, false, false});

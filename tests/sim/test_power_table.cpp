@@ -1,4 +1,4 @@
-// Tests of sim/power_table.hpp: CLASS / CAMB table reading, format detection, log-log
+// Tests of sim/cosmo/power_table.hpp: CLASS / CAMB table reading, format detection, log-log
 // interpolation, normalisation and errors. Synthetic tables are sampled from the
 // Eisenstein-Hu spectrum and written to a temporary directory.
 #include <gtest/gtest.h>
@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/cosmology.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/power_table.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/cosmo/power_table.hpp"
 
 namespace cosmograd::sim {
 namespace {

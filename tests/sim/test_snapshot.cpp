@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/snapshot.hpp"
-#include "sim/units.hpp"
+#include "sim/core/units.hpp"
+#include "sim/io/snapshot.hpp"
 #include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;

@@ -1,4 +1,4 @@
-// The one PM algorithm (sim/stepping.hpp): the step schedule, observers of grid points and
+// The one PM algorithm (sim/pm/stepping.hpp): the step schedule, observers of grid points and
 // drifts (forward and their cotangents in the reverse pass, against finite differences), and
 // the reusable engine (set_cosmology() gives a fresh engine's numbers bitwise).
 #include <gtest/gtest.h>
@@ -8,16 +8,16 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/adjoint.hpp"
-#include "sim/step_schedule.hpp"
+#include "sim/pm/adjoint.hpp"
+#include "sim/pm/step_schedule.hpp"
 #include "tests/sim/gradcheck.hpp"
 
 namespace cg = cosmograd::sim;
 
 namespace {
 
-cg::SimConfig small_config(int steps) {
-  cg::SimConfig c;
+cg::SimSpec small_config(int steps) {
+  cg::SimSpec c;
   c.cosmology = cg::planck2015();
   c.transfer = {"eisenstein_hu", ""};
   c.particles = 8;
@@ -120,7 +120,7 @@ cg::Field<double> field_of(const std::vector<double>& v, int n) {
 }  // namespace
 
 TEST(StepSchedule, FactorsAreTheKickAndDriftFactorsOfEachStep) {
-  const cg::SimConfig c = small_config(4);
+  const cg::SimSpec c = small_config(4);
   const cg::Cosmology cosmo(c.cosmology);
   const cg::CosmologyDual dual(cg::seed_duals(c.cosmology));
   const cg::StepSchedule s(cosmo, dual, c.time_grid());
@@ -146,7 +146,7 @@ TEST(StepSchedule, FactorsAreTheKickAndDriftFactorsOfEachStep) {
 }
 
 TEST(Stepping, ObserversSeeEveryGridPointAndBothEndsOfEveryDrift) {
-  const cg::SimConfig c = small_config(3);
+  const cg::SimSpec c = small_config(3);
   cg::DifferentiableSim<double> sim(c);
   Recorder rec;
   sim.forward(sim.white_noise(), {&rec});
@@ -170,7 +170,7 @@ TEST(Stepping, ObserverCotangentsMatchFiniteDifferences) {
   // state (so the adjoint must recover p(a_j) exactly) + a drift term; gradient w.r.t. the
   // white noise, adjoint and checkpoint modes, against central differences (1e-6, double).
   // TSC: its force is smooth in the positions, so the differences do not cross CIC's kinks.
-  cg::SimConfig c = small_config(4);
+  cg::SimSpec c = small_config(4);
   c.painter = cg::PaintKernel::tsc;
   const std::size_t m = 3 * 512;
   const std::vector<double> c_final = random_vector(m, 1), c_state = random_vector(m, 2),
@@ -206,8 +206,8 @@ TEST(Stepping, ObserverCotangentsMatchFiniteDifferences) {
 }
 
 TEST(Stepping, SetCosmologyGivesAFreshEnginesNumbersBitwise) {
-  const cg::SimConfig c = small_config(3);
-  cg::SimConfig c2 = c;
+  const cg::SimSpec c = small_config(3);
+  cg::SimSpec c2 = c;
   c2.cosmology.Omega_m = 0.35;
   c2.cosmology.sigma8 = 0.75;
   cg::DifferentiableSim<double> reused(c), fresh(c2);

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "sim/time_grid.hpp"
+#include "sim/cosmo/time_grid.hpp"
 
 namespace cg = cosmograd::sim;
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "sim/white_noise.hpp"
+#include "sim/mesh/white_noise.hpp"
 
 namespace cg = cosmograd::sim;
 

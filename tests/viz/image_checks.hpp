@@ -1,4 +1,4 @@
-// Checks for viz/ tests: pixels of PNG files read back with libpng (sim/png.hpp), messages.
+// Checks for viz/ tests: pixels of PNG files read back with libpng (sim/io/png.hpp), messages.
 #pragma once
 
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/png.hpp"
+#include "sim/io/png.hpp"
 
 namespace cosmograd::testing {
 

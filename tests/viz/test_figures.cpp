@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/png.hpp"
+#include "sim/io/png.hpp"
 #include "tests/sim/temp_files.hpp"
 #include "tests/viz/image_checks.hpp"
 #include "viz/figures.hpp"

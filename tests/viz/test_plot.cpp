@@ -10,11 +10,11 @@
 #include <thread>
 #include <vector>
 
-#include "sim/check.hpp"
-#include "sim/colormap.hpp"
-#include "sim/png.hpp"
+#include "sim/core/check.hpp"
+#include "sim/io/png.hpp"
 #include "tests/sim/temp_files.hpp"
 #include "tests/viz/image_checks.hpp"
+#include "viz/colormap.hpp"
 #include "viz/plot.hpp"
 
 namespace viz = cosmograd::viz;

@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "sim/field.hpp"
-#include "sim/particles.hpp"
+#include "sim/mesh/field.hpp"
+#include "sim/mesh/particles.hpp"
 
 namespace cosmograd::test {
 

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "sim/backend.hpp"
+#include "sim/core/backend.hpp"
 #include "tests/sim/cuda/compare.hpp"
 
 namespace cosmograd::test {

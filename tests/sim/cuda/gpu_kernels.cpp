@@ -11,19 +11,19 @@
 #include <string>
 #include <vector>
 
-#include "sim/config.hpp"
-#include "sim/cosmology.hpp"
-#include "sim/cuda/cuda_sim.hpp"
-#include "sim/cuda/device_memory.hpp"
-#include "sim/cuda/kernels.hpp"
-#include "sim/cuda/pm_math.hpp"
-#include "sim/fft.hpp"
-#include "sim/gravity.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/lpt.hpp"
-#include "sim/painter.hpp"
-#include "sim/stepping.hpp"
-#include "sim/white_noise.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/mesh/fft.hpp"
+#include "sim/mesh/painter.hpp"
+#include "sim/mesh/white_noise.hpp"
+#include "sim/pm/cuda/cuda_sim.hpp"
+#include "sim/pm/cuda/device_memory.hpp"
+#include "sim/pm/cuda/kernels.hpp"
+#include "sim/pm/cuda/pm_math.hpp"
+#include "sim/pm/gravity.hpp"
+#include "sim/pm/lpt.hpp"
+#include "sim/pm/sim_spec.hpp"
+#include "sim/pm/stepping.hpp"
 #include "tests/sim/cuda/gpu_check.hpp"
 
 namespace cs = cosmograd::sim;
@@ -328,8 +328,8 @@ void check_integrator(GpuCheck& check) {
 }
 
 /// A small configuration: n_side^3 particles, mesh^3 cells, `steps` steps.
-cs::SimConfig small_config(int n_side, int mesh, int steps, int order) {
-  cs::SimConfig c;
+cs::SimSpec small_config(int n_side, int mesh, int steps, int order) {
+  cs::SimSpec c;
   c.cosmology = cs::planck2015();
   c.transfer.name = "eisenstein_hu";
   c.box_size = 2.0 * n_side;
@@ -348,7 +348,7 @@ cs::SimConfig small_config(int n_side, int mesh, int steps, int order) {
 template <class T>
 void check_lpt(GpuCheck& check) {
   for (int order : {1, 2}) {
-    const cs::SimConfig c = small_config(32, 64, 2, order);
+    const cs::SimSpec c = small_config(32, 64, 2, order);
     cc::CudaSim<T> sim(c);
     const cs::Field<T> w = sim.white_noise();
     const cs::Decomposition d(c.particles);

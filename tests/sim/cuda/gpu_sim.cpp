@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/adjoint.hpp"
-#include "sim/config.hpp"
-#include "sim/cosmology.hpp"
-#include "sim/cuda/cuda_sim.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/pm/adjoint.hpp"
+#include "sim/pm/cuda/cuda_sim.hpp"
+#include "sim/pm/sim_spec.hpp"
 #include "tests/sim/cuda/gpu_check.hpp"
 
 namespace cs = cosmograd::sim;
@@ -25,8 +25,8 @@ using cosmograd::test::random_vector;
 namespace {
 
 /// 32^3 particles on a 64^3 mesh, 5 steps from a = 0.1, 2LPT.
-cs::SimConfig small_config(cs::PaintKernel painter) {
-  cs::SimConfig c;
+cs::SimSpec small_config(cs::PaintKernel painter) {
+  cs::SimSpec c;
   c.cosmology = cs::planck2015();
   c.transfer.name = "eisenstein_hu";
   c.box_size = 64;
@@ -48,7 +48,7 @@ void check_sim(GpuCheck& check, cs::PaintKernel painter) {
   const double field_tol = f ? 1e-5 : 1e-9, grad_tol = f ? 1e-4 : 1e-8;
   const std::string tag =
       std::string(f ? " [float, " : " [double, ") + cs::paint_kernel_name(painter) + "]";
-  const cs::SimConfig c = small_config(painter);
+  const cs::SimSpec c = small_config(painter);
   cs::DifferentiableSim<T> cpu(c);
   cc::CudaSim<T> gpu(c);
   const cs::Field<T> w = cpu.white_noise();
@@ -85,7 +85,7 @@ void check_sim(GpuCheck& check, cs::PaintKernel painter) {
 /// gives CudaSim's numbers to the bit.
 template <class T>
 void check_device_dispatch(GpuCheck& check) {
-  cs::SimConfig c = small_config(cs::PaintKernel::cic);
+  cs::SimSpec c = small_config(cs::PaintKernel::cic);
   c.device = cs::Device::cuda;
   cs::DifferentiableSim<T> via(c);
   cc::CudaSim<T> direct(c);

@@ -1,7 +1,7 @@
 // Runs without a GPU: the checks only format CUDA's and cuFFT's status codes.
 #include <gtest/gtest.h>
 
-#include "sim/cuda/check_cuda.hpp"
+#include "sim/core/check_cuda.hpp"
 
 namespace cgc = cosmograd::sim::cuda;
 

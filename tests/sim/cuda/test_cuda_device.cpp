@@ -1,8 +1,8 @@
 // gpu label: needs a CUDA device, skips with a message otherwise.
 #include <gtest/gtest.h>
 
-#include "sim/backend.hpp"
-#include "sim/cuda/device.hpp"
+#include "sim/core/backend.hpp"
+#include "sim/core/cuda_device.hpp"
 
 TEST(CudaDevice, NamesEveryVisibleDevice) {
   const int n = cosmograd::sim::cuda_device_count();

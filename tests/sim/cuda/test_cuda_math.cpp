@@ -1,4 +1,4 @@
-// The CUDA backend's per-element math (sim/cuda/pm_math.hpp) on the CPU against the CPU engine:
+// The CUDA backend's per-element math (sim/pm/cuda/pm_math.hpp) on the CPU against the CPU engine:
 // the same functions the kernels call, driven by host loops that follow the kernels (paint,
 // readout and their vjps per window; the force and its vjp through the Fourier kernels; the
 // 2LPT initial conditions). Runs without a GPU. Tolerances: relative to the largest value,
@@ -11,15 +11,15 @@
 #include <random>
 #include <vector>
 
-#include "sim/cosmology.hpp"
-#include "sim/cuda/pm_math.hpp"
-#include "sim/fft.hpp"
-#include "sim/fourier.hpp"
-#include "sim/gravity.hpp"
-#include "sim/linear_power.hpp"
-#include "sim/lpt.hpp"
-#include "sim/painter.hpp"
-#include "sim/white_noise.hpp"
+#include "sim/cosmo/cosmology.hpp"
+#include "sim/cosmo/linear_power.hpp"
+#include "sim/mesh/fft.hpp"
+#include "sim/mesh/fourier.hpp"
+#include "sim/mesh/painter.hpp"
+#include "sim/mesh/white_noise.hpp"
+#include "sim/pm/cuda/pm_math.hpp"
+#include "sim/pm/gravity.hpp"
+#include "sim/pm/lpt.hpp"
 #include "tests/sim/cuda/compare.hpp"
 
 namespace cs = cosmograd::sim;

@@ -12,14 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "sim/adjoint.hpp"
-#include "sim/field_io.hpp"
-#include "sim/ghosts.hpp"
-#include "sim/migrate.hpp"
-#include "sim/power_spectrum.hpp"
-#include "sim/snapshot.hpp"
-#include "sim/stepping.hpp"
-#include "sim/white_noise.hpp"
+#include "sim/io/field_io.hpp"
+#include "sim/io/snapshot.hpp"
+#include "sim/measure/power_spectrum.hpp"
+#include "sim/mesh/ghosts.hpp"
+#include "sim/mesh/migrate.hpp"
+#include "sim/mesh/white_noise.hpp"
+#include "sim/pm/adjoint.hpp"
+#include "sim/pm/stepping.hpp"
 
 namespace cg = cosmograd::sim;
 
@@ -27,8 +27,8 @@ namespace {
 
 cg::Comm world() { return cg::Comm::world(); }
 
-cg::SimConfig small_config(int particles, int mesh, int steps) {
-  cg::SimConfig c;
+cg::SimSpec small_config(int particles, int mesh, int steps) {
+  cg::SimSpec c;
   c.cosmology = cg::planck2015();
   c.cosmology.w0 = -0.9;
   c.cosmology.wa = 0.1;
@@ -283,7 +283,7 @@ TEST(MpiForce, ParticlesCrossingManySlabsAndThePeriodicBoundary) {
 
 template <class T>
 void forward_matches_serial(int particles, int mesh, double tol) {
-  const cg::SimConfig c = small_config(particles, mesh, 5);
+  const cg::SimSpec c = small_config(particles, mesh, 5);
   cg::DifferentiableSim<T> serial(c), dist(c, cg::GradientMode::adjoint, 1, world());
   const cg::Particles<T>& ps = serial.forward(serial.white_noise());
   const cg::Particles<T>& pd = dist.forward(dist.white_noise());
@@ -307,7 +307,7 @@ TEST(MpiForward, FinalParticlesAndDensityMatchSerialFloat) {
 }
 
 TEST(MpiAdjoint, GradientsMatchSerial) {
-  const cg::SimConfig c = small_config(12, 18, 4);
+  const cg::SimSpec c = small_config(12, 18, 4);
   cg::DifferentiableSim<double> serial(c), dist(c, cg::GradientMode::adjoint, 1, world());
   const cg::Field<double> ws = serial.white_noise(), wd = dist.white_noise();
   const cg::Particles<double>& ps = serial.forward(ws);
@@ -346,7 +346,7 @@ TEST(MpiAdjoint, GradientsMatchSerial) {
 }
 
 TEST(MpiMeasurements, PowerSpectrumMatchesSerial) {
-  const cg::SimConfig c = small_config(16, 32, 3);
+  const cg::SimSpec c = small_config(16, 32, 3);
   cg::DifferentiableSim<double> serial(c), dist(c, cg::GradientMode::adjoint, 1, world());
   const cg::Particles<double>& ps = serial.forward(serial.white_noise());
   const cg::Particles<double>& pd = dist.forward(dist.white_noise());
@@ -366,7 +366,7 @@ TEST(MpiMeasurements, PowerSpectrumMatchesSerial) {
 }
 
 TEST(MpiOutputs, MultiFileSnapshotAndDistributedDensityReadBack) {
-  const cg::SimConfig c = small_config(8, 16, 2);
+  const cg::SimSpec c = small_config(8, 16, 2);
   cg::DifferentiableSim<double> dist(c, cg::GradientMode::adjoint, 1, world());
   const cg::Particles<double>& pd = dist.forward(dist.white_noise());
   const std::string dir = "mpi_outputs_np" + std::to_string(world().size());

@@ -1,0 +1,59 @@
+// The keys of `cosmograd run` (and the cosmology keys `theory` shares) and the validated
+// configuration they give: the engine's SimSpec plus the run's output options.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/core/settings.hpp"
+#include "sim/measure/fof.hpp"
+#include "sim/pm/sim_spec.hpp"
+
+namespace cosmograd::driver {
+
+using sim::KeySpec;
+using sim::Settings;
+
+/// Keys of the cosmology (Omega_m, ..., transfer); shared by `run` and `theory`.
+const std::vector<KeySpec>& cosmology_keys();
+/// Keys of the simulation spec: the cosmology keys plus resolution, time grid, initial
+/// conditions, force, precision and device. Defaults are those of a default SimSpec.
+const std::vector<KeySpec>& sim_keys();
+/// Keys of `cosmograd run`: sim_keys() plus the output options. Defaults are those of a
+/// default SimSpec and RunOptions.
+const std::vector<KeySpec>& run_keys();
+
+/// CosmologyParams from the cosmology keys (validated).
+sim::CosmologyParams cosmology_from(const Settings& s);
+/// TransferChoice from the cosmology keys.
+sim::TransferChoice transfer_from(const Settings& s);
+/// The validated SimSpec of sim_keys(); throws std::invalid_argument naming the key, its
+/// value and what is allowed.
+sim::SimSpec sim_spec_from(const Settings& s);
+
+/// What `cosmograd run` writes besides running the spec, and where.
+struct RunOptions {
+  std::string output_dir = "cosmograd-out";  ///< where outputs go
+  bool overwrite = false;       ///< replace an earlier run's outputs in output_dir (else refuse)
+  bool write_snapshot = true;   ///< Gadget-4 HDF5 snapshot at each z_out
+  bool write_density = true;    ///< density mesh (HDF5) at each z_out
+  bool snapshot_kpc = true;     ///< snapshot lengths in kpc/h (yt's default) or Mpc/h
+  int snapshot_files = 0;       ///< files per snapshot (0: one per MPI rank)
+  int power_mesh = 0;           ///< mesh for P(k) measurements (0: the force mesh)
+  bool power_interlace = true;  ///< interlaced P(k) measurement
+  bool progress = true;         ///< progress bar with ETA
+  bool halos = false;           ///< FoF catalogue and mass function at each output
+  sim::FofOptions fof;          ///< FoF linking length and minimum members
+};
+
+/// A validated `cosmograd run` configuration: the engine's spec and the run's outputs.
+struct RunConfig {
+  sim::SimSpec sim;  ///< what is simulated (the engine sees only this)
+  RunOptions out;    ///< what is written
+};
+
+/// RunConfig from run_keys(); throws std::invalid_argument naming the key, its value and
+/// what is allowed.
+RunConfig run_config_from(const Settings& s);
+
+}  // namespace cosmograd::driver

@@ -1,0 +1,79 @@
+#include "driver/theory.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "sim/core/atomic_file.hpp"
+#include "sim/cosmo/halofit.hpp"
+
+namespace cosmograd::driver {
+
+using namespace sim;  // NOLINT: the tables speak the engine's types throughout
+
+std::string background_table(const Cosmology& c, int points) {
+  std::ostringstream os;
+  const auto& p = c.params();
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "# cosmograd background: Omega_m=%g Omega_b=%g h=%g w0=%g wa=%g Omega_k=%g "
+                "radiation=%s\n",
+                p.Omega_m, p.Omega_b, p.h, p.w0, p.wa, p.Omega_k, p.radiation ? "on" : "off");
+  os << line;
+  os << "# a  z  E=H/H0  chi[Mpc/h]  D1(D1(1)=1)  f1=dlnD1/dlna  D2(/D1(1)^2)  f2=dlnD2/dlna\n";
+  for (int i = 0; i < points; ++i) {
+    const double a = std::pow(10.0, -3.0 + 3.0 * i / (points - 1));
+    std::snprintf(line, sizeof line, "%.8e %.8e %.10e %.10e %.10e %.10e %.10e %.10e\n", a,
+                  1.0 / a - 1.0, c.E(a), c.chi(a), c.D1_norm(a), c.f1(a), c.D2_norm(a), c.f2(a));
+    os << line;
+  }
+  return os.str();
+}
+
+std::string power_table(const LinearPower& linear, const std::vector<double>& z, bool halofit,
+                        int points) {
+  std::ostringstream os;
+  os << "# cosmograd " << (halofit ? "halofit (Takahashi et al. 2012)" : "linear") << " P(k), "
+     << linear.name() << " transfer\n# k[h/Mpc]";
+  for (double zz : z) os << "  P(z=" << zz << ")[(Mpc/h)^3]";
+  os << "\n";
+  std::vector<std::vector<double>> columns;
+  std::vector<double> ks(points);
+  for (int i = 0; i < points; ++i) ks[i] = std::pow(10.0, -4.0 + 5.0 * i / (points - 1));
+  for (double zz : z) {
+    const double a = 1.0 / (1.0 + zz);
+    if (halofit) {
+      columns.push_back(HalofitT<double>(linear, a).power(ks));
+    } else {
+      columns.push_back(linear.power(ks, a));
+    }
+  }
+  char buf[32];
+  for (int i = 0; i < points; ++i) {
+    std::snprintf(buf, sizeof buf, "%.8e", ks[i]);
+    os << buf;
+    for (const auto& col : columns) {
+      std::snprintf(buf, sizeof buf, " %.8e", col[i]);
+      os << buf;
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
+std::vector<std::string> write_theory_tables(const std::string& dir, const CosmologyParams& p,
+                                             const TransferChoice& transfer,
+                                             const std::vector<double>& z) {
+  const Cosmology c(p);
+  LinearPowerOptions o;
+  o.table_path = transfer.table_path;
+  const auto linear = make_linear_power<double>(transfer.name, c, o);
+  const std::vector<std::string> paths = {dir + "/background.txt", dir + "/linear_power.txt",
+                                          dir + "/halofit_power.txt"};
+  write_file_atomic(paths[0], background_table(c));
+  write_file_atomic(paths[1], power_table(*linear, z, false));
+  write_file_atomic(paths[2], power_table(*linear, z, true));
+  return paths;
+}
+
+}  // namespace cosmograd::driver
