@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "sim/png.hpp"
+#include "sim/io/png.hpp"
 
 namespace cosmograd::sim {
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "sim/colormap.hpp"
+#include "viz/colormap.hpp"
 #include "viz/detail/layout.hpp"
 #include "viz/detail/page.hpp"
 #include "viz/plot.hpp"

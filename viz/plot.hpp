@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/png.hpp"
+#include "sim/io/png.hpp"
 
 namespace cosmograd::viz {
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <type_traits>
 
-#include "sim/check.hpp"
+#include "sim/core/check.hpp"
 
 namespace cosmograd::viz::detail {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/atomic_file.hpp"
-#include "sim/png.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/io/png.hpp"
 
 namespace cosmograd::viz::detail {
 
