@@ -109,6 +109,14 @@ int train(const std::vector<std::string>& args, const std::string& command_line)
   extra.set("train_particles", static_cast<int64_t>(particles));
   extra.set("train_steps", static_cast<int64_t>(to.steps));
   extra.set("train_loss", train_loss);
+  // The training domain, which `apply` checks a snapshot against.
+  const sim::SimSpec domain = nn::halo_sim_config(particles, mesh, box, steps, seed);
+  extra.set("train_redshift", 1.0 / domain.a_final() - 1.0);
+  extra.set("train_Omega_m", domain.cosmology.Omega_m);
+  extra.set("train_h", domain.cosmology.h);
+  extra.set("train_sigma8", domain.cosmology.sigma8);
+  extra.set("train_n_s", domain.cosmology.n_s);
+  extra.set("train_Omega_b", domain.cosmology.Omega_b);
   extra.set("test_loss", test_loss);
   nn::save_halo_model(s.get_string("out"), model, extra);
   const double wall = seconds_since(t_start);
@@ -195,11 +203,51 @@ int train(const std::vector<std::string>& args, const std::string& command_line)
   return 0;
 }
 
+/// Refuses (or, with `outside_domain`, warns about) a snapshot whose cell size L / grid,
+/// redshift, Omega_m or h differ from the model's training data: the smoothing radii and the
+/// density-to-mass mapping were learned there only.
+void check_training_domain(const nn::ModelHeader& h, const sim::SnapshotHeader& snap,
+                           const std::string& snapshot, bool outside_domain) {
+  std::vector<std::string> problems;
+  auto compare = [&](const char* what, double have, double trained, double tolerance,
+                     bool relative) {
+    const double diff = std::abs(have - trained);
+    if (diff > tolerance * (relative ? std::abs(trained) : 1.0)) {
+      problems.push_back(std::string(what) + " = " + sim::format_setting(have) + " (trained on " +
+                         sim::format_setting(trained) + ")");
+    }
+  };
+  const double grid = static_cast<double>(h.get_int("grid"));
+  compare("cell size L/grid [Mpc/h]", snap.box_size / grid, h.get_double("box_size") / grid, 1e-3,
+          true);
+  if (h.has("train_redshift")) {
+    compare("redshift", snap.redshift(), h.get_double("train_redshift"), 0.01, false);
+    compare("Omega_m", snap.Omega_m, h.get_double("train_Omega_m"), 1e-3, true);
+    compare("h", snap.h, h.get_double("train_h"), 1e-3, true);
+  } else {
+    sim::log_warn(h.source(),
+                  " records no training redshift or cosmology (written before they "
+                  "were recorded): only the cell size is checked");
+  }
+  if (problems.empty()) return;
+  std::string list;
+  for (const std::string& p : problems) list += (list.empty() ? "" : "; ") + p;
+  const std::string msg =
+      "snapshot '" + snapshot + "' is outside the training domain of " + h.source() + ": " + list;
+  if (!outside_domain) {
+    throw std::invalid_argument(msg + " (set --outside_domain true to apply it anyway)");
+  }
+  sim::log_warn(msg, "; applying it anyway (outside_domain = true)");
+}
+
 int apply(const std::vector<std::string>& args) {
   const std::vector<sim::KeySpec> keys = {
       {"model", "", "halo_model.cgm", "model file written by halomodel train"},
       {"out", "", "halo_mass.h5", "halo mass field (HDF5, dataset halo_mass, Msun/h per cell)"},
       {"threads", "", "0", "threads (0: all)"},
+      {"outside_domain", "", "false",
+       "apply to a snapshot outside the training domain (cell size, redshift, Omega_m, h) with "
+       "a warning instead of an error"},
   };
   const ParsedArgs parsed = parse_command(
       "halomodel apply", "usage: cosmograd halomodel apply --model FILE SNAPSHOT [--out FILE.h5]",
@@ -210,14 +258,12 @@ int apply(const std::vector<std::string>& args) {
   }
   const sim::Settings& s = parsed.settings;
   torch::set_num_threads(sim::use_threads(static_cast<int>(s.get_int("threads"))));
-  nn::HaloModel model = nn::load_halo_model(s.get_string("model"));
+  nn::ModelHeader header;
+  nn::HaloModel model = nn::load_halo_model(s.get_string("model"), &header);
   const sim::SnapshotData<float> snap = sim::read_snapshot<float>(parsed.positional[0]);
   const double box = snap.header.box_size;
   const int n = static_cast<int>(model->options.grid());
-  if (std::abs(box / n - model->options.box_size() / n) > 1e-6 * box) {
-    sim::log_warn("snapshot box ", box, " Mpc/h differs from the model's ",
-                  model->options.box_size(), " Mpc/h: the cell size differs from training");
-  }
+  check_training_domain(header, snap.header, parsed.positional[0], s.get_bool("outside_domain"));
   const int64_t np = static_cast<int64_t>(snap.size());
   const torch::Tensor pos =
       torch::from_blob(const_cast<float*>(snap.pos.data()), {np, 3}, torch::kFloat32);

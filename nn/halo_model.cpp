@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "nn/bridge.hpp"
+#include "nn/train/model_types.hpp"
 #include "nn/train/trainer.hpp"
 #include "sim/io/snapshot.hpp"
 #include "sim/measure/fof.hpp"
@@ -124,22 +125,24 @@ void save_halo_model(const std::string& path, HaloModel& model, ModelHeader extr
   save_model(path, *model, std::move(extra));
 }
 
-HaloModel load_halo_model(const std::string& path) {
-  const ModelHeader h = read_model_header(path);
-  if (h.get("model") != "halo_model") {
-    throw std::runtime_error(path + ": model = " + h.get("model") + ", not halo_model");
+HaloModel build_halo_model(const ModelHeader& h) {
+  return HaloModel(HaloModelOptions()
+                       .box_size(h.get_double("box_size"))
+                       .grid(h.get_int("grid"))
+                       .r1(h.get_double("r1"))
+                       .r2(h.get_double("r2"))
+                       .m0(h.get_double("m0"))
+                       .depth(h.get_int("depth"))
+                       .base_channels(h.get_int("base_channels")));
+}
+
+HaloModel load_halo_model(const std::string& path, ModelHeader* header) {
+  LoadedModel m = load_model(path);
+  if (m.header.get("model") != "halo_model") {
+    throw std::runtime_error(path + ": model = " + m.header.get("model") + ", not halo_model");
   }
-  HaloModel model(HaloModelOptions()
-                      .box_size(h.get_double("box_size"))
-                      .grid(h.get_int("grid"))
-                      .r1(h.get_double("r1"))
-                      .r2(h.get_double("r2"))
-                      .m0(h.get_double("m0"))
-                      .depth(h.get_int("depth"))
-                      .base_channels(h.get_int("base_channels")));
-  load_model_weights(path, *model);
-  model->eval();
-  return model;
+  if (header != nullptr) *header = m.header;
+  return HaloModel(std::dynamic_pointer_cast<HaloModelImpl>(m.module));
 }
 
 sim::SimSpec halo_sim_config(int particles, int mesh, double box_size, int steps,

@@ -71,9 +71,13 @@ TORCH_MODULE(HaloModel);
 
 /// Writes `model` with nn::save_model; `extra` keys (training metadata) are added to the header.
 void save_halo_model(const std::string& path, HaloModel& model, ModelHeader extra = ModelHeader());
-/// Rebuilds a HaloModel from the header of `path` and loads its weights (float32, eval mode);
-/// throws std::runtime_error naming the file when it is not a halo model file.
-HaloModel load_halo_model(const std::string& path);
+/// An untrained HaloModel with the architecture of a model file's header (the builder of the
+/// "halo_model" type, nn/train/model_types.cpp).
+HaloModel build_halo_model(const ModelHeader& header);
+/// Loads a halo model file through nn::load_model (float32, eval mode); throws
+/// std::runtime_error naming the file when it holds another type. With `header`, the file's
+/// header (training domain keys included) is copied there.
+HaloModel load_halo_model(const std::string& path, ModelHeader* header = nullptr);
 
 /// One training sample: the density contrast and the FoF halo mass field of one simulation.
 struct HaloSample {

@@ -176,5 +176,47 @@ TEST(CliRun, PowerCommandMatchesTheRun) {
   }
 }
 
+TEST(CliRun, HaloModelApplyRefusesSnapshotsOutsideItsTrainingDomain) {
+  TempDir dir;
+  // A tiny model (untrained for practical purposes: the domain check is what is tested).
+  const CommandResult t = run_cosmograd(
+      "halomodel train --sims 1 --test_sims 1 --particles 16 --mesh 16 --box_size 64 --steps 2 "
+      "--grid 16 --epochs 2 --depth 1 --channels 4 --threads 1 --out model.cgm",
+      dir.path());
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  const std::string header = read_text(dir / "model.cgm").substr(0, 2000);
+  EXPECT_NE(header.find("train_redshift = 0"), std::string::npos) << header;
+  EXPECT_NE(header.find("train_Omega_m = 0.3089"), std::string::npos) << header;
+
+  const std::string common =
+      "--particles 16 --mesh 16 --steps 2 --threads 1 --fft_planning estimate --progress false "
+      "--write_density false";
+  ASSERT_EQ(
+      run_cosmograd("run " + common + " --box_size 64 --output_dir same", dir.path()).exit_code, 0);
+  const CommandResult ok = run_cosmograd(
+      "halomodel apply --model model.cgm same/snapshot_z0p000.hdf5 --out same.h5", dir.path());
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(fs::is_regular_file(dir / "same.h5"));
+
+  ASSERT_EQ(
+      run_cosmograd("run " + common + " --box_size 128 --z_out 1 --output_dir far", dir.path())
+          .exit_code,
+      0);
+  const CommandResult refused = run_cosmograd(
+      "halomodel apply --model model.cgm far/snapshot_z1p000.hdf5 --out far.h5", dir.path());
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("outside the training domain"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("cell size L/grid [Mpc/h] = 8 (trained on 4)"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("redshift = 1 (trained on 0)"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(dir / "far.h5"));
+  const CommandResult forced = run_cosmograd(
+      "halomodel apply --model model.cgm far/snapshot_z1p000.hdf5 --out far.h5 "
+      "--outside_domain true",
+      dir.path());
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_NE(forced.err.find("applying it anyway"), std::string::npos) << forced.err;
+}
+
 }  // namespace
 }  // namespace cosmograd::test

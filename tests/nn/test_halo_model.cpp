@@ -8,6 +8,7 @@
 
 #include "nn/bridge.hpp"
 #include "nn/halo_model.hpp"
+#include "nn/train/model_types.hpp"
 #include "sim/cosmo/cosmology.hpp"
 #include "sim/pm/adjoint.hpp"
 
@@ -160,6 +161,40 @@ TEST(HaloModel, TinyTrainingReducesLossAndRoundTrips) {
   torch::NoGradGuard no_grad;
   EXPECT_TRUE(
       torch::equal(loaded->predict_mass_field(s.delta), model->predict_mass_field(s.delta)));
+}
+
+TEST(ModelTypes, LoadModelReadsTheTypeFromTheHeader) {
+  torch::manual_seed(5);
+  cnn::HaloModel model(small_options().depth(1).base_channels(4));
+  const fs::path dir = fs::temp_directory_path() / ("cg_model_types_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "halo.cgm").string();
+  cnn::save_halo_model(path, model);
+  const cnn::LoadedModel m = cnn::load_model(path);
+  EXPECT_EQ(m.header.get("model"), "halo_model");
+  auto impl = std::dynamic_pointer_cast<cnn::HaloModelImpl>(m.module);
+  ASSERT_NE(impl, nullptr);
+  EXPECT_FALSE(impl->is_training());
+  const torch::Tensor delta = torch::rand({16, 16, 16}) - 0.5;  // > -1, as a density contrast
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const torch::Tensor diff = (impl->forward(delta) - model->forward(delta)).abs().max();
+  EXPECT_EQ(diff.item<float>(), 0.0f);
+
+  // A file naming an unregistered type is refused with the registered ones.
+  cnn::ModelHeader other;
+  other.set("model", "no_such_model");
+  const std::string bad = (dir / "other.cgm").string();
+  cnn::save_model(bad, *model, other);
+  try {
+    cnn::load_model(bad);
+    ADD_FAILURE() << "unknown model type accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown model type 'no_such_model' (valid: halo_model"),
+              std::string::npos)
+        << e.what();
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace
