@@ -119,6 +119,7 @@ int train(const std::vector<std::string>& args, const std::string& command_line)
   extra.set("train_Omega_b", domain.cosmology.Omega_b);
   extra.set("test_loss", test_loss);
   nn::save_halo_model(s.get_string("out"), model, extra);
+  sim::log_info("wrote the model ", s.get_string("out"));
   const double wall = seconds_since(t_start);
 
   // r(k) on the held-out simulations, averaged over them (the spectra summed first).

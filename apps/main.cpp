@@ -7,6 +7,7 @@
 
 #include "apps/commands.hpp"
 #include "sim/core/build_config.hpp"
+#include "sim/core/interrupt.hpp"
 #include "sim/core/log.hpp"
 #include "sim/mpi/comm.hpp"
 
@@ -62,14 +63,22 @@ int main(int argc, char** argv) {
     const bool launched = std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr ||
                           std::getenv("PMI_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr;
     if (launched) cosmograd::sim::mpi_init(&argc, &argv);
+    cosmograd::sim::install_interrupt_handler(
+        "cosmograd " + name,
+        "files written so far are complete (no temporaries are left), but the command's outputs "
+        "are not: a finished run ends with MANIFEST.txt");
     int status = 1;
     try {
       status = c.run(args);
     } catch (const std::exception& e) {
       const cosmograd::sim::Comm world = cosmograd::sim::Comm::world();
       // A failing rank ends the whole job (MPI_Abort), so no rank waits forever for it.
-      if (world.distributed()) world.abort(name + ": " + e.what());
-      cosmograd::sim::log_error(name, ": ", e.what());
+      // Messages that already name the command are not prefixed twice.
+      const std::string what = e.what();
+      const std::string prefix = "cosmograd " + name;
+      const std::string msg = what.rfind(prefix, 0) == 0 ? what : prefix + ": " + what;
+      if (world.distributed()) world.abort(msg);
+      cosmograd::sim::log_error(msg);
     }
     cosmograd::sim::mpi_finalize();
     return status;

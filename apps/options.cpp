@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "driver/config.hpp"
+#include "sim/core/backend.hpp"
 #include "sim/core/log.hpp"
 
 namespace cosmograd::apps {
@@ -23,7 +24,8 @@ const char* const kInputPathKeys[] = {"transfer_file", "ic_linear_field"};
 /// Keys every command has (appended when a command does not list them itself).
 const std::vector<sim::KeySpec>& common_keys() {
   static const std::vector<sim::KeySpec> keys = {
-      {"log_level", "", "info", "debug, info, warn, error or off"}};
+      {"log_level", "", "info", "debug, info, warn, error or off"},
+      {"threads", "", "0", "OpenMP threads (0: all available)"}};
   return keys;
 }
 
@@ -44,6 +46,29 @@ void refuse_renamed(const std::string& key, const std::string& where) {
                                   "' (one name per concept across commands)");
     }
   }
+}
+
+/// Whether `k` is a flag (its default is true or false).
+bool is_flag(const sim::KeySpec& k) {
+  return k.default_value == "true" || k.default_value == "false";
+}
+
+/// `args` with "true" inserted after a flag given without a value ("--progress" at the end or
+/// before another "--key"), so that `--halos` means `--halos true`.
+std::vector<std::string> with_flag_values(const std::vector<std::string>& args,
+                                          const std::vector<sim::KeySpec>& keys) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    out.push_back(args[i]);
+    if (args[i].rfind("--", 0) != 0 || args[i].find('=') != std::string::npos) continue;
+    const std::string name = args[i].substr(2);
+    const bool flag = std::any_of(keys.begin(), keys.end(), [&](const sim::KeySpec& k) {
+      return k.name == name && is_flag(k);
+    });
+    const bool valueless = i + 1 == args.size() || args[i + 1].rfind("--", 0) == 0;
+    if (flag && valueless) out.push_back("true");
+  }
+  return out;
 }
 
 /// Whether some command of `cosmograd` knows `key` (run's keys are every config file's).
@@ -109,13 +134,16 @@ std::string normalized_ini(const std::string& path) {
 
 std::string keys_help(const std::vector<sim::KeySpec>& keys) {
   std::ostringstream os;
-  std::size_t width = 0;
-  for (const sim::KeySpec& k : keys) width = std::max(width, k.name.size() + 5);
+  std::size_t width = 0, unit_width = 0;
+  for (const sim::KeySpec& k : keys) {
+    width = std::max(width, k.name.size() + 5);
+    unit_width = std::max(unit_width, k.unit.empty() ? 0 : k.unit.size() + 2);
+  }
   for (const sim::KeySpec& k : keys) {
     std::string left = "  --" + k.name;
     left.resize(width, ' ');
     std::string unit = k.unit.empty() ? "" : "[" + k.unit + "]";
-    if (unit.size() < 12) unit.resize(12, ' ');
+    unit.resize(unit_width, ' ');
     os << left << " " << unit << " " << k.help
        << " (default: " << (k.default_value.empty() ? "none" : k.default_value) << ")\n";
   }
@@ -124,7 +152,7 @@ std::string keys_help(const std::vector<sim::KeySpec>& keys) {
 
 ParsedArgs parse_command(const std::string& command, const std::string& usage,
                          const std::vector<sim::KeySpec>& command_keys,
-                         const std::vector<std::string>& args, int max_positional) {
+                         const std::vector<std::string>& raw_args, int max_positional) {
   ParsedArgs out;
   std::vector<sim::KeySpec> keys = command_keys;
   for (const sim::KeySpec& c : common_keys()) {
@@ -133,6 +161,7 @@ ParsedArgs parse_command(const std::string& command, const std::string& usage,
       keys.push_back(c);
     }
   }
+  const std::vector<std::string> args = with_flag_values(raw_args, keys);
   for (const std::string& a : args) {
     if (a.rfind("--", 0) == 0) {
       refuse_renamed(
@@ -208,7 +237,14 @@ ParsedArgs parse_command(const std::string& command, const std::string& usage,
     if (k == "positional" || k == "help") continue;
     out.settings.set(k, v.as<std::string>());
   }
+  // Flags as the program reads them (config.ini then says `halos = true`, not `= yes`).
+  for (const sim::KeySpec& k : keys) {
+    if (is_flag(k)) out.settings.set(k.name, out.settings.get_bool(k.name) ? "true" : "false");
+  }
   sim::set_log_level(sim::parse_log_level(out.settings.get_string("log_level")));
+  const long long threads = out.settings.get_int("threads");
+  sim::check_int_range("threads", threads, 0, 4096);
+  sim::use_threads(static_cast<int>(threads));
   return out;
 }
 

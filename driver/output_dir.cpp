@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "sim/core/atomic_file.hpp"
+#include "sim/core/interrupt.hpp"
 
 namespace cosmograd::driver {
 namespace {
@@ -104,6 +105,7 @@ OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
       const bool ok = ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
       ::close(fd);
       if (!ok) throw std::runtime_error("output_dir: cannot write the lock " + lock_);
+      cleanup_slot_ = sim::register_cleanup_path(lock_);
       break;
     }
     if (errno != EEXIST) {
@@ -131,6 +133,7 @@ OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
   } catch (...) {
     std::error_code ec;
     fs::remove(lock_, ec);  // the destructor does not run for a constructor that throws
+    sim::unregister_cleanup_path(cleanup_slot_);
     throw;
   }
 }
@@ -140,6 +143,7 @@ OutputDir::~OutputDir() {
     std::error_code ec;
     fs::remove(lock_, ec);
   }
+  sim::unregister_cleanup_path(cleanup_slot_);
 }
 
 void OutputDir::write_manifest(const std::vector<std::string>& files) const {

@@ -37,6 +37,7 @@ class OutputDir {
  private:
   std::string path_;
   std::string lock_;
+  int cleanup_slot_ = -1;  // removal of the lock on SIGINT/SIGTERM (sim/core/interrupt.hpp)
 };
 
 }  // namespace cosmograd::driver

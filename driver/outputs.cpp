@@ -157,6 +157,7 @@ std::vector<std::string> write_outputs(const RunConfig& config, const LinearPowe
   const std::string ppng = dir + output_stem("power", a) + ".png";
   if (io_rank) write_power_plot(ppng, ps, linear, a, title);
   files.push_back(ppng);
+  std::vector<std::string> halo_files;
   if (opts.halos) {
     // FoF runs on rank 0 over all particles (gathered; a distributed FoF is future work).
     Particles<T> all = p;
@@ -165,12 +166,13 @@ std::vector<std::string> write_outputs(const RunConfig& config, const LinearPowe
       const SnapshotHeader h = snapshot_header(c, linear, a, total);
       const HaloCatalog cat = find_halos(all, h, opts.fof);
       const auto written = write_halo_report(dir + output_stem("halos", a) + ".hdf5", cat, opts.fof,
-                                             linear, "cosmograd run at z = " + std::to_string(z));
-      files.insert(files.end(), written.begin(), written.end());
+                                             linear, "cosmograd run");
+      halo_files = written;  // write_halo_report logged them
     }
   }
   comm.barrier();
   for (const std::string& f : files) log_info("wrote ", f);
+  files.insert(files.end(), halo_files.begin(), halo_files.end());
   return files;
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "sim/core/check.hpp"
+#include "sim/core/interrupt.hpp"
 
 namespace cosmograd::sim {
 
@@ -21,10 +22,12 @@ AtomicWrite::AtomicWrite(std::string path)
     if (ec)
       call_failed("OS", "create_directories", ec.value(), parent.string() + ": " + ec.message());
   }
+  cleanup_slot_ = register_cleanup_path(temp_);
 }
 
 AtomicWrite::~AtomicWrite() {
   if (!committed_) std::remove(temp_.c_str());
+  unregister_cleanup_path(cleanup_slot_);
 }
 
 void AtomicWrite::commit() {
@@ -33,6 +36,8 @@ void AtomicWrite::commit() {
     call_failed("OS", "rename", err, temp_ + " -> " + path_ + ": " + std::strerror(err));
   }
   committed_ = true;
+  unregister_cleanup_path(cleanup_slot_);
+  cleanup_slot_ = -1;
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {

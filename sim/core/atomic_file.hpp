@@ -27,6 +27,7 @@ class AtomicWrite {
   std::string path_;
   std::string temp_;
   bool committed_ = false;
+  int cleanup_slot_ = -1;  // removal of temp_ on SIGINT/SIGTERM (sim/core/interrupt.hpp)
 };
 
 /// Writes `content` to `path` atomically.

@@ -246,8 +246,15 @@ std::string find_first_file(const std::string& path) {
   for (const std::string& candidate : {base + ".hdf5", base + ".0.hdf5"}) {
     if (file_exists(candidate)) return candidate;
   }
-  throw std::runtime_error("snapshot not found: tried " + path + ", " + base + ".hdf5 and " + base +
-                           ".0.hdf5");
+  std::vector<std::string> tried{path};
+  for (const std::string& c : {base + ".hdf5", base + ".0.hdf5"}) {
+    if (std::find(tried.begin(), tried.end(), c) == tried.end()) tried.push_back(c);
+  }
+  std::string list;
+  for (std::size_t i = 0; i < tried.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == tried.size() ? " and " : ", ") + tried[i];
+  }
+  throw std::runtime_error("snapshot not found: tried " + list);
 }
 
 /// The base name of a multi-file snapshot from one of its files ("a/snap.3.hdf5" -> "a/snap").

@@ -302,6 +302,16 @@ Fft<T>::Fft(const Decomposition& decomp, int threads, FftPlanning planning, Four
     }
 #endif
     if (!distributed_) {
+      if (planning == FftPlanning::measure) {
+        // Say so when FFTW will measure (seconds; silent otherwise): no wisdom for this size.
+        void* known = Fftw<T>::r2c(n_, real, cplx, flags | FFTW_WISDOM_ONLY);
+        if (known != nullptr) {
+          Fftw<T>::destroy(known);
+        } else {
+          log_info("planning FFTs for a ", n_, "^3 mesh with ", threads,
+                   " threads (FFTW_MEASURE: seconds, first time only; cached in ", wisdom, ")");
+        }
+      }
       fwd = check_fftw_plan(Fftw<T>::r2c(n_, real, cplx, flags), "fftw_plan_dft_r2c_3d");
       bwd = check_fftw_plan(Fftw<T>::c2r(n_, cplx, real, flags), "fftw_plan_dft_c2r_3d");
     }

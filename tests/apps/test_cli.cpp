@@ -1,8 +1,13 @@
 // The `cosmograd` command line (apps/): help texts, exit codes, error messages, and the
 // tables of `cosmograd theory`, checked by running the real binary.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <fstream>
 #include <string>
 
 #include "driver/config.hpp"
@@ -326,6 +331,95 @@ TEST(Cli, GradcheckPassesAndCanFail) {
   const CommandResult bad = run_cosmograd("gradcheck --gradient_mode magic", dir.path());
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("gradient_mode = 'magic'"), std::string::npos) << bad.err;
+}
+
+TEST(Cli, GradcheckIsSoundAt16Cubed) {
+  // With CIC, central differences straddled cell-boundary kinks here (1.9e-4 > 1e-6);
+  // gradcheck's default window is TSC, whose weights have continuous derivatives.
+  TempDir dir;
+  const CommandResult r = run_cosmograd("gradcheck --particles 16 --mesh 32", dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("PASS"), std::string::npos) << r.out;
+}
+
+TEST(Cli, OneNamePerConceptAndCommonKeys) {
+  TempDir dir;
+  const CommandResult old_name = run_cosmograd("halomodel train --box 64", dir.path());
+  EXPECT_EQ(old_name.exit_code, 1);
+  EXPECT_NE(old_name.err.find("key 'box' is now called 'box_size'"), std::string::npos)
+      << old_name.err;
+  std::ofstream(dir / "old.ini") << "halo_min_members = 10\n";
+  const CommandResult old_ini = run_cosmograd("run old.ini --output_dir out", dir.path());
+  EXPECT_EQ(old_ini.exit_code, 1);
+  EXPECT_NE(old_ini.err.find("'halo_min_members' is now called 'min_members'"), std::string::npos)
+      << old_ini.err;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  // log_level and threads on every command, theory included.
+  const CommandResult theory =
+      run_cosmograd("theory --log_level warn --threads 1 --out th", dir.path());
+  EXPECT_EQ(theory.exit_code, 0) << theory.err;
+  EXPECT_EQ(theory.err.find("INFO"), std::string::npos) << theory.err;
+}
+
+TEST(Cli, FlagsWithoutAValueAndNormalizedInConfigIni) {
+  TempDir dir;
+  const CommandResult r = run_cosmograd(
+      "run --particles 8 --mesh 16 --box_size 32 --steps 1 --fft_planning estimate "
+      "--write_density false --halos yes --min_members 2 --output_dir out --progress",
+      dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string ini = read_text(dir / "out" / "config.ini");
+  EXPECT_NE(ini.find("\nhalos = true\n"), std::string::npos) << ini;
+  EXPECT_NE(ini.find("\nprogress = true\n"), std::string::npos) << ini;
+  // Each file is reported once.
+  std::size_t count = 0;
+  for (std::size_t at = r.err.find("halos_z0p000.hdf5"); at != std::string::npos;
+       at = r.err.find("halos_z0p000.hdf5", at + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, 1u) << r.err;
+}
+
+TEST(Cli, SnapshotNotFoundListsEachCandidateOnce) {
+  TempDir dir;
+  const CommandResult r = run_cosmograd("halos nothere.hdf5", dir.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("tried nothere.hdf5 and nothere.0.hdf5"), std::string::npos) << r.err;
+  const CommandResult none = run_cosmograd("halos", dir.path());
+  EXPECT_NE(none.err.find("ERROR cosmograd halos: give one SNAPSHOT"), std::string::npos)
+      << none.err;
+  EXPECT_EQ(none.err.find("halos: cosmograd halos"), std::string::npos) << none.err;
+}
+
+TEST(Cli, InterruptSaysSoAndLeavesNoTemporariesOrLock) {
+  TempDir dir;
+  const fs::path out = dir / "out";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (chdir(dir.path().c_str()) != 0) _exit(127);
+    const int fd = ::open(".stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 2);
+    execl(COSMOGRAD_BINARY, COSMOGRAD_BINARY, "run", "--particles", "64", "--mesh", "128",
+          "--steps", "200", "--fft_planning", "estimate", "--progress", "false", "--output_dir",
+          "out", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Interrupt once the run holds its output directory (the lock exists), mid-run.
+  for (int i = 0; i < 600 && !fs::exists(out / ".cosmograd.lock"); ++i) usleep(10000);
+  usleep(300000);
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << status;
+  EXPECT_EQ(WTERMSIG(status), SIGINT);  // a shell reports 130
+  const std::string err = read_text(dir / ".stderr");
+  EXPECT_NE(err.find("cosmograd run: interrupted by SIGINT"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(out / ".cosmograd.lock"));
+  EXPECT_FALSE(fs::exists(out / "MANIFEST.txt"));
+  for (const auto& e : fs::directory_iterator(out)) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  }
 }
 
 }  // namespace
