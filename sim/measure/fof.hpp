@@ -5,7 +5,9 @@
 // Parallel (OpenMP) with a cell list (cells >= the linking length) and a lock-free
 // union-find with path halving; the groups, their order (member count descending, ties by
 // the smallest particle id) and every halo property are independent of the thread count.
-// Spherical-overdensity masses M200m / M200c are measured around each FoF centre of mass.
+// Spherical-overdensity masses M200m / M200c are measured around each group's density peak,
+// found with the shrinking-sphere method (Power et al. 2003, MNRAS 338, 14), not around the
+// FoF centre of mass (which lies in a sparse place for small or irregular groups).
 #pragma once
 
 #include <array>
@@ -48,17 +50,20 @@ FofGroups fof_groups(const std::vector<T>& pos, const std::vector<std::uint64_t>
 
 /// One FoF halo with its spherical-overdensity masses.
 struct Halo {
-  std::uint64_t num_members = 0;  ///< FoF member count
-  double mass = 0;                ///< FoF mass = members x particle mass [Msun/h]
-  std::array<double, 3> pos{};    ///< centre of mass, periodic, in [0, L) [Mpc/h comoving]
-  std::array<double, 3> vel{};    ///< mean peculiar velocity v = 100 p / a [km/s]
-  double vel_disp = 0;            ///< 1-D velocity dispersion sqrt(<|v - <v>|^2> / 3) [km/s]
-  double radius = 0;              ///< distance of the farthest member from pos [Mpc/h]
-  double m200m = 0;               ///< mass within r200m, mean density 200 rho_m [Msun/h]
-  double r200m = 0;               ///< radius enclosing 200 rho_m (comoving) [Mpc/h]
-  double m200c = 0;               ///< mass within r200c, mean density 200 rho_crit(a) [Msun/h]
-  double r200c = 0;               ///< radius enclosing 200 rho_crit(a) (comoving) [Mpc/h]
-  std::uint64_t first_id = 0;     ///< smallest member particle id
+  std::uint64_t num_members = 0;   ///< FoF member count
+  double mass = 0;                 ///< FoF mass = members x particle mass [Msun/h]
+  std::array<double, 3> pos{};     ///< centre of mass, periodic, in [0, L) [Mpc/h comoving]
+  std::array<double, 3> vel{};     ///< mean peculiar velocity v = 100 p / a [km/s]
+  double vel_disp = 0;             ///< 1-D velocity dispersion sqrt(<|v - <v>|^2> / 3) [km/s]
+  double radius = 0;               ///< distance of the farthest member from pos [Mpc/h]
+  std::array<double, 3> so_pos{};  ///< SO centre: shrinking-sphere density peak, in [0, L) [Mpc/h]
+  /// SO masses and radii (all particles, members or not, around so_pos); 0 when no sphere
+  /// around so_pos reaches the mean density 200 rho_m (resp. 200 rho_crit(a)).
+  double m200m = 0;            ///< mass within r200m, mean density 200 rho_m [Msun/h]
+  double r200m = 0;            ///< radius enclosing 200 rho_m (comoving) [Mpc/h]
+  double m200c = 0;            ///< mass within r200c, mean density 200 rho_crit(a) [Msun/h]
+  double r200c = 0;            ///< radius enclosing 200 rho_crit(a) (comoving) [Mpc/h]
+  std::uint64_t first_id = 0;  ///< smallest member particle id
 };
 
 /// A halo catalogue: halos in FoF order and their member ids.

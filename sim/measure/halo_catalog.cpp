@@ -107,7 +107,7 @@ void write_file(const std::string& file_name, const HaloCatalog& c, bool length_
     const std::vector<Halo>& hs = c.halos;
     std::vector<std::uint32_t> len;
     std::vector<std::uint64_t> first, offset;
-    std::vector<double> pos, vel;
+    std::vector<double> pos, so_pos, vel;
     for (std::size_t i = 0; i < hs.size(); ++i) {
       if (hs[i].num_members > std::numeric_limits<std::uint32_t>::max()) {
         throw std::invalid_argument("write_halo_catalog " + file_name + ": halo " +
@@ -118,6 +118,7 @@ void write_file(const std::string& file_name, const HaloCatalog& c, bool length_
       offset.push_back(i < c.offsets.size() ? c.offsets[i] : 0);
       for (int d = 0; d < 3; ++d) {
         pos.push_back(hs[i].pos[d] * to_len);
+        so_pos.push_back(hs[i].so_pos[d] * to_len);
         vel.push_back(hs[i].vel[d]);
       }
     }
@@ -125,6 +126,7 @@ void write_file(const std::string& file_name, const HaloCatalog& c, bool length_
     write_dataset(g.get(), "GroupOffset", H5T_STD_U64LE, offset, 0, where);
     write_dataset(g.get(), "GroupFirstID", H5T_STD_U64LE, first, 0, where);
     write_dataset(g.get(), "GroupPos", H5T_IEEE_F64LE, pos, 3, where);
+    write_dataset(g.get(), "Group_Pos_SO", H5T_IEEE_F64LE, so_pos, 3, where);
     write_dataset(g.get(), "GroupVel", H5T_IEEE_F64LE, vel, 3, where);
     const double to_mass = 1e-10;
     write_halo_column(
@@ -211,6 +213,10 @@ HaloCatalog read_halo_catalog(const std::string& path) {
     const auto offset = read_dataset<std::uint64_t>(g.get(), "GroupOffset", n, 0, path, w);
     const auto first = read_dataset<std::uint64_t>(g.get(), "GroupFirstID", n, 0, path, w);
     const auto pos = read_dataset<double>(g.get(), "GroupPos", n, 3, path, w);
+    // Group_Pos_SO is absent from catalogues written before it existed: so_pos = pos there.
+    const bool has_so_pos = detail::h5_has_link(g.get(), "Group_Pos_SO", path + ": " + w);
+    const auto so_pos =
+        has_so_pos ? read_dataset<double>(g.get(), "Group_Pos_SO", n, 3, path, w) : pos;
     const auto vel = read_dataset<double>(g.get(), "GroupVel", n, 3, path, w);
     const auto mass = read_dataset<double>(g.get(), "GroupMass", n, 0, path, w);
     const auto m200m = read_dataset<double>(g.get(), "Group_M_Mean200", n, 0, path, w);
@@ -227,6 +233,7 @@ HaloCatalog read_halo_catalog(const std::string& path) {
       h.first_id = first[i];
       for (int d = 0; d < 3; ++d) {
         h.pos[d] = pos[3 * i + d] * to_mpc;
+        h.so_pos[d] = so_pos[3 * i + d] * to_mpc;
         h.vel[d] = vel[3 * i + d];
       }
       h.mass = mass[i] * 1e10;

@@ -6,12 +6,17 @@
 //                OmegaLambda, HubbleParam; cosmograd extras: LinkingLength (mean
 //                separations), MinMembers, ParticleMass (1e10 Msun/h).
 //   /Parameters  UnitLength_in_cm, UnitMass_in_g, UnitVelocity_in_cm_per_s (as snapshots).
-//   /Group/GroupLen (uint32), GroupMass (1e10 Msun/h), GroupPos (N, 3; length unit),
-//          GroupVel (N, 3; mean peculiar velocity v = 100 p / a, km/s; Arepo/Illustris
-//          catalogues store a x v_pec there: do not divide by a), Group_M_Mean200,
-//          Group_R_Mean200, Group_M_Crit200, Group_R_Crit200 (1e10 Msun/h, length unit),
-//          GroupOffset (uint64, first index into /IDs/ID); cosmograd extras: GroupVelDisp (km/s,
-//          1-D), GroupRadius (length unit), GroupFirstID (uint64, smallest member id).
+//   /Group/GroupLen (uint32), GroupMass (1e10 Msun/h), GroupPos (N, 3; centre of mass,
+//          length unit), GroupVel (N, 3; mean peculiar velocity v = 100 p / a, km/s;
+//          Arepo/Illustris catalogues store a x v_pec there: do not divide by a),
+//          Group_M_Mean200, Group_R_Mean200, Group_M_Crit200, Group_R_Crit200 (1e10 Msun/h,
+//          length unit; spherical overdensity around Group_Pos_SO, counting all particles;
+//          0 when no sphere there reaches 200 x the mean / critical density, e.g. a group
+//          with no resolved dense core), GroupOffset (uint64, first index into /IDs/ID);
+//          cosmograd extras: Group_Pos_SO (N, 3; SO centre = shrinking-sphere density peak,
+//          Power et al. 2003, as GroupPos: length unit, in [0, BoxSize); read as GroupPos when
+//          absent), GroupVelDisp (km/s, 1-D), GroupRadius (length unit; farthest member from
+//          GroupPos), GroupFirstID (uint64, smallest member id).
 //   /IDs/ID      member particle ids (uint64), halo after halo in /Group order.
 // Floating-point datasets are float64. Length unit kpc/h by default (as snapshots).
 #pragma once

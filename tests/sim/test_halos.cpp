@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -174,6 +175,7 @@ TEST(Fof, DeterministicAcrossThreadCounts) {
   for (std::size_t i = 0; i < one.size(); ++i) {
     EXPECT_EQ(one.halos[i].num_members, two.halos[i].num_members);
     EXPECT_EQ(one.halos[i].pos, two.halos[i].pos);
+    EXPECT_EQ(one.halos[i].so_pos, two.halos[i].so_pos);
     EXPECT_EQ(one.halos[i].vel, two.halos[i].vel);
     EXPECT_EQ(one.halos[i].m200m, two.halos[i].m200m);
     EXPECT_EQ(one.halos[i].r200c, two.halos[i].r200c);
@@ -306,6 +308,161 @@ TEST(Halos, UniformSphereHasTheAnalyticM200) {
   EXPECT_NEAR(cat.halos[0].r200m, std::cbrt(3 * M / (4 * kPi * rho200)), 1e-9);
 }
 
+/// Periodic (minimum-image) distance between a and b in a box of side L [Mpc/h].
+double periodic_distance(const std::array<double, 3>& a, const std::array<double, 3>& b, double L) {
+  double d2 = 0;
+  for (int d = 0; d < 3; ++d) {
+    double dx = std::fmod(std::abs(a[d] - b[d]), L);
+    dx = std::min(dx, L - dx);
+    d2 += dx * dx;
+  }
+  return std::sqrt(d2);
+}
+
+/// Brute-force spherical-overdensity mass [Msun/h] around `centre`: the largest sphere
+/// (through a particle) whose mean density count x m / (4/3 pi r^3) is >= rho; 0 when none.
+double brute_force_so_mass(const std::vector<double>& pos, const std::array<double, 3>& centre,
+                           double L, double m, double rho) {
+  std::vector<double> r;
+  for (std::size_t j = 0; j < pos.size() / 3; ++j) {
+    r.push_back(periodic_distance({pos[3 * j], pos[3 * j + 1], pos[3 * j + 2]}, centre, L));
+  }
+  std::sort(r.begin(), r.end());
+  for (std::size_t i = r.size(); i-- > 0;) {
+    if ((i + 1) * m >= 4.0 / 3.0 * kPi * r[i] * r[i] * r[i] * rho) return (i + 1) * m;
+  }
+  return 0.0;
+}
+
+enum class CoreProfile { uniform, isothermal };
+
+/// A lopsided FoF group: a dense core of n_core particles within R0 of `centre` (uniform,
+/// or isothermal rho ~ r^-2 with deterministic radii (i + 0.5) / n_core R0), plus a sparse
+/// straight chain of n_chain particles along +x at distances R0 + gap + spacing k from the
+/// centre (k = 0 .. n_chain - 1), unwrapped (find_halos wraps). Ids 1 .. n_core + n_chain.
+void lopsided_group(std::size_t n_core, double R0, CoreProfile profile, std::size_t n_chain,
+                    double gap, double spacing, const std::array<double, 3>& centre, unsigned seed,
+                    std::vector<double>& pos, std::vector<std::uint64_t>& ids) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-R0, R0);
+  std::normal_distribution<double> g(0.0, 1.0);
+  pos.clear();
+  for (std::size_t i = 0; i < n_core; ++i) {
+    double x[3];
+    if (profile == CoreProfile::uniform) {
+      do {
+        for (double& v : x) v = u(rng);
+      } while (x[0] * x[0] + x[1] * x[1] + x[2] * x[2] >= R0 * R0);
+    } else {
+      const double r = (i + 0.5) / n_core * R0;
+      double norm = 0;
+      while (norm < 1e-6) {
+        for (double& v : x) v = g(rng);
+        norm = std::sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+      }
+      for (double& v : x) v *= r / norm;
+    }
+    for (int d = 0; d < 3; ++d) pos.push_back(centre[d] + x[d]);
+  }
+  for (std::size_t k = 0; k < n_chain; ++k) {
+    pos.insert(pos.end(), {centre[0] + R0 + gap + spacing * k, centre[1], centre[2]});
+  }
+  ids.resize(pos.size() / 3);
+  std::iota(ids.begin(), ids.end(), std::uint64_t{1});
+}
+
+// A dense core with a long sparse tail (across the periodic boundary in x): the centre of
+// mass lies ~2.3 Mpc/h out along the tail, far outside the core. Old behaviour (SO sphere on
+// the centre of mass): the core, seen from there, fills its sphere at < 1% of 200 rho_crit,
+// and around the nearest tail particles (spacing 0.1, while one particle alone reaches
+// 200 rho_crit only within 0.075 Mpc/h) at most ~3 particles do, so M200c was 0 or a few
+// particle masses instead of M_core (checked below with brute_force_so_mass around pos).
+// New behaviour: the shrinking sphere walks onto the core, and since the core's mean density
+// is ~11 x 200 rho_crit and the tail starts beyond R200c, M200c = M_core exactly, as in
+// UniformSphereHasTheAnalyticM200.
+void check_lopsided_group(CoreProfile profile, double centre_tolerance_in_R0) {
+  const double L = 40.0, R0 = 0.25, gap = 0.6, spacing = 0.1;
+  const std::size_t n_core = 400, n_chain = 150;
+  const std::array<double, 3> centre{38.0, 20.0, 20.0};
+  std::vector<double> pos;
+  std::vector<std::uint64_t> ids;
+  lopsided_group(n_core, R0, profile, n_chain, gap, spacing, centre, 17, pos, ids);
+  std::vector<double> mom(pos.size(), 0.0);
+  SnapshotHeader h = test_header(L);
+  h.particle_mass = 10.0;                                // 1e11 Msun/h
+  const HaloCatalog cat = find_halos(pos, mom, ids, h);  // link 0.2 x 40 / 550^(1/3) = 0.98
+  ASSERT_EQ(cat.size(), 1u);
+  const Halo& halo = cat.halos[0];
+  ASSERT_EQ(halo.num_members, n_core + n_chain);
+  const double m_p = 1e11, M = n_core * m_p;
+  const double rho200c =
+      critical_overdensity_density(200.0, Cosmology(cosmology_from_header(h)), h.a);
+  const double R200c = std::cbrt(3 * M / (4 * kPi * rho200c));
+  // Preconditions: the core is ~11x denser than 200 rho_crit; its R200c holds the whole core
+  // around any centre inside it (R200c > 2 R0) and no tail particle (R0 + gap > R200c + R0);
+  // the centre of mass lies far outside the core.
+  ASSERT_GT(M / (4.0 / 3.0 * kPi * R0 * R0 * R0), 8 * rho200c);
+  ASSERT_GT(R200c, 2 * R0);
+  ASSERT_GT(R0 + gap, R200c + R0);
+  ASSERT_GT(periodic_distance(halo.pos, centre, L), 4 * R0);
+  // What the old centring gave: far from M_core.
+  EXPECT_LT(brute_force_so_mass(pos, halo.pos, L, m_p, rho200c), 0.01 * M);
+  // The SO centre sits in the core, wrapped into the box, and M200c is the core's.
+  EXPECT_LT(periodic_distance(halo.so_pos, centre, L), centre_tolerance_in_R0 * R0);
+  for (int d = 0; d < 3; ++d) {
+    EXPECT_GE(halo.so_pos[d], 0.0);
+    EXPECT_LT(halo.so_pos[d], L);
+  }
+  EXPECT_NEAR(halo.m200c, M, 1e-9 * M);
+  EXPECT_NEAR(halo.r200c, R200c, 1e-9 * R200c);
+  EXPECT_NEAR(halo.m200c, brute_force_so_mass(pos, halo.so_pos, L, m_p, rho200c), 1e-9 * M);
+  EXPECT_GE(halo.m200m, M);  // 200 rho_m < 200 rho_crit: at least the core
+  // pos stays the centre of mass (unwrapped along the tail, then wrapped into the box).
+  double com_x = 0;
+  for (std::size_t j = 0; j < ids.size(); ++j) com_x += pos[3 * j] / ids.size();
+  EXPECT_NEAR(halo.pos[0], std::fmod(com_x, L), 1e-9);
+}
+
+TEST(Halos, SoCentreIsTheDensityPeakOfALopsidedGroup) {
+  // Isothermal core: a real density peak, which the shrinking sphere finds to < R0 / 4.
+  check_lopsided_group(CoreProfile::isothermal, 0.25);
+}
+
+TEST(Halos, SoCentreStaysInAUniformCoreWithATail) {
+  // A uniform core has no peak, so the shrinking-sphere centre wanders inside it by Poisson
+  // noise (typically ~0.6 R0 here), but it is the centroid of core particles only: inside R0,
+  // and M200c = M_core still holds since R200c > 2 R0.
+  check_lopsided_group(CoreProfile::uniform, 1.0);
+}
+
+TEST(Halos, SmallGroupSoCentreMovesOntoItsClump) {
+  // 22 members (>= min_members 20): a clump of 12 within 0.03 Mpc/h plus a chain of 10 at
+  // spacing 0.1 from 0.3 to 1.2 Mpc/h. The centre of mass lies ~0.34 Mpc/h out, next to a
+  // chain particle, where the old centring gave at most a few particles; the sphere shrinks
+  // until fewer than 8 members would remain, i.e. onto the clump, whose 12 particles reach
+  // 200 rho_crit out to R200c = 0.17 Mpc/h < 0.27 Mpc/h (the nearest chain particle).
+  const double L = 40.0, R0 = 0.03;
+  const std::array<double, 3> centre{5.0, 0.01, 39.99};  // straddles y = 0 and z = L
+  std::vector<double> pos;
+  std::vector<std::uint64_t> ids;
+  lopsided_group(12, R0, CoreProfile::uniform, 10, 0.3 - R0, 0.1, centre, 3, pos, ids);
+  std::vector<double> mom(pos.size(), 0.0);
+  SnapshotHeader h = test_header(L);
+  h.particle_mass = 10.0;
+  const HaloCatalog cat = find_halos(pos, mom, ids, h);
+  ASSERT_EQ(cat.size(), 1u);
+  const Halo& halo = cat.halos[0];
+  ASSERT_EQ(halo.num_members, 22u);
+  const double m_p = 1e11, M = 12 * m_p;
+  const double rho200c =
+      critical_overdensity_density(200.0, Cosmology(cosmology_from_header(h)), h.a);
+  ASSERT_GT(periodic_distance(halo.pos, centre, L), 0.3);
+  EXPECT_LT(brute_force_so_mass(pos, halo.pos, L, m_p, rho200c), 0.5 * M);
+  EXPECT_LT(periodic_distance(halo.so_pos, centre, L), R0);
+  EXPECT_NEAR(halo.m200c, M, 1e-9 * M);
+  EXPECT_NEAR(halo.r200c, std::cbrt(3 * M / (4 * kPi * rho200c)), 1e-12);
+}
+
 TEST(Halos, BadInputNamesTheField) {
   FofOptions o;
   o.linking_length = 1.5;
@@ -357,6 +514,7 @@ TEST(HaloCatalogIo, RoundTripAndGadgetNames) {
       EXPECT_EQ(a.first_id, b.first_id);
       for (int d = 0; d < 3; ++d) {
         EXPECT_NEAR(a.pos[d], b.pos[d], 1e-12 * L);
+        EXPECT_NEAR(a.so_pos[d], b.so_pos[d], 1e-12 * L);
         EXPECT_DOUBLE_EQ(a.vel[d], b.vel[d]);
       }
       EXPECT_NEAR(a.mass, b.mass, 1e-14 * a.mass);
@@ -378,13 +536,47 @@ TEST(HaloCatalogIo, RoundTripAndGadgetNames) {
     EXPECT_GT(H5Aexists(hdr, a), 0) << a;
   }
   H5Gclose(hdr);
-  for (const char* d : {"Group/GroupLen", "Group/GroupMass", "Group/GroupPos", "Group/GroupVel",
-                        "Group/Group_M_Mean200", "Group/Group_R_Mean200", "Group/Group_M_Crit200",
-                        "Group/Group_R_Crit200", "Group/GroupOffset", "Group/GroupVelDisp",
-                        "Group/GroupRadius", "Group/GroupFirstID", "IDs/ID"}) {
+  for (const char* d :
+       {"Group/GroupLen", "Group/GroupMass", "Group/GroupPos", "Group/Group_Pos_SO",
+        "Group/GroupVel", "Group/Group_M_Mean200", "Group/Group_R_Mean200", "Group/Group_M_Crit200",
+        "Group/Group_R_Crit200", "Group/GroupOffset", "Group/GroupVelDisp", "Group/GroupRadius",
+        "Group/GroupFirstID", "IDs/ID"}) {
     EXPECT_GT(H5Lexists(f, d, H5P_DEFAULT), 0) << d;
   }
   H5Fclose(f);
+  std::remove(path.c_str());
+}
+
+TEST(HaloCatalogIo, FileWithoutGroupPosSoReadsPosAsSoCentre) {
+  const double L = 30.0;
+  std::vector<double> pos;
+  std::vector<std::uint64_t> ids;
+  clustered_set(300, 3, 1000, L, 8, pos, ids);
+  std::vector<double> mom(pos.size(), 0.0);
+  SnapshotHeader h = test_header(L);
+  h.particle_mass = 100.0;
+  const HaloCatalog cat = find_halos(pos, mom, ids, h);
+  ASSERT_GE(cat.size(), 3u);
+  // The SO centre differs from the centre of mass in general.
+  bool differs = false;
+  for (const Halo& halo : cat.halos) differs |= halo.so_pos != halo.pos;
+  EXPECT_TRUE(differs);
+  const std::string path = ::testing::TempDir() + "cosmograd_halos_no_so_pos.hdf5";
+  write_halo_catalog(path, cat);
+  // Remove the dataset, as in a catalogue written before it existed.
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  EXPECT_GE(H5Ldelete(f, "Group/Group_Pos_SO", H5P_DEFAULT), 0);
+  H5Fclose(f);
+  const HaloCatalog back = read_halo_catalog(path);
+  ASSERT_EQ(back.size(), cat.size());
+  for (std::size_t i = 0; i < cat.size(); ++i) {
+    for (int d = 0; d < 3; ++d) {
+      EXPECT_NEAR(back.halos[i].pos[d], cat.halos[i].pos[d], 1e-12 * L);
+      EXPECT_EQ(back.halos[i].so_pos[d], back.halos[i].pos[d]);
+    }
+    EXPECT_NEAR(back.halos[i].m200c, cat.halos[i].m200c, 1e-14 * cat.halos[i].m200c);
+  }
   std::remove(path.c_str());
 }
 
