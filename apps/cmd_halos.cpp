@@ -26,11 +26,16 @@ int cmd_halos(const std::vector<std::string>& args) {
        "catalogue (Gadget-4 fof_tab layout); also writes "
        "<out>_massfunction.txt and .png"},
       {"threads", "", "0", "OpenMP threads (0: all)"},
-      {"Omega_b", "", sim::format_setting(planck.Omega_b),
-       "baryon density (analytic mass functions)"},
-      {"n_s", "", sim::format_setting(planck.n_s), "spectral index (analytic mass functions)"},
-      {"sigma8", "", sim::format_setting(planck.sigma8),
-       "sigma8 at z = 0 (analytic mass functions)"},
+      {"Omega_b", "", "",
+       "baryon density for the analytic mass functions (empty: the snapshot's, else Planck "
+       "2015's " +
+           sim::format_setting(planck.Omega_b) + ")"},
+      {"n_s", "", "",
+       "spectral index for the analytic mass functions (empty: the snapshot's, else " +
+           sim::format_setting(planck.n_s) + ")"},
+      {"sigma8", "", "",
+       "sigma8 for the analytic mass functions (empty: the snapshot's, else " +
+           sim::format_setting(planck.sigma8) + ")"},
   };
   const ParsedArgs parsed =
       parse_command("halos",
@@ -59,11 +64,32 @@ int cmd_halos(const std::vector<std::string>& args) {
 
   const sim::SnapshotData<float> snap = sim::read_snapshot<float>(parsed.positional[0]);
   const sim::SnapshotHeader& h = snap.header;
-  sim::CosmologyParams base = planck;
-  base.Omega_b = s.get_double("Omega_b");
-  base.n_s = s.get_double("n_s");
-  base.sigma8 = s.get_double("sigma8");
-  const sim::Cosmology cosmo(sim::cosmology_from_header(h, base));
+  // The snapshot's own parameters (cosmograd records them all); keys set by hand win.
+  sim::CosmologyParams params = sim::cosmology_from_header(h, planck);
+  std::string assumed, overridden;
+  for (const auto& [key, field] : {std::pair{"Omega_b", &sim::CosmologyParams::Omega_b},
+                                   std::pair{"n_s", &sim::CosmologyParams::n_s},
+                                   std::pair{"sigma8", &sim::CosmologyParams::sigma8}}) {
+    if (!s.get_string(key).empty()) {
+      params.*field = s.get_double(key);
+      overridden += std::string(overridden.empty() ? "" : ", ") + key;
+    } else if (!h.has_cosmology) {
+      assumed += std::string(assumed.empty() ? "" : ", ") + key + " = " +
+                 sim::format_setting(planck.*field);
+    }
+  }
+  if (!assumed.empty()) {
+    sim::log_warn(
+        "the snapshot records only Omega_m and h: the analytic mass functions use "
+        "Planck 2015's ",
+        assumed, " (set --Omega_b, --n_s, --sigma8 to change them)");
+  }
+  if (!overridden.empty() && h.has_cosmology) {
+    sim::log_info("the analytic mass functions use ", overridden,
+                  " as set on the command line, not the snapshot's");
+  }
+  params.validate();
+  const sim::Cosmology cosmo(params);
   const sim::EisensteinHuPower power(cosmo);
 
   const sim::HaloCatalog cat = sim::find_halos(snap, fof);

@@ -98,9 +98,10 @@ std::vector<std::string> write_halo_report(const std::string& out, const HaloCat
   char comment[512];
   std::snprintf(comment, sizeof comment,
                 "cosmograd halos of %s (z = %.4f, L = %g Mpc/h), FoF b = %g, >= %d members, "
-                "%zu halos; FoF masses",
+                "%zu halos; FoF masses; theory with Omega_m = %g, sigma8 = %g, n_s = %g",
                 source.c_str(), h.redshift(), h.box_size, fof.linking_length, fof.min_members,
-                cat.size());
+                cat.size(), power.cosmology().params().Omega_m, power.cosmology().params().sigma8,
+                power.cosmology().params().n_s);
   const std::string base_name = strip_hdf5(out);
   write_file_atomic(base_name + "_massfunction.txt", mass_function_table(mf, tinker, st, comment));
   viz::write_plot_png(base_name + "_massfunction.png", mass_function_plot(mf, power, cat, fof));

@@ -75,6 +75,8 @@ SnapshotHeader snapshot_header(const SimSpec& c, const LinearPower& linear, doub
   h.Omega_lambda = linear.cosmology().Omega_de();
   h.h = c.cosmology.h;
   h.particle_mass = lattice_particle_mass(c.cosmology.Omega_m, c.box_size, total);
+  h.cosmology = c.cosmology;
+  h.has_cosmology = true;
   return h;
 }
 

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cosmo/cosmology.hpp"
 #include "sim/mesh/particles.hpp"
 #include "sim/mpi/comm.hpp"
 
@@ -43,6 +44,12 @@ struct SnapshotHeader {
                                      ///< (write_snapshot writes the particles' count)
   int num_files = 1;                 ///< files of the snapshot; filled by read_snapshot
                                      ///< (write_snapshot uses SnapshotOptions::num_files)
+  /// Every cosmological parameter of the run (Omega_m and h repeat the fields above), written
+  /// to /Parameters when has_cosmology: OmegaBaryon, Sigma8, PrimordialIndex (N-GenIC's
+  /// names), DarkEnergyW0, DarkEnergyWa, OmegaCurvature, CMBTemperature, NEff, Radiation,
+  /// PrimordialAmplitude. read_snapshot fills it when the file has them all.
+  CosmologyParams cosmology;
+  bool has_cosmology = false;  ///< whether `cosmology` holds the run's parameters
 
   /// Redshift z = 1/a - 1.
   double redshift() const { return 1.0 / a - 1.0; }

@@ -351,6 +351,13 @@ double critical_overdensity_density(double delta, const Cosmology& cosmo, double
 }
 
 CosmologyParams cosmology_from_header(const SnapshotHeader& header, const CosmologyParams& base) {
+  if (header.has_cosmology) {
+    CosmologyParams p = header.cosmology;
+    p.Omega_m = header.Omega_m;
+    p.h = header.h;
+    p.validate();
+    return p;
+  }
   CosmologyParams p = base;
   p.Omega_m = header.Omega_m;
   p.h = header.h;

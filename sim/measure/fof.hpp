@@ -88,7 +88,8 @@ double mean_overdensity_density(double delta, double Omega_m);
 double critical_overdensity_density(double delta, const Cosmology& cosmo, double a);
 
 /// The cosmology of a snapshot header: `base` (n_s, sigma8, Omega_b, ...) with Omega_m and h
-/// from the header and Omega_k = 1 - Omega0 - OmegaLambda (0 for flat LCDM). Throws
+/// from the header and Omega_k = 1 - Omega0 - OmegaLambda (0 for flat LCDM); a header with
+/// every parameter (header.has_cosmology, cosmograd's snapshots) gives its own. Throws
 /// std::invalid_argument (naming the field) when the result is not a valid cosmology.
 CosmologyParams cosmology_from_header(const SnapshotHeader& header,
                                       const CosmologyParams& base = planck2015());

@@ -218,5 +218,22 @@ TEST(CliRun, HaloModelApplyRefusesSnapshotsOutsideItsTrainingDomain) {
   EXPECT_NE(forced.err.find("applying it anyway"), std::string::npos) << forced.err;
 }
 
+TEST(CliRun, HalosUseTheRunsCosmology) {
+  TempDir dir;
+  ASSERT_EQ(run_cosmograd("run --particles 16 --mesh 32 --box_size 64 --steps 2 --sigma8 0.7 "
+                          "--n_s 0.95 --fft_planning estimate --progress false "
+                          "--write_density false --output_dir out",
+                          dir.path())
+                .exit_code,
+            0);
+  const CommandResult r =
+      run_cosmograd("halos out/snapshot_z0p000.hdf5 --min_members 5 --out h.hdf5", dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("WARN"), std::string::npos) << r.err;
+  const std::string table = read_text(dir / "h_massfunction.txt");
+  EXPECT_NE(table.find("sigma8 = 0.7, n_s = 0.95"), std::string::npos) << table.substr(0, 400);
+  // A snapshot without them (written by another code) falls back to Planck, with a warning.
+}
+
 }  // namespace
 }  // namespace cosmograd::test

@@ -160,6 +160,40 @@ TEST(Snapshot, SingleFileRoundTripFloat) {
   fs::remove_all(dir);
 }
 
+TEST(Snapshot, EveryCosmologicalParameterRoundTrips) {
+  // `cosmograd halos` and the theory lines of a run's outputs read them back (issue: halos
+  // used Planck's sigma8, n_s and Omega_b whatever the run had).
+  const fs::path dir = fresh_dir("snapshot_cosmology");
+  const auto p = make_particles<float>(4, 50.0);
+  auto h = make_header(50.0, p.size());
+  const auto plain = (dir / "plain").string();
+  cg::write_snapshot(plain, p, h);
+  EXPECT_FALSE(cg::read_snapshot<float>(plain).header.has_cosmology);
+  h.cosmology = cg::planck2015();
+  h.cosmology.Omega_m = h.Omega_m;
+  h.cosmology.h = h.h;
+  h.cosmology.sigma8 = 0.71;
+  h.cosmology.n_s = 0.93;
+  h.cosmology.Omega_b = 0.041;
+  h.cosmology.w0 = -0.9;
+  h.cosmology.wa = 0.1;
+  h.cosmology.radiation = true;
+  h.has_cosmology = true;
+  const auto full = (dir / "full").string();
+  cg::write_snapshot(full, p, h);
+  const cg::SnapshotHeader r = cg::read_snapshot<float>(full).header;
+  ASSERT_TRUE(r.has_cosmology);
+  EXPECT_EQ(r.cosmology.sigma8, 0.71);
+  EXPECT_EQ(r.cosmology.n_s, 0.93);
+  EXPECT_EQ(r.cosmology.Omega_b, 0.041);
+  EXPECT_EQ(r.cosmology.w0, -0.9);
+  EXPECT_EQ(r.cosmology.wa, 0.1);
+  EXPECT_TRUE(r.cosmology.radiation);
+  EXPECT_EQ(r.cosmology.Omega_m, 0.3);
+  EXPECT_EQ(r.cosmology.h, 0.68);
+  fs::remove_all(dir);
+}
+
 TEST(Snapshot, ThreeFilesRoundTripDoubleAndNoTemporariesLeft) {
   const fs::path dir = fresh_dir("snapshot_multi");
   const double box = 256.0;
