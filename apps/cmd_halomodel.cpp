@@ -85,6 +85,7 @@ int train(const std::vector<std::string>& args, const std::string& command_line)
   const double t_sims = seconds_since(t_start);
   const double m_part = train_set.front().particle_mass;
 
+  torch::manual_seed(seed);  // the initial weights, so that training is reproducible
   nn::HaloModel model(nn::HaloModelOptions()
                           .box_size(box)
                           .grid(grid)
