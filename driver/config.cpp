@@ -81,7 +81,7 @@ const std::vector<KeySpec>& sim_keys() {
         {"painter", "", sim::paint_kernel_name(d.painter),
          "mass assignment of the force and of P(k): " + sim::paint_kernel_names()},
         {"force_gradient", "", sim::gradient_kernel_name(d.gradient),
-         "force gradient: fd4 (FastPM) or exact"},
+         "force gradient: " + sim::gradient_kernel_choices()},
         {"force_deconvolve", "", bool_text(d.force_deconvolve),
          "divide the force by the window W(k)^2"},
         {"precision", "", d.double_precision ? "double" : "float",

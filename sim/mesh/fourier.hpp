@@ -3,8 +3,9 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
-#include "sim/mesh/painter.hpp"
+#include "sim/mesh/window.hpp"
 
 namespace cosmograd::sim {
 
@@ -14,11 +15,22 @@ enum class GradientKernel {
   fd4     ///< 4th-order finite difference i (8 sin w - sin 2w) / (6 dx) (FastPM's default)
 };
 
-/// Parses "exact" or "fd4"; throws std::invalid_argument naming `field` otherwise.
+/// A registered force-gradient kernel (its transfer function is gradient_k()).
+struct GradientKernelInfo {
+  GradientKernel id;  ///< identity
+  const char* name;   ///< key value ("fd4", ...)
+  const char* help;   ///< one line for --help
+};
+/// Every registered gradient kernel (fourier.cpp), in registration order.
+const std::vector<GradientKernelInfo>& gradient_kernels();
+/// The kernel named `name`; throws std::invalid_argument naming `field` and the registered
+/// names otherwise.
 GradientKernel parse_gradient_kernel(const std::string& name,
                                      const std::string& field = "force_gradient");
-/// "exact" or "fd4".
+/// The kernel's name ("exact", "fd4").
 const char* gradient_kernel_name(GradientKernel g);
+/// The registered names with their help, for help texts ("fd4 (...) or exact (...)").
+std::string gradient_kernel_choices();
 
 /// sin(x)/x, with the limit 1 at x = 0.
 inline double sinc(double x) { return std::abs(x) < 1e-8 ? 1.0 - x * x / 6.0 : std::sin(x) / x; }

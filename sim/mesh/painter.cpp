@@ -4,57 +4,14 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "sim/mesh/window_weights.hpp"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 namespace cosmograd::sim {
 namespace {
-
-/// B-spline window of order P along one axis (Hockney & Eastwood 1988, §5-3): returns the
-/// first touched mesh index (unwrapped) and fills the P weights, for a position u in cells.
-/// With Deriv it also fills their derivatives dw = dW/du [per cell].
-template <int P, bool Deriv, class T>
-inline long long axis_weights(double u, T* w, T* dw) {
-  if constexpr (P == 2) {  // CIC
-    const double f = std::floor(u);
-    const T t = static_cast<T>(u - f);
-    w[0] = T(1) - t;
-    w[1] = t;
-    if constexpr (Deriv) {
-      dw[0] = T(-1);
-      dw[1] = T(1);
-    }
-    return static_cast<long long>(f);
-  } else if constexpr (P == 3) {  // TSC
-    const double c = std::floor(u + 0.5);
-    const T d = static_cast<T>(u - c);  // in [-1/2, 1/2)
-    w[0] = T(0.5) * (T(0.5) - d) * (T(0.5) - d);
-    w[1] = T(0.75) - d * d;
-    w[2] = T(0.5) * (T(0.5) + d) * (T(0.5) + d);
-    if constexpr (Deriv) {
-      dw[0] = d - T(0.5);
-      dw[1] = T(-2) * d;
-      dw[2] = T(0.5) + d;
-    }
-    return static_cast<long long>(c) - 1;
-  } else {  // PCS
-    const double f = std::floor(u);
-    const T t = static_cast<T>(u - f);
-    const T s = T(1) - t;
-    w[0] = s * s * s / T(6);
-    w[1] = (T(4) - T(6) * t * t + T(3) * t * t * t) / T(6);
-    w[2] = (T(4) - T(6) * s * s + T(3) * s * s * s) / T(6);
-    w[3] = t * t * t / T(6);
-    if constexpr (Deriv) {
-      dw[0] = T(-0.5) * s * s;
-      dw[1] = (T(1.5) * t - T(2)) * t;
-      dw[2] = (T(2) - T(1.5) * s) * s;
-      dw[3] = T(0.5) * t * t;
-    }
-    return static_cast<long long>(f) - 1;
-  }
-}
 
 /// OpenMP's thread budget (1 without OpenMP).
 inline int max_threads() {
@@ -72,20 +29,6 @@ inline int thread_index() {
 #else
   return 0;
 #endif
-}
-
-/// The P consecutive periodic mesh indices starting at `first` (any integer).
-template <int P>
-inline void wrapped_indices(long long first, int n, int* idx) {
-  long long i0 = first;
-  if (i0 < 0 || i0 >= n) {  // rare: positions are mostly inside the box
-    i0 %= n;
-    if (i0 < 0) i0 += n;
-  }
-  for (int c = 0; c < P; ++c) {
-    const int i = static_cast<int>(i0) + c;
-    idx[c] = i >= n ? i - n : i;
-  }
 }
 
 /// The order-P window of one point along the three axes: periodic indices, weights and,
@@ -384,6 +327,10 @@ void dispatch_order(PaintKernel k, F f) {
       return f(std::integral_constant<int, 3>());
     case 4:
       return f(std::integral_constant<int, 4>());
+    case 5:
+      return f(std::integral_constant<int, 5>());
+    case 6:
+      return f(std::integral_constant<int, 6>());
     default:
       throw std::invalid_argument(std::string("painter: no weights for window ") +
                                   paint_kernel_name(k) + " of support " +

@@ -5,8 +5,8 @@
 namespace cosmograd::sim {
 
 const std::vector<Window>& windows() {
-  // One line per window. A window of another support also needs its weights in
-  // axis_weights<P>() (sim/mesh/painter.cpp) and the CUDA twin (sim/pm/cuda/pm_math.hpp).
+  // One line per window (and its PaintKernel value). Supports 2 to 6 have weights on the CPU
+  // and on CUDA (sim/mesh/window_weights.hpp: closed forms for 2-4, B-splines otherwise).
   static const std::vector<Window> all = {
       {PaintKernel::cic, "cic", 2, "cloud in cell (linear)"},
       {PaintKernel::tsc, "tsc", 3, "triangular shaped cloud (quadratic)"},

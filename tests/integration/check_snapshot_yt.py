@@ -4,6 +4,7 @@
 Usage:
   python3 check_snapshot_yt.py SNAPSHOT.hdf5 --box 256 --n 2097152 [--pos x,y,z]
                                [--vel vx,vy,vz] [--expect-from-hdf5] [--use-file-units]
+                               [--mpc-unit-base]
 
 Loads SNAPSHOT (a single-file snapshot or the first file "name.0.hdf5" of a multi-file one)
 with yt.load and checks:
@@ -126,6 +127,9 @@ def main():
                     help="expect the lowest-ID particle's position and velocity read with h5py")
     ap.add_argument("--use-file-units", action="store_true",
                     help="pass /Parameters units to yt as unit_base")
+    ap.add_argument("--mpc-unit-base", action="store_true",
+                    help="load as README says for Mpc/h snapshots: "
+                         "unit_base={'length': (1.0, 'Mpccm/h')}")
     args = ap.parse_args()
     if args.expect_from_hdf5 and (args.pos is not None or args.vel is not None):
         ap.error("--expect-from-hdf5 replaces --pos and --vel")
@@ -165,6 +169,8 @@ def main():
             kwargs = {"index_filename": os.path.join(tmp, "index.ewah")}
             if args.use_file_units:
                 kwargs["unit_base"] = file_unit_base(args.snapshot)
+            if args.mpc_unit_base:
+                kwargs["unit_base"] = {"length": (1.0, "Mpccm/h")}
             ds = yt.load(args.snapshot, **kwargs)
             print(f"yt {yt.__version__} loaded {args.snapshot} as {type(ds).__name__}"
                   f" (z = {ds.current_redshift:.6g}, files = {ds.file_count})")

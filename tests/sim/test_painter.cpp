@@ -6,6 +6,7 @@
 #include <random>
 
 #include "sim/mesh/painter.hpp"
+#include "sim/mesh/window_weights.hpp"
 
 namespace cg = cosmograd::sim;
 
@@ -132,4 +133,95 @@ TEST(Painter, ParseNames) {
     EXPECT_STREQ(e.what(),
                  "painter = 'ngp' is not a mass-assignment window (allowed: cic, tsc, pcs)");
   }
+}
+
+// The window registry and the one copy of the weights (sim/mesh/window*.hpp).
+namespace {
+
+/// axis_weights<P> against the generic B-spline at positions u: weights and derivatives.
+template <int P>
+void expect_closed_form_is_the_bspline() {
+  std::mt19937_64 rng(P);
+  std::uniform_real_distribution<double> U(-3.0, 40.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    const double u = U(rng);
+    double w[P], dw[P];
+    const long long first = cg::axis_weights<P, true>(u, w, dw);
+    for (int c = 0; c < P; ++c) {
+      const double x = static_cast<double>(first + c) - u;
+      EXPECT_NEAR(w[c], cg::bspline(P, x, false), 1e-13) << "P " << P << " u " << u;
+      EXPECT_NEAR(dw[c], -cg::bspline(P, x, true), 1e-12) << "P " << P << " u " << u;
+    }
+  }
+}
+
+/// B-spline windows reproduce constants and linear functions: sum w = 1, sum (i - u) w = 0,
+/// sum dw = 0; weights are non-negative and vanish outside the P touched points.
+template <int P>
+void expect_partition_of_unity() {
+  std::mt19937_64 rng(10 + P);
+  std::uniform_real_distribution<double> U(0.0, 32.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    const double u = U(rng);
+    double w[P], dw[P];
+    const long long first = cg::axis_weights<P, true>(u, w, dw);
+    double sum = 0, moment = 0, dsum = 0;
+    for (int c = 0; c < P; ++c) {
+      EXPECT_GE(w[c], -1e-15);
+      sum += w[c];
+      moment += (static_cast<double>(first + c) - u) * w[c];
+      dsum += dw[c];
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-13) << "P " << P;
+    EXPECT_NEAR(moment, 0.0, 1e-12) << "P " << P;
+    EXPECT_NEAR(dsum, 0.0, 1e-12) << "P " << P;
+    // The points just outside the stencil carry no weight.
+    EXPECT_NEAR(cg::bspline(P, static_cast<double>(first - 1) - u, false), 0.0, 1e-13);
+    EXPECT_NEAR(cg::bspline(P, static_cast<double>(first + P) - u, false), 0.0, 1e-13);
+  }
+}
+
+}  // namespace
+
+TEST(Window, ClosedFormsAreTheBSplines) {
+  expect_closed_form_is_the_bspline<2>();
+  expect_closed_form_is_the_bspline<3>();
+  expect_closed_form_is_the_bspline<4>();
+}
+
+TEST(Window, HigherOrdersFromTheGenericBSpline) {
+  expect_partition_of_unity<2>();
+  expect_partition_of_unity<3>();
+  expect_partition_of_unity<4>();
+  expect_partition_of_unity<5>();
+  expect_partition_of_unity<6>();
+}
+
+TEST(Window, SupportGivesChunkAndGhostWidths) {
+  // The planes a window touches, for particles with floor(u) in the slab [xb, xe], lie in
+  // [xb - ghost_lo, xe - 1 + ghost_hi]; checked against axis_weights for every window.
+  for (const cg::Window& win : cg::windows()) {
+    EXPECT_GE(win.chunk_width(), win.support - 1) << win.name;
+    for (double u : {10.0, 10.49, 10.5, 10.999999, 11.0}) {  // u in [xb, xe + 1] = [10, 11]
+      double w[6], dw[6];
+      long long first = 0;
+      switch (win.support) {
+        case 2:
+          first = cg::axis_weights<2, false>(u, w, dw);
+          break;
+        case 3:
+          first = cg::axis_weights<3, false>(u, w, dw);
+          break;
+        case 4:
+          first = cg::axis_weights<4, false>(u, w, dw);
+          break;
+        default:
+          FAIL() << "untested support " << win.support;
+      }
+      EXPECT_GE(first, 10 - win.ghost_lo()) << win.name << " u " << u;
+      EXPECT_LE(first + win.support - 1, 10 + win.ghost_hi()) << win.name << " u " << u;
+    }
+  }
+  EXPECT_EQ(cg::paint_kernel_names(), "cic, tsc, pcs");
+  EXPECT_EQ(cg::paint_order(cg::PaintKernel::tsc), 3);
 }

@@ -267,8 +267,12 @@ void dispatch_order(int order, F f) {
       return f(std::integral_constant<int, 3>());
     case 4:
       return f(std::integral_constant<int, 4>());
+    case 5:
+      return f(std::integral_constant<int, 5>());
+    case 6:
+      return f(std::integral_constant<int, 6>());
     default:
-      call_failed("cosmograd CUDA", "paint/readout dispatch", order, "window order must be 2-4");
+      call_failed("cosmograd CUDA", "paint/readout dispatch", order, "window order must be 2-6");
   }
 }
 

@@ -10,67 +10,16 @@
 #include <cstdint>
 
 #include "sim/core/philox.hpp"  // COSMOGRAD_HOST_DEVICE
+#include "sim/mesh/window_weights.hpp"
 
 namespace cosmograd::sim::cuda {
 
 /// Offset of the force mesh from the particle lattice [cells] (as sim/pm/gravity.cpp).
 inline constexpr double kMeshShift = 0.5;
 
-/// B-spline window of order P (2 CIC, 3 TSC, 4 PCS) along one axis at position u [cells]
-/// (Hockney & Eastwood 1988, §5-3): returns the first touched (unwrapped) mesh index, fills the
-/// P weights w and, with Deriv, their derivatives dw = dW/du [per cell]. As sim/mesh/painter.cpp.
-template <int P, bool Deriv, class T>
-COSMOGRAD_HOST_DEVICE inline long long axis_weights(double u, T* w, T* dw) {
-  if constexpr (P == 2) {  // CIC
-    const double f = floor(u);
-    const T t = static_cast<T>(u - f);
-    w[0] = T(1) - t;
-    w[1] = t;
-    if constexpr (Deriv) {
-      dw[0] = T(-1);
-      dw[1] = T(1);
-    }
-    return static_cast<long long>(f);
-  } else if constexpr (P == 3) {  // TSC
-    const double c = floor(u + 0.5);
-    const T d = static_cast<T>(u - c);  // in [-1/2, 1/2)
-    w[0] = T(0.5) * (T(0.5) - d) * (T(0.5) - d);
-    w[1] = T(0.75) - d * d;
-    w[2] = T(0.5) * (T(0.5) + d) * (T(0.5) + d);
-    if constexpr (Deriv) {
-      dw[0] = d - T(0.5);
-      dw[1] = T(-2) * d;
-      dw[2] = T(0.5) + d;
-    }
-    return static_cast<long long>(c) - 1;
-  } else {  // PCS
-    const double f = floor(u);
-    const T t = static_cast<T>(u - f);
-    const T s = T(1) - t;
-    w[0] = s * s * s / T(6);
-    w[1] = (T(4) - T(6) * t * t + T(3) * t * t * t) / T(6);
-    w[2] = (T(4) - T(6) * s * s + T(3) * s * s * s) / T(6);
-    w[3] = t * t * t / T(6);
-    if constexpr (Deriv) {
-      dw[0] = T(-0.5) * s * s;
-      dw[1] = (T(1.5) * t - T(2)) * t;
-      dw[2] = (T(2) - T(1.5) * s) * s;
-      dw[3] = T(0.5) * t * t;
-    }
-    return static_cast<long long>(f) - 1;
-  }
-}
-
-/// The P consecutive periodic indices of an n mesh starting at `first` (any integer).
-template <int P>
-COSMOGRAD_HOST_DEVICE inline void wrapped_indices(long long first, int n, int* idx) {
-  long long i0 = first % n;
-  if (i0 < 0) i0 += n;
-  for (int c = 0; c < P; ++c) {
-    const int i = static_cast<int>(i0) + c;
-    idx[c] = i >= n ? i - n : i;
-  }
-}
+// The window weights and periodic indices are the CPU painter's (one copy).
+using sim::axis_weights;
+using sim::wrapped_indices;
 
 /// Position [cells of the mesh] along the three axes of lattice particle j (id = j, lattice
 /// order) with displacement disp[3]: u = q n_mesh / L + disp n_mesh / L + shift, computed as
