@@ -92,8 +92,9 @@ RunSummary run(const RunConfig& config, const std::string& settings_ini, const C
   }
   comm.barrier();
   if (!opts.snapshot_kpc && opts.write_snapshot) {
-    log_info("snapshots in Mpc/h: yt assumes kpc/h, so load them with yt.load(path, "
-             "unit_base={\"length\": (1.0, \"Mpccm/h\")})");
+    log_info(
+        "snapshots in Mpc/h: yt assumes kpc/h, so load them with yt.load(path, "
+        "unit_base={\"length\": (1.0, \"Mpccm/h\")})");
   }
   log_info("cosmograd run: ", c.particles, "^3 particles, ", c.mesh, "^3 mesh, L = ", c.box_size,
            " Mpc/h, ", grid.size() - 1, " steps from a = ", grid.front(), " to ", grid.back(), ", ",

@@ -64,7 +64,7 @@ void read_cosmology_attributes(hid_t file, const std::string& fname, SnapshotHea
   h.has_cosmology = true;
 }
 
-constexpr std::size_t kBlock = std::size_t{1} << 18;   // particles per write block
+constexpr std::size_t kBlock = std::size_t{1} << 18;  // particles per write block
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
