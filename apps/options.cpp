@@ -53,8 +53,8 @@ bool is_flag(const sim::KeySpec& k) {
   return k.default_value == "true" || k.default_value == "false";
 }
 
-/// `args` with "true" inserted after a flag given without a value ("--progress" at the end or
-/// before another "--key"), so that `--halos` means `--halos true`.
+/// `args` with "true" inserted after a flag given without a value (at the end, or before
+/// anything that is not a boolean word), so that `--halos` means `--halos true`.
 std::vector<std::string> with_flag_values(const std::vector<std::string>& args,
                                           const std::vector<sim::KeySpec>& keys) {
   std::vector<std::string> out;
@@ -65,7 +65,10 @@ std::vector<std::string> with_flag_values(const std::vector<std::string>& args,
     const bool flag = std::any_of(keys.begin(), keys.end(), [&](const sim::KeySpec& k) {
       return k.name == name && is_flag(k);
     });
-    const bool valueless = i + 1 == args.size() || args[i + 1].rfind("--", 0) == 0;
+    static const char* const kWords[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
+    const bool valueless =
+        i + 1 == args.size() || std::none_of(std::begin(kWords), std::end(kWords),
+                                             [&](const char* w) { return args[i + 1] == w; });
     if (flag && valueless) out.push_back("true");
   }
   return out;
