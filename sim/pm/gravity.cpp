@@ -1,8 +1,11 @@
 #include "sim/pm/gravity.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <complex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "sim/core/timer.hpp"
 #include "sim/mesh/ghosts.hpp"
@@ -48,6 +51,66 @@ struct ForceKernel {
 /// Calls f(gx, gy, z, i) for every local Fourier mode (global array indices), i its complex
 /// index, in the layout of `fft` ([x_local][y][z], or [y_local][x][z] when transposed: the
 /// y-slab then equals the x-slab); parallel over rows.
+/// FastPM's 4th-order central difference (Feng et al. 2016) along `axis` of the real field
+/// `in`, times `scale`, written to (or with `accumulate` added to) `out` on the owned planes:
+/// D f(i) = [8 (f(i+1) - f(i-1)) - (f(i+2) - f(i-2))] / (12 dx), whose transfer function is
+/// i (8 sin w - sin 2w) / (6 dx) = i gradient_k(fd4). Along x it reads two planes beyond the
+/// slab (ghosts, filled by the caller; periodic when serial); along z it may run in place.
+template <class T>
+void fd4_difference(const Field<T>& in, int axis, double scale, Field<T>& out, bool accumulate) {
+  const Decomposition& d = in.decomp();
+  const int n = d.n(), nx = d.nx_local();
+  const double c = scale / 12.0;  // scale / (12 dx) with dx folded into scale by the caller
+  auto plane = [&](int xl) -> const T* {
+    if (!d.distributed()) xl = ((xl % n) + n) % n;
+    return in.plane(xl);
+  };
+#pragma omp parallel
+  {
+    std::vector<double> row(static_cast<std::size_t>(n) + 4);
+#pragma omp for collapse(2) schedule(static)
+    for (int x = 0; x < nx; ++x) {
+      for (int y = 0; y < n; ++y) {
+        T* o = out.plane(x) + static_cast<std::size_t>(y) * d.nz_padded();
+        const std::size_t zs = static_cast<std::size_t>(d.nz_padded());
+        if (axis == 2) {  // copy the row (periodic, 2 each side) so that in == out works
+          const T* r = in.plane(x) + y * zs;
+          for (int z = 0; z < n; ++z) row[static_cast<std::size_t>(z) + 2] = r[z];
+          row[0] = r[n - 2];
+          row[1] = r[n - 1];
+          row[static_cast<std::size_t>(n) + 2] = r[0];
+          row[static_cast<std::size_t>(n) + 3] = r[1 % n];
+          for (int z = 0; z < n; ++z) {
+            const double* f = row.data() + z + 2;
+            const double v = c * (8.0 * (f[1] - f[-1]) - (f[2] - f[-2]));
+            o[z] = static_cast<T>(accumulate ? o[z] + v : v);
+          }
+          continue;
+        }
+        const T *m2, *m1, *p1, *p2;
+        if (axis == 0) {
+          const std::size_t off = static_cast<std::size_t>(y) * zs;
+          m2 = plane(x - 2) + off;
+          m1 = plane(x - 1) + off;
+          p1 = plane(x + 1) + off;
+          p2 = plane(x + 2) + off;
+        } else {
+          const T* pl = in.plane(x);
+          m2 = pl + static_cast<std::size_t>((y - 2 + n) % n) * zs;
+          m1 = pl + static_cast<std::size_t>((y - 1 + n) % n) * zs;
+          p1 = pl + static_cast<std::size_t>((y + 1) % n) * zs;
+          p2 = pl + static_cast<std::size_t>((y + 2) % n) * zs;
+        }
+        for (int z = 0; z < n; ++z) {
+          const double v = c * (8.0 * (static_cast<double>(p1[z]) - m1[z]) -
+                                (static_cast<double>(p2[z]) - m2[z]));
+          o[z] = static_cast<T>(accumulate ? o[z] + v : v);
+        }
+      }
+    }
+  }
+}
+
 template <class T, class F>
 void for_each_mode(const Decomposition& d, const Fft<T>& fft, const F& f) {
   const bool transposed = fft.transposed();
@@ -61,13 +124,44 @@ void for_each_mode(const Decomposition& d, const Fft<T>& fft, const F& f) {
     }
   }
 }
+/// The density term of the force vjp in Fourier space (any gradient kernel): the painted
+/// cotangents P_d in mesh[0..2] (mesh[2] = rho) to lambda_k in rho's modes; 3 r2c.
+template <class T>
+void density_term_in_fourier_space(Fft<T>& fft, const Decomposition& decomp,
+                                   const std::array<Field<T>*, 3>& mesh, Field<T>& rho,
+                                   const ForceKernel& kernel, ForceTimings& timings) {
+  Stopwatch sw;
+  for (Field<T>* f : mesh) fft.forward(*f);
+  timings.vjp_r2c += sw.restart();
+  // A_d is a real convolution, so A_d^T has the kernel K_d(-k) = conj K_d(k) = -i g_d s:
+  // lambda_k = -i s(k) sum_d g_d(k) P_d(k), accumulated into rho_ (= mesh[2]) in place.
+  const std::complex<T>* cot_k[3] = {mesh[0]->complex(), mesh[1]->complex(), mesh[2]->complex()};
+  std::complex<T>* lambda = rho.complex();
+  for_each_mode(decomp, fft, [&](int gx, int y, int z, std::size_t i) {
+    const double g[3] = {kernel.grad[gx], kernel.grad[y], kernel.grad[z]};
+    double re = 0, im = 0;
+    for (int dim = 0; dim < 3; ++dim) {
+      re += g[dim] * static_cast<double>(cot_k[dim][i].real());
+      im += g[dim] * static_cast<double>(cot_k[dim][i].imag());
+    }
+    const double s = kernel.scale(gx, y, z);
+    lambda[i] = std::complex<T>(static_cast<T>(s * im), static_cast<T>(-s * re));
+  });
+  timings.vjp_kernels += sw.restart();
+}
+
+/// `d` with at least the two ghost planes each side that the real-space fd4 stencil reads.
+Decomposition stencil_ghosts(const Decomposition& d) {
+  return d.with_ghosts(std::max(d.ghost_lo(), 2), std::max(d.ghost_hi(), 2));
+}
+
 }  // namespace
 
 template <class T>
 Gravity<T>::Gravity(int mesh, double box_size, int threads, FftPlanning planning,
                     ForceOptions options, const Comm& comm)
-    : decomp_(
-          with_paint_ghosts(Decomposition(mesh, comm), Decomposition(mesh, comm), options.painter)),
+    : decomp_(stencil_ghosts(with_paint_ghosts(Decomposition(mesh, comm), Decomposition(mesh, comm),
+                                               options.painter))),
       box_(box_size),
       options_(options),
       fft_(decomp_, threads, planning, FourierLayout::transposed),  // one transpose per FFT
@@ -105,9 +199,26 @@ std::array<Field<T>*, 3> Gravity<T>::force_meshes(const Particles<T>& p, double 
   fft_.forward(rho_);
   t.r2c += sw.restart();
   const ForceKernel kernel(decomp_, box_, options_, Omega_m);
+  const std::array<Field<T>*, 3> out_mesh = {&work_[0], &work_[1], &rho_};
+  if (real_space_gradient()) {
+    // phi_k = -s(k) rho_k (acc_k = i g s rho_k = -i g phi_k), one c2r, acc = -D phi.
+    std::complex<T>* modes = rho_.complex();
+    for_each_mode(decomp_, fft_, [&](int gx, int y, int z, std::size_t i) {
+      modes[i] *= static_cast<T>(-kernel.scale(gx, y, z));
+    });
+    t.kernels += sw.restart();
+    fft_.backward(rho_);
+    t.c2r += sw.restart();
+    fill_ghosts(rho_);
+    const double minus_inv_dx = -static_cast<double>(decomp_.n()) / box_;
+    fd4_difference(rho_, 0, minus_inv_dx, work_[0], false);
+    fd4_difference(rho_, 1, minus_inv_dx, work_[1], false);
+    fd4_difference(rho_, 2, minus_inv_dx, rho_, false);  // last use of phi: in place
+    t.kernels += sw.restart();
+    return out_mesh;
+  }
   // Components x and y go to the two work meshes; z is computed in place over rho_k, whose
   // last use it is.
-  const std::array<Field<T>*, 3> out_mesh = {&work_[0], &work_[1], &rho_};
   const std::complex<T>* in = rho_.complex();
   for (int dim = 0; dim < 3; ++dim) {
     std::complex<T>* out = out_mesh[dim]->complex();
@@ -173,24 +284,26 @@ double Gravity<T>::accelerations_vjp(const Particles<T>& p, double Omega_m,
   paint3_weighted(mesh.data(), p, box_, options_.painter, acc_cot.data(), kMeshShift);
   reduce_ghosts(mesh.data(), 3);
   timings_.vjp_paint += sw.restart();
-  for (Field<T>* f : mesh) fft_.forward(*f);
-  timings_.vjp_r2c += sw.restart();
-  // A_d is a real convolution, so A_d^T has the kernel K_d(-k) = conj K_d(k) = -i g_d s:
-  // lambda_k = -i s(k) sum_d g_d(k) P_d(k), accumulated into rho_ (= mesh[2]) in place.
   const ForceKernel kernel(decomp_, box_, options_, Omega_m);
-  const std::complex<T>* cot_k[3] = {mesh[0]->complex(), mesh[1]->complex(), mesh[2]->complex()};
-  std::complex<T>* lambda = rho_.complex();
-  for_each_mode(decomp_, fft_, [&](int gx, int y, int z, std::size_t i) {
-    const double g[3] = {kernel.grad[gx], kernel.grad[y], kernel.grad[z]};
-    double re = 0, im = 0;
-    for (int dim = 0; dim < 3; ++dim) {
-      re += g[dim] * static_cast<double>(cot_k[dim][i].real());
-      im += g[dim] * static_cast<double>(cot_k[dim][i].imag());
-    }
-    const double s = kernel.scale(gx, y, z);
-    lambda[i] = std::complex<T>(static_cast<T>(s * im), static_cast<T>(-s * re));
-  });
-  timings_.vjp_kernels += sw.restart();
+  if (real_space_gradient()) {
+    // acc_d = -D_d G rho with G <-> -s(k) symmetric and D_d^T = -D_d (antisymmetric
+    // stencil): lambda = G sum_d D_d P_d, the sum formed in real space in rho_ (= mesh[2]).
+    fill_ghosts(work_[0]);
+    const double inv_dx = static_cast<double>(decomp_.n()) / box_;
+    fd4_difference(rho_, 2, inv_dx, rho_, false);
+    fd4_difference(work_[1], 1, inv_dx, rho_, true);
+    fd4_difference(work_[0], 0, inv_dx, rho_, true);
+    timings_.vjp_kernels += sw.restart();
+    fft_.forward(rho_);
+    timings_.vjp_r2c += sw.restart();
+    std::complex<T>* modes = rho_.complex();
+    for_each_mode(decomp_, fft_, [&](int gx, int y, int z, std::size_t i) {
+      modes[i] *= static_cast<T>(-kernel.scale(gx, y, z));
+    });
+    timings_.vjp_kernels += sw.restart();
+  } else {
+    density_term_in_fourier_space(fft_, decomp_, mesh, rho_, kernel, timings_);
+  }
   fft_.backward(rho_);
   fill_ghosts(rho_);
   timings_.vjp_c2r += sw.restart();

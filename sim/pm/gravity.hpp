@@ -10,19 +10,30 @@
 
 namespace cosmograd::sim {
 
+/// Where the fd4 gradient is applied. Real space: one c2r to the potential, then FastPM's
+/// 4th-order difference (2 FFTs per force and per vjp); Fourier space: one c2r per component
+/// (4 each). Identical in exact arithmetic (to 1e-12 in double). In float, differencing the
+/// rounded potential makes the force's rounding noise larger on cosmological fields, and the
+/// float adjoint's time reversal drifts ~100x more (tests/sim/test_adjoint.cpp: noise
+/// gradient 1.4e-4 vs 1.3e-6 against checkpointing), so `automatic` takes real space in
+/// double and Fourier space in float.
+enum class Fd4Path { automatic, real_space, fourier };
+
 /// Choices of the PM force.
 struct ForceOptions {
   PaintKernel painter = PaintKernel::cic;         ///< paint and readout window
   GradientKernel gradient = GradientKernel::fd4;  ///< FastPM's default
-  bool deconvolve = false;  ///< divide by W(k)^2 to undo paint and readout windows
+  bool deconvolve = false;                ///< divide by W(k)^2 to undo paint and readout windows
+  Fd4Path fd4_path = Fd4Path::automatic;  ///< where fd4 differentiates (Fd4Path)
 };
 
 /// Seconds spent in each phase of the force and of its vjp, accumulated over calls [s].
 struct ForceTimings {
   double paint = 0, r2c = 0, kernels = 0, c2r = 0, readout = 0;  ///< accelerations()
-  /// accelerations_vjp(): recomputing the force meshes (paint, r2c, kernels, 3 c2r); the
-  /// readout fused with the direct gradient; painting the cotangents; their 3 r2c; the
-  /// transposed kernels; 1 c2r; the gather of the density term.
+  /// accelerations_vjp(): recomputing the force meshes (paint, r2c, kernels, c2r); the
+  /// readout fused with the direct gradient; painting the cotangents; their r2c (3, or 1
+  /// after the real-space stencil); the transposed kernels; 1 c2r; the gather of the density
+  /// term. `kernels` includes the real-space stencils of the fd4 path.
   double vjp_forward = 0, vjp_readout = 0, vjp_paint = 0, vjp_r2c = 0, vjp_kernels = 0, vjp_c2r = 0,
          vjp_gather = 0;
   /// Sum of the accelerations() phases [s].
@@ -78,6 +89,12 @@ class Gravity {
   T particle_mass(std::size_t total_particles) const;
   /// Paints rho / rho_mean (mean 1) into rho_, positions shifted by `shift` cells.
   void paint_mass(const Particles<T>& p, std::size_t total_particles, double shift);
+  /// Whether the gradient is applied in real space (fd4; Fd4Path).
+  bool real_space_gradient() const {
+    if (options_.gradient != GradientKernel::fd4) return false;
+    if (options_.fd4_path == Fd4Path::automatic) return sizeof(T) == sizeof(double);
+    return options_.fd4_path == Fd4Path::real_space;
+  }
   /// Leaves the real-space force components x, y, z in work_[0], work_[1], rho_ (the
   /// returned order), adding the phases' times to `t`.
   std::array<Field<T>*, 3> force_meshes(const Particles<T>& p, double Omega_m,
