@@ -26,40 +26,43 @@ constexpr double kKpcCm = units::mpc_cm / 1000.0;      // 1 kpc [cm]
 constexpr double kMassUnitG = 1.0e10 * units::msun_g;  // 1e10 Msun [g]
 constexpr double kVelocityUnitCmS = 1.0e5;             // 1 km/s [cm/s]
 
-/// The /Parameters attributes that record every cosmological parameter (SnapshotHeader).
-std::vector<std::pair<const char*, double>> cosmology_attributes(const CosmologyParams& c) {
-  return {
-      {"OmegaBaryon", c.Omega_b},    {"Sigma8", c.sigma8},   {"PrimordialIndex", c.n_s},
-      {"DarkEnergyW0", c.w0},        {"DarkEnergyWa", c.wa}, {"OmegaCurvature", c.Omega_k},
-      {"CMBTemperature", c.T_cmb},   {"NEff", c.N_eff},      {"Radiation", c.radiation ? 1.0 : 0.0},
-      {"PrimordialAmplitude", c.A_s}};
+/// The /Parameters attributes that record the cosmological parameters besides Omega0 and
+/// HubbleParam (SnapshotHeader::cosmology), each with its field; Radiation (0 or 1) apart.
+constexpr std::pair<const char*, double CosmologyParams::*> kCosmologyAttributes[] = {
+    {"OmegaBaryon", &CosmologyParams::Omega_b},    {"Sigma8", &CosmologyParams::sigma8},
+    {"PrimordialIndex", &CosmologyParams::n_s},    {"DarkEnergyW0", &CosmologyParams::w0},
+    {"DarkEnergyWa", &CosmologyParams::wa},        {"OmegaCurvature", &CosmologyParams::Omega_k},
+    {"CMBTemperature", &CosmologyParams::T_cmb},   {"NEff", &CosmologyParams::N_eff},
+    {"PrimordialAmplitude", &CosmologyParams::A_s}};
+constexpr const char* kRadiationAttribute = "Radiation";
+
+/// Writes kCosmologyAttributes and Radiation of `c` into the group `g`.
+void write_cosmology_attributes(hid_t g, const CosmologyParams& c, const std::string& where) {
+  for (const auto& [name, field] : kCosmologyAttributes) {
+    detail::h5_write_attribute(g, name, c.*field, where);
+  }
+  detail::h5_write_attribute(g, kRadiationAttribute, c.radiation ? 1.0 : 0.0, where);
 }
 
-/// Fills h.cosmology (and sets has_cosmology) when /Parameters holds every attribute of
-/// cosmology_attributes(); Omega_m and h come from the header fields.
+/// Fills h.cosmology (and sets has_cosmology) when /Parameters holds every attribute that
+/// write_cosmology_attributes() writes; Omega_m and h come from the header fields.
 void read_cosmology_attributes(hid_t file, const std::string& fname, SnapshotHeader& h) {
   if (!detail::h5_has_link(file, "Parameters", fname)) return;
   H5Id g = detail::h5_open_group(file, "Parameters", fname);
   const std::string where = fname + ": /Parameters";
-  CosmologyParams c;
-  std::vector<double> v;
-  for (const auto& [name, unused] : cosmology_attributes(c)) {
-    (void)unused;
+  if (!detail::h5_has_attribute(g.get(), kRadiationAttribute, where)) return;
+  for (const auto& [name, field] : kCosmologyAttributes) {
+    (void)field;
     if (!detail::h5_has_attribute(g.get(), name, where)) return;
-    v.push_back(detail::h5_read_scalar_attribute<double>(g.get(), name, where));
   }
+  CosmologyParams c;
+  for (const auto& [name, field] : kCosmologyAttributes) {
+    c.*field = detail::h5_read_scalar_attribute<double>(g.get(), name, where);
+  }
+  c.radiation =
+      detail::h5_read_scalar_attribute<double>(g.get(), kRadiationAttribute, where) != 0.0;
   c.Omega_m = h.Omega_m;
   c.h = h.h;
-  c.Omega_b = v[0];
-  c.sigma8 = v[1];
-  c.n_s = v[2];
-  c.w0 = v[3];
-  c.wa = v[4];
-  c.Omega_k = v[5];
-  c.T_cmb = v[6];
-  c.N_eff = v[7];
-  c.radiation = v[8] != 0.0;
-  c.A_s = v[9];
   h.cosmology = c;
   h.has_cosmology = true;
 }
@@ -161,12 +164,7 @@ void write_snapshot_file(const std::string& file_name, const Particles<T>& p,
     detail::h5_write_attribute(g.get(), "OmegaLambda", h.Omega_lambda, where);
     detail::h5_write_attribute(g.get(), "HubbleParam", h.h, where);
     detail::h5_write_attribute(g.get(), "BoxSize", box_file, where);
-    if (h.has_cosmology) {
-      const CosmologyParams& c = h.cosmology;
-      for (const auto& [name, v] : cosmology_attributes(c)) {
-        detail::h5_write_attribute(g.get(), name, v, where);
-      }
-    }
+    if (h.has_cosmology) write_cosmology_attributes(g.get(), h.cosmology, where);
     g.close("H5Gclose", where);
   }
   {

@@ -320,21 +320,10 @@ double readout_vjp_impl(const Field<T>* const* meshes, const Positions& pos, con
 /// Calls f(std::integral_constant<int, P>) for the support P of window k.
 template <class F>
 void dispatch_order(PaintKernel k, F f) {
-  switch (paint_order(k)) {
-    case 2:
-      return f(std::integral_constant<int, 2>());
-    case 3:
-      return f(std::integral_constant<int, 3>());
-    case 4:
-      return f(std::integral_constant<int, 4>());
-    case 5:
-      return f(std::integral_constant<int, 5>());
-    case 6:
-      return f(std::integral_constant<int, 6>());
-    default:
-      throw std::invalid_argument(std::string("painter: no weights for window ") +
-                                  paint_kernel_name(k) + " of support " +
-                                  std::to_string(paint_order(k)));
+  if (!with_support(paint_order(k), f)) {
+    throw std::invalid_argument(std::string("painter: no weights for window ") +
+                                paint_kernel_name(k) + " of support " +
+                                std::to_string(paint_order(k)));
   }
 }
 

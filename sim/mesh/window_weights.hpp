@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
 #include "sim/core/philox.hpp"  // COSMOGRAD_HOST_DEVICE
 
@@ -97,6 +98,30 @@ COSMOGRAD_HOST_DEVICE inline void wrapped_indices(long long first, int n, int* i
   for (int c = 0; c < P; ++c) {
     const int i = static_cast<int>(i0) + c;
     idx[c] = i >= n ? i - n : i;
+  }
+}
+
+/// Largest window support with weights here (axis_weights instantiated by with_support).
+inline constexpr int kMaxWindowSupport = 6;
+
+/// Calls f(std::integral_constant<int, P>) for support p in [2, kMaxWindowSupport] and
+/// returns true; false for any other p (the caller reports it). Host code: the CPU painter
+/// and the CUDA launchers dispatch with it.
+template <class F>
+bool with_support(int p, F f) {
+  switch (p) {
+    case 2:
+      return f(std::integral_constant<int, 2>()), true;
+    case 3:
+      return f(std::integral_constant<int, 3>()), true;
+    case 4:
+      return f(std::integral_constant<int, 4>()), true;
+    case 5:
+      return f(std::integral_constant<int, 5>()), true;
+    case 6:
+      return f(std::integral_constant<int, 6>()), true;
+    default:
+      return false;
   }
 }
 

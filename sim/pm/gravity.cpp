@@ -150,18 +150,21 @@ void density_term_in_fourier_space(Fft<T>& fft, const Decomposition& decomp,
   timings.vjp_kernels += sw.restart();
 }
 
-/// `d` with at least the two ghost planes each side that the real-space fd4 stencil reads.
-Decomposition stencil_ghosts(const Decomposition& d) {
+}  // namespace
+
+template <class T>
+Decomposition Gravity<T>::force_decomposition(int mesh, const Comm& comm,
+                                              const ForceOptions& options) {
+  const Decomposition d =
+      with_paint_ghosts(Decomposition(mesh, comm), Decomposition(mesh, comm), options.painter);
+  if (!real_space_gradient(options)) return d;
   return d.with_ghosts(std::max(d.ghost_lo(), 2), std::max(d.ghost_hi(), 2));
 }
-
-}  // namespace
 
 template <class T>
 Gravity<T>::Gravity(int mesh, double box_size, int threads, FftPlanning planning,
                     ForceOptions options, const Comm& comm)
-    : decomp_(stencil_ghosts(with_paint_ghosts(Decomposition(mesh, comm), Decomposition(mesh, comm),
-                                               options.painter))),
+    : decomp_(force_decomposition(mesh, comm, options)),
       box_(box_size),
       options_(options),
       fft_(decomp_, threads, planning, FourierLayout::transposed),  // one transpose per FFT
@@ -200,7 +203,7 @@ std::array<Field<T>*, 3> Gravity<T>::force_meshes(const Particles<T>& p, double 
   t.r2c += sw.restart();
   const ForceKernel kernel(decomp_, box_, options_, Omega_m);
   const std::array<Field<T>*, 3> out_mesh = {&work_[0], &work_[1], &rho_};
-  if (real_space_gradient()) {
+  if (real_space_gradient(options_)) {
     // phi_k = -s(k) rho_k (acc_k = i g s rho_k = -i g phi_k), one c2r, acc = -D phi.
     std::complex<T>* modes = rho_.complex();
     for_each_mode(decomp_, fft_, [&](int gx, int y, int z, std::size_t i) {
@@ -285,7 +288,7 @@ double Gravity<T>::accelerations_vjp(const Particles<T>& p, double Omega_m,
   reduce_ghosts(mesh.data(), 3);
   timings_.vjp_paint += sw.restart();
   const ForceKernel kernel(decomp_, box_, options_, Omega_m);
-  if (real_space_gradient()) {
+  if (real_space_gradient(options_)) {
     // acc_d = -D_d G rho with G <-> -s(k) symmetric and D_d^T = -D_d (antisymmetric
     // stencil): lambda = G sum_d D_d P_d, the sum formed in real space in rho_ (= mesh[2]).
     fill_ghosts(work_[0]);

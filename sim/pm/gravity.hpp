@@ -89,12 +89,15 @@ class Gravity {
   T particle_mass(std::size_t total_particles) const;
   /// Paints rho / rho_mean (mean 1) into rho_, positions shifted by `shift` cells.
   void paint_mass(const Particles<T>& p, std::size_t total_particles, double shift);
-  /// Whether the gradient is applied in real space (fd4; Fd4Path).
-  bool real_space_gradient() const {
-    if (options_.gradient != GradientKernel::fd4) return false;
-    if (options_.fd4_path == Fd4Path::automatic) return sizeof(T) == sizeof(double);
-    return options_.fd4_path == Fd4Path::real_space;
+  /// Whether options `o` apply the gradient in real space (fd4; Fd4Path).
+  static bool real_space_gradient(const ForceOptions& o) {
+    if (o.gradient != GradientKernel::fd4) return false;
+    if (o.fd4_path == Fd4Path::automatic) return sizeof(T) == sizeof(double);
+    return o.fd4_path == Fd4Path::real_space;
   }
+  /// The mesh layout for `options`: the window's ghost planes, and at least two each side
+  /// when the real-space stencil reads the potential across slabs.
+  static Decomposition force_decomposition(int mesh, const Comm& comm, const ForceOptions& options);
   /// Leaves the real-space force components x, y, z in work_[0], work_[1], rho_ (the
   /// returned order), adding the phases' times to `t`.
   std::array<Field<T>*, 3> force_meshes(const Particles<T>& p, double Omega_m,

@@ -257,22 +257,11 @@ __global__ void gather_kernel(Meshes3<T> meshes, ParticleMesh pm, const T* disp,
   if (dot != nullptr) block_sum_add(sum, dot);
 }
 
-/// Calls f(std::integral_constant<int, P>) for window order 2, 3 or 4.
+/// Calls f(std::integral_constant<int, P>) for window order P (sim::with_support).
 template <class F>
 void dispatch_order(int order, F f) {
-  switch (order) {
-    case 2:
-      return f(std::integral_constant<int, 2>());
-    case 3:
-      return f(std::integral_constant<int, 3>());
-    case 4:
-      return f(std::integral_constant<int, 4>());
-    case 5:
-      return f(std::integral_constant<int, 5>());
-    case 6:
-      return f(std::integral_constant<int, 6>());
-    default:
-      call_failed("cosmograd CUDA", "paint/readout dispatch", order, "window order must be 2-6");
+  if (!sim::with_support(order, f)) {
+    call_failed("cosmograd CUDA", "paint/readout dispatch", order, "window order must be 2-6");
   }
 }
 
