@@ -154,9 +154,8 @@ int main(int argc, char** argv) {
                   r.vjp_real / r.vjp_fourier, r.max_rel_diff);
     md << line;
   }
-  md << "\nThe real-space path is the default in double (`Fd4Path::automatic`); float keeps the "
-        "Fourier path because differencing the rounded float potential makes the float "
-        "adjoint's time reversal drift about 100x more (sim/pm/gravity.hpp).\n";
+  md << "\nThe real-space path (the stencil read out of the potential, "
+        "sim/mesh/fd4_readout.hpp) is the default in both precisions (`Fd4Path::automatic`).\n";
   std::printf("%s", md.str().c_str());
   sim::write_file_atomic(out, md.str());
   std::fprintf(stderr, "wrote %s\n", out.c_str());

@@ -10,30 +10,36 @@
 
 #include "sim/mesh/field.hpp"
 #include "sim/mesh/particles.hpp"
+#include "sim/mesh/plane_order.hpp"
 #include "sim/mesh/window.hpp"
 
 namespace cosmograd::sim {
 
 /// Adds `mass` per particle onto the real-space `mesh` of a box of side `box_size` with
 /// window `kernel`, at positions x + shift (shift in cells along every axis, e.g. 0.5 for
-/// an interlaced mesh). Parallel over x-chunks of fixed width painted in two colours, so
-/// the result is race-free and bitwise identical for any thread count.
+/// an interlaced mesh). Walks the particles in the plane order `order` (sorted for these
+/// particles, this mesh and this shift: one sort serves every paint at the same positions;
+/// sorted here when null), parallel over x-chunks of fixed width painted in two colours,
+/// so the result is race-free and bitwise identical for any thread count. The paints below
+/// that take an `order` check that it matches.
 template <class T>
 void paint(Field<T>& mesh, const Particles<T>& particles, double box_size, PaintKernel kernel,
-           T mass, double shift = 0.0);
+           T mass, double shift = 0.0, const PlaneOrder* order = nullptr);
 
 /// paint() with weight weights[stride * j] for particle j instead of one mass (same
 /// deterministic, thread-count independent scheme).
 template <class T>
 void paint_weighted(Field<T>& mesh, const Particles<T>& particles, double box_size,
-                    PaintKernel kernel, const T* weights, std::size_t stride, double shift = 0.0);
+                    PaintKernel kernel, const T* weights, std::size_t stride, double shift = 0.0,
+                    const PlaneOrder* order = nullptr);
 
 /// paint_weighted() of three weight components at once into three meshes of one layout:
 /// meshes[d] += sum_j weights[3 j + d] W(x_j + shift - cell); the window is evaluated once.
 /// The transpose of readout3() with respect to the meshes.
 template <class T>
 void paint3_weighted(Field<T>* const meshes[3], const Particles<T>& particles, double box_size,
-                     PaintKernel kernel, const T* weights, double shift = 0.0);
+                     PaintKernel kernel, const T* weights, double shift = 0.0,
+                     const PlaneOrder* order = nullptr);
 
 /// Vector-Jacobian product of paint() with respect to the particle positions (= the
 /// displacements): grad[3 j + d] += mass sum_cells dW(x_j + shift - cell)/dx_d cot(cell),

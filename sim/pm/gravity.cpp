@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/core/timer.hpp"
+#include "sim/mesh/fd4_readout.hpp"
 #include "sim/mesh/ghosts.hpp"
 
 namespace cosmograd::sim {
@@ -51,66 +52,6 @@ struct ForceKernel {
 /// Calls f(gx, gy, z, i) for every local Fourier mode (global array indices), i its complex
 /// index, in the layout of `fft` ([x_local][y][z], or [y_local][x][z] when transposed: the
 /// y-slab then equals the x-slab); parallel over rows.
-/// FastPM's 4th-order central difference (Feng et al. 2016) along `axis` of the real field
-/// `in`, times `scale`, written to (or with `accumulate` added to) `out` on the owned planes:
-/// D f(i) = [8 (f(i+1) - f(i-1)) - (f(i+2) - f(i-2))] / (12 dx), whose transfer function is
-/// i (8 sin w - sin 2w) / (6 dx) = i gradient_k(fd4). Along x it reads two planes beyond the
-/// slab (ghosts, filled by the caller; periodic when serial); along z it may run in place.
-template <class T>
-void fd4_difference(const Field<T>& in, int axis, double scale, Field<T>& out, bool accumulate) {
-  const Decomposition& d = in.decomp();
-  const int n = d.n(), nx = d.nx_local();
-  const double c = scale / 12.0;  // scale / (12 dx) with dx folded into scale by the caller
-  auto plane = [&](int xl) -> const T* {
-    if (!d.distributed()) xl = ((xl % n) + n) % n;
-    return in.plane(xl);
-  };
-#pragma omp parallel
-  {
-    std::vector<double> row(static_cast<std::size_t>(n) + 4);
-#pragma omp for collapse(2) schedule(static)
-    for (int x = 0; x < nx; ++x) {
-      for (int y = 0; y < n; ++y) {
-        T* o = out.plane(x) + static_cast<std::size_t>(y) * d.nz_padded();
-        const std::size_t zs = static_cast<std::size_t>(d.nz_padded());
-        if (axis == 2) {  // copy the row (periodic, 2 each side) so that in == out works
-          const T* r = in.plane(x) + y * zs;
-          for (int z = 0; z < n; ++z) row[static_cast<std::size_t>(z) + 2] = r[z];
-          row[0] = r[n - 2];
-          row[1] = r[n - 1];
-          row[static_cast<std::size_t>(n) + 2] = r[0];
-          row[static_cast<std::size_t>(n) + 3] = r[1 % n];
-          for (int z = 0; z < n; ++z) {
-            const double* f = row.data() + z + 2;
-            const double v = c * (8.0 * (f[1] - f[-1]) - (f[2] - f[-2]));
-            o[z] = static_cast<T>(accumulate ? o[z] + v : v);
-          }
-          continue;
-        }
-        const T *m2, *m1, *p1, *p2;
-        if (axis == 0) {
-          const std::size_t off = static_cast<std::size_t>(y) * zs;
-          m2 = plane(x - 2) + off;
-          m1 = plane(x - 1) + off;
-          p1 = plane(x + 1) + off;
-          p2 = plane(x + 2) + off;
-        } else {
-          const T* pl = in.plane(x);
-          m2 = pl + static_cast<std::size_t>((y - 2 + n) % n) * zs;
-          m1 = pl + static_cast<std::size_t>((y - 1 + n) % n) * zs;
-          p1 = pl + static_cast<std::size_t>((y + 1) % n) * zs;
-          p2 = pl + static_cast<std::size_t>((y + 2) % n) * zs;
-        }
-        for (int z = 0; z < n; ++z) {
-          const double v = c * (8.0 * (static_cast<double>(p1[z]) - m1[z]) -
-                                (static_cast<double>(p2[z]) - m2[z]));
-          o[z] = static_cast<T>(accumulate ? o[z] + v : v);
-        }
-      }
-    }
-  }
-}
-
 template <class T, class F>
 void for_each_mode(const Decomposition& d, const Fft<T>& fft, const F& f) {
   const bool transposed = fft.transposed();
@@ -150,6 +91,16 @@ void density_term_in_fourier_space(Fft<T>& fft, const Decomposition& decomp,
   timings.vjp_kernels += sw.restart();
 }
 
+/// phi_k = -s(k) rho_k in place: the Green's function of the potential (acc_k = i g s rho_k =
+/// -i g phi_k); symmetric, so also its own transpose.
+template <class T>
+void apply_green(Field<T>& rho, const Fft<T>& fft, const ForceKernel& kernel) {
+  std::complex<T>* modes = rho.complex();
+  for_each_mode(rho.decomp(), fft, [&](int gx, int y, int z, std::size_t i) {
+    modes[i] *= static_cast<T>(-kernel.scale(gx, y, z));
+  });
+}
+
 }  // namespace
 
 template <class T>
@@ -157,8 +108,8 @@ Decomposition Gravity<T>::force_decomposition(int mesh, const Comm& comm,
                                               const ForceOptions& options) {
   const Decomposition d =
       with_paint_ghosts(Decomposition(mesh, comm), Decomposition(mesh, comm), options.painter);
-  if (!real_space_gradient(options)) return d;
-  return d.with_ghosts(std::max(d.ghost_lo(), 2), std::max(d.ghost_hi(), 2));
+  if (!real_space_gradient(options) || !d.distributed()) return d;
+  return d.with_ghosts(d.ghost_lo() + kFd4StencilHalfWidth, d.ghost_hi() + kFd4StencilHalfWidth);
 }
 
 template <class T>
@@ -168,8 +119,7 @@ Gravity<T>::Gravity(int mesh, double box_size, int threads, FftPlanning planning
       box_(box_size),
       options_(options),
       fft_(decomp_, threads, planning, FourierLayout::transposed),  // one transpose per FFT
-      rho_(decomp_),
-      work_{Field<T>(decomp_), Field<T>(decomp_)} {}
+      rho_(decomp_) {}
 
 template <class T>
 T Gravity<T>::particle_mass(std::size_t total_particles) const {
@@ -178,8 +128,9 @@ T Gravity<T>::particle_mass(std::size_t total_particles) const {
 
 template <class T>
 void Gravity<T>::paint_mass(const Particles<T>& p, std::size_t total_particles, double shift) {
+  order_.sort(p, decomp_.n(), box_, shift);
   rho_.fill(T(0));
-  paint(rho_, p, box_, options_.painter, particle_mass(total_particles), shift);
+  paint(rho_, p, box_, options_.painter, particle_mass(total_particles), shift, &order_);
   reduce_ghosts(rho_);
 }
 
@@ -194,32 +145,38 @@ const Field<T>& Gravity<T>::density(const Particles<T>& p, std::size_t total_par
 }
 
 template <class T>
-std::array<Field<T>*, 3> Gravity<T>::force_meshes(const Particles<T>& p, double Omega_m,
-                                                  std::size_t total_particles, ForceTimings& t) {
+void Gravity<T>::density_modes(const Particles<T>& p, std::size_t total_particles,
+                               ForceTimings& t) {
   Stopwatch sw;
   paint_mass(p, total_particles, kMeshShift);  // the mean (k = 0) is dropped in Fourier space
   t.paint += sw.restart();
   fft_.forward(rho_);
   t.r2c += sw.restart();
+}
+
+template <class T>
+void Gravity<T>::potential(const Particles<T>& p, double Omega_m, std::size_t total_particles,
+                           ForceTimings& t) {
+  density_modes(p, total_particles, t);
+  Stopwatch sw;
+  apply_green(rho_, fft_, ForceKernel(decomp_, box_, options_, Omega_m));
+  t.kernels += sw.restart();
+  fft_.backward(rho_);
+  fill_ghosts(rho_);
+  t.c2r += sw.restart();
+}
+
+template <class T>
+std::array<Field<T>*, 3> Gravity<T>::force_meshes(const Particles<T>& p, double Omega_m,
+                                                  std::size_t total_particles, ForceTimings& t) {
+  if (work_.empty()) {
+    work_.emplace_back(decomp_);
+    work_.emplace_back(decomp_);
+  }
+  density_modes(p, total_particles, t);
+  Stopwatch sw;
   const ForceKernel kernel(decomp_, box_, options_, Omega_m);
   const std::array<Field<T>*, 3> out_mesh = {&work_[0], &work_[1], &rho_};
-  if (real_space_gradient(options_)) {
-    // phi_k = -s(k) rho_k (acc_k = i g s rho_k = -i g phi_k), one c2r, acc = -D phi.
-    std::complex<T>* modes = rho_.complex();
-    for_each_mode(decomp_, fft_, [&](int gx, int y, int z, std::size_t i) {
-      modes[i] *= static_cast<T>(-kernel.scale(gx, y, z));
-    });
-    t.kernels += sw.restart();
-    fft_.backward(rho_);
-    t.c2r += sw.restart();
-    fill_ghosts(rho_);
-    const double minus_inv_dx = -static_cast<double>(decomp_.n()) / box_;
-    fd4_difference(rho_, 0, minus_inv_dx, work_[0], false);
-    fd4_difference(rho_, 1, minus_inv_dx, work_[1], false);
-    fd4_difference(rho_, 2, minus_inv_dx, rho_, false);  // last use of phi: in place
-    t.kernels += sw.restart();
-    return out_mesh;
-  }
   // Components x and y go to the two work meshes; z is computed in place over rho_k, whose
   // last use it is.
   const std::complex<T>* in = rho_.complex();
@@ -237,16 +194,26 @@ std::array<Field<T>*, 3> Gravity<T>::force_meshes(const Particles<T>& p, double 
     fft_.backward(*out_mesh[dim]);
     t.c2r += sw.restart();
   }
+  fill_ghosts(out_mesh.data(), 3);
+  t.c2r += sw.restart();
   return out_mesh;
 }
 
 template <class T>
 void Gravity<T>::accelerations(const Particles<T>& p, double Omega_m, std::size_t total_particles,
                                std::vector<T>& acc) {
+  acc.resize(3 * p.size());
+  if (real_space_gradient(options_)) {
+    potential(p, Omega_m, total_particles, timings_);
+    Stopwatch sw;
+    // acc = -D phi / dx, read out of the potential (sim/mesh/fd4_readout.hpp)
+    readout_fd4_gradient(rho_, p, box_, options_.painter, -decomp_.n() / box_, acc.data(),
+                         kMeshShift);
+    timings_.readout += sw.restart();
+    return;
+  }
   const std::array<Field<T>*, 3> mesh = force_meshes(p, Omega_m, total_particles, timings_);
   Stopwatch sw;
-  acc.resize(3 * p.size());
-  fill_ghosts(mesh.data(), 3);
   // One readout pass evaluates the window once for all three components.
   const Field<T>* meshes[3] = {mesh[0], mesh[1], mesh[2]};
   readout3(meshes, p, box_, options_.painter, acc.data(), kMeshShift);
@@ -264,48 +231,53 @@ double Gravity<T>::accelerations_vjp(const Particles<T>& p, double Omega_m,
         std::to_string(n3p) + "), got " + std::to_string(acc_cot.size()) + " and " +
         std::to_string(grad.size()));
   }
-  ForceTimings forward;
-  const std::array<Field<T>*, 3> mesh = force_meshes(p, Omega_m, total_particles, forward);
-  timings_.vjp_forward += forward.total();
-  fill_ghosts(mesh.data(), 3);
-  Stopwatch sw;
-  // J = sum_j cot_j . acc_j with acc_j,d = sum_c W(x_j - c) a_d(c) and a_d = A_d rho, A_d
-  // the real-space operator of the kernel K_d, rho = m sum_j W(x_j - c) (pmwd, Li et al.
-  // 2022). (a) The direct term: the window's derivative at x_j against the force meshes.
   T* out = nullptr;
   if (acc != nullptr) {
     acc->resize(n3p);
     out = acc->data();
   }
-  const Field<T>* force[3] = {mesh[0], mesh[1], mesh[2]};
-  const double J = readout3_vjp_positions(force, p, box_, options_.painter, acc_cot.data(),
-                                          grad.data(), kMeshShift, out);
-  timings_.vjp_readout += sw.restart();
-  // (b) Through the density: dJ/drho = sum_d A_d^T P_d with P_d = sum_j cot_j,d W(x_j - c)
-  // (readout's transpose), painted into the now free force meshes.
-  for (Field<T>* f : mesh) f->fill(T(0));
-  paint3_weighted(mesh.data(), p, box_, options_.painter, acc_cot.data(), kMeshShift);
-  reduce_ghosts(mesh.data(), 3);
-  timings_.vjp_paint += sw.restart();
+  // J = sum_j cot_j . acc_j with acc_j,d = sum_c W(x_j - c) a_d(c) and a_d = A_d rho, A_d
+  // the real-space operator of the kernel K_d, rho = m sum_j W(x_j - c) (pmwd, Li et al.
+  // 2022). (a) The direct term: the window's derivative at x_j against the force; (b) the
+  // density term: dJ/drho = sum_d A_d^T P_d, P_d = sum_j cot_j,d W(x_j - c).
   const ForceKernel kernel(decomp_, box_, options_, Omega_m);
+  ForceTimings forward;
+  double J = 0;
+  Stopwatch sw;
   if (real_space_gradient(options_)) {
-    // acc_d = -D_d G rho with G <-> -s(k) symmetric and D_d^T = -D_d (antisymmetric
-    // stencil): lambda = G sum_d D_d P_d, the sum formed in real space in rho_ (= mesh[2]).
-    fill_ghosts(work_[0]);
-    const double inv_dx = static_cast<double>(decomp_.n()) / box_;
-    fd4_difference(rho_, 2, inv_dx, rho_, false);
-    fd4_difference(work_[1], 1, inv_dx, rho_, true);
-    fd4_difference(work_[0], 0, inv_dx, rho_, true);
-    timings_.vjp_kernels += sw.restart();
+    potential(p, Omega_m, total_particles, forward);
+    timings_.vjp_forward += forward.total();
+    sw.restart();
+    // acc_d = scale D_d phi read out, phi = G rho with G <-> -s(k) symmetric:
+    // dJ/drho = G sum_d (scale D_d)^T P_d, painted through the transposed stencil.
+    const double scale = -decomp_.n() / box_;
+    J = readout_fd4_gradient_vjp_positions(rho_, p, box_, options_.painter, scale, acc_cot.data(),
+                                           grad.data(), kMeshShift, out);
+    timings_.vjp_readout += sw.restart();
+    rho_.fill(T(0));
+    paint_fd4_gradient_transpose(rho_, p, box_, options_.painter, scale, acc_cot.data(), kMeshShift,
+                                 &order_);
+    reduce_ghosts(rho_);
+    timings_.vjp_paint += sw.restart();
     fft_.forward(rho_);
     timings_.vjp_r2c += sw.restart();
-    std::complex<T>* modes = rho_.complex();
-    for_each_mode(decomp_, fft_, [&](int gx, int y, int z, std::size_t i) {
-      modes[i] *= static_cast<T>(-kernel.scale(gx, y, z));
-    });
+    apply_green(rho_, fft_, kernel);
     timings_.vjp_kernels += sw.restart();
   } else {
+    const std::array<Field<T>*, 3> mesh = force_meshes(p, Omega_m, total_particles, forward);
+    timings_.vjp_forward += forward.total();
+    sw.restart();
+    const Field<T>* force[3] = {mesh[0], mesh[1], mesh[2]};
+    J = readout3_vjp_positions(force, p, box_, options_.painter, acc_cot.data(), grad.data(),
+                               kMeshShift, out);
+    timings_.vjp_readout += sw.restart();
+    // P_d painted into the now free force meshes
+    for (Field<T>* f : mesh) f->fill(T(0));
+    paint3_weighted(mesh.data(), p, box_, options_.painter, acc_cot.data(), kMeshShift, &order_);
+    reduce_ghosts(mesh.data(), 3);
+    timings_.vjp_paint += sw.restart();
     density_term_in_fourier_space(fft_, decomp_, mesh, rho_, kernel, timings_);
+    sw.restart();
   }
   fft_.backward(rho_);
   fill_ghosts(rho_);

@@ -7,16 +7,17 @@
 #include "sim/mesh/fft.hpp"
 #include "sim/mesh/fourier.hpp"
 #include "sim/mesh/painter.hpp"
+#include "sim/mesh/plane_order.hpp"
 
 namespace cosmograd::sim {
 
-/// Where the fd4 gradient is applied. Real space: one c2r to the potential, then FastPM's
-/// 4th-order difference (2 FFTs per force and per vjp); Fourier space: one c2r per component
-/// (4 each). Identical in exact arithmetic (to 1e-12 in double). In float, differencing the
-/// rounded potential makes the force's rounding noise larger on cosmological fields, and the
-/// float adjoint's time reversal drifts ~100x more (tests/sim/test_adjoint.cpp: noise
-/// gradient 1.4e-4 vs 1.3e-6 against checkpointing), so `automatic` takes real space in
-/// double and Fourier space in float.
+/// Where the fd4 gradient is applied. Real space: one c2r to the potential, and FastPM's
+/// 4th-order difference formed during the readout from the potential itself
+/// (sim/mesh/fd4_readout.hpp): 2 FFTs and one mesh per force and per vjp. Fourier space: one
+/// c2r per component into three force meshes (4 FFTs, 3 meshes). Identical in exact
+/// arithmetic (to 1e-12 in double). `automatic` takes real space: the stencil sums run in
+/// double from the stored potential, so float loses nothing measurable (the float adjoint
+/// agrees with checkpointing to 1.9e-6, tests/sim/test_adjoint.cpp).
 enum class Fd4Path { automatic, real_space, fourier };
 
 /// Choices of the PM force.
@@ -30,10 +31,11 @@ struct ForceOptions {
 /// Seconds spent in each phase of the force and of its vjp, accumulated over calls [s].
 struct ForceTimings {
   double paint = 0, r2c = 0, kernels = 0, c2r = 0, readout = 0;  ///< accelerations()
-  /// accelerations_vjp(): recomputing the force meshes (paint, r2c, kernels, c2r); the
-  /// readout fused with the direct gradient; painting the cotangents; their r2c (3, or 1
-  /// after the real-space stencil); the transposed kernels; 1 c2r; the gather of the density
-  /// term. `kernels` includes the real-space stencils of the fd4 path.
+  /// accelerations_vjp(): recomputing the potential or force meshes (paint, r2c, kernels,
+  /// c2r); the readout fused with the direct gradient; painting the cotangents (through the
+  /// transposed stencil on the real-space path); their r2c (1, or 3 on the Fourier path);
+  /// the transposed kernels; 1 c2r; the gather of the density term. `paint` includes sorting
+  /// the particles by cell (sim/mesh/plane_order.hpp).
   double vjp_forward = 0, vjp_readout = 0, vjp_paint = 0, vjp_r2c = 0, vjp_kernels = 0, vjp_c2r = 0,
          vjp_gather = 0;
   /// Sum of the accelerations() phases [s].
@@ -67,7 +69,7 @@ class Gravity {
   /// returns this rank's part of dJ/dOmega_m (= J / Omega_m, Omega_m > 0: the force is linear
   /// in it; sum it over ranks). When `acc` is not
   /// null it also receives the accelerations, bitwise equal to accelerations(). Costs about
-  /// two forces and uses no mesh beyond the forward's three.
+  /// two forces and uses no mesh beyond the forward's.
   double accelerations_vjp(const Particles<T>& p, double Omega_m, std::size_t total_particles,
                            const std::vector<T>& acc_cot, std::vector<T>& grad,
                            std::vector<T>* acc = nullptr);
@@ -87,19 +89,25 @@ class Gravity {
  private:
   /// Mass per particle in units of the mean mass per cell: n^3 / total_particles.
   T particle_mass(std::size_t total_particles) const;
-  /// Paints rho / rho_mean (mean 1) into rho_, positions shifted by `shift` cells.
+  /// Sorts the particles by plane (order_) and paints rho / rho_mean (mean 1) into rho_,
+  /// positions shifted by `shift` cells.
   void paint_mass(const Particles<T>& p, std::size_t total_particles, double shift);
   /// Whether options `o` apply the gradient in real space (fd4; Fd4Path).
   static bool real_space_gradient(const ForceOptions& o) {
     if (o.gradient != GradientKernel::fd4) return false;
-    if (o.fd4_path == Fd4Path::automatic) return sizeof(T) == sizeof(double);
-    return o.fd4_path == Fd4Path::real_space;
+    return o.fd4_path != Fd4Path::fourier;  // automatic: real space
   }
-  /// The mesh layout for `options`: the window's ghost planes, and at least two each side
-  /// when the real-space stencil reads the potential across slabs.
+  /// The mesh layout for `options`: the window's ghost planes, and the stencil's two more
+  /// each side when the real-space gradient reads the potential across slabs.
   static Decomposition force_decomposition(int mesh, const Comm& comm, const ForceOptions& options);
-  /// Leaves the real-space force components x, y, z in work_[0], work_[1], rho_ (the
-  /// returned order), adding the phases' times to `t`.
+  /// Paints the density (paint_mass) and transforms it: rho_k in rho_.
+  void density_modes(const Particles<T>& p, std::size_t total_particles, ForceTimings& t);
+  /// Leaves the potential phi (laplacian phi = (3/2) Omega_m delta) in rho_, ghosts filled,
+  /// adding the phases' times to `t`.
+  void potential(const Particles<T>& p, double Omega_m, std::size_t total_particles,
+                 ForceTimings& t);
+  /// Fourier-space gradient: leaves the real-space force components x, y, z in work_[0],
+  /// work_[1], rho_ (the returned order), ghosts filled, adding the phases' times to `t`.
   std::array<Field<T>*, 3> force_meshes(const Particles<T>& p, double Omega_m,
                                         std::size_t total_particles, ForceTimings& t);
 
@@ -107,8 +115,9 @@ class Gravity {
   double box_;
   ForceOptions options_;
   Fft<T> fft_;
-  Field<T> rho_;      // painted density, then its Fourier modes, then acc_z
-  Field<T> work_[2];  // acc_x and acc_y
+  Field<T> rho_;                // painted density, its Fourier modes, the potential (or acc_z)
+  std::vector<Field<T>> work_;  // acc_x and acc_y of the Fourier-space gradient (made on use)
+  PlaneOrder order_;            // the particles by plane, sorted at each paint_mass()
   ForceTimings timings_;
 };
 
