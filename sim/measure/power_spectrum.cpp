@@ -71,16 +71,17 @@ PowerSpectrum bin_modes(const Field<T>& a, double box, const PowerOptions& o, F 
   return ps;
 }
 
-/// Window-compensated (and interlaced) Fourier modes of a mass distribution that
-/// `paint_into(mesh, mass, shift)` deposits on the layout d (ghost planes summed into their
-/// owners before each FFT).
+/// Window-compensated (and interlaced) Fourier modes, written into `rho` (any contents; its
+/// layout d), of a mass distribution that `paint_into(mesh, mass, shift)` deposits (ghost
+/// planes summed into their owners before each FFT).
 template <class T, class Painter>
-Field<T> compensated_modes(const Decomposition& d, std::size_t total_particles,
-                           const PowerOptions& o, const Fft<T>& fft, Painter paint_into) {
+void compensated_modes_into(Field<T>& rho, std::size_t total_particles, const PowerOptions& o,
+                            const Fft<T>& fft, Painter paint_into) {
+  const Decomposition& d = rho.decomp();
   const int n = d.n();
   const double n3 = std::pow(static_cast<double>(n), 3);
   const T mass = static_cast<T>(n3 / total_particles);
-  Field<T> rho(d);
+  rho.fill(T(0));
   paint_into(rho, mass, 0.0);
   reduce_ghosts(rho);
   fft.forward(rho);
@@ -112,7 +113,30 @@ Field<T> compensated_modes(const Decomposition& d, std::size_t total_particles,
       }
     }
   }
+}
+
+/// compensated_modes_into() a new field of layout d.
+template <class T, class Painter>
+Field<T> compensated_modes(const Decomposition& d, std::size_t total_particles,
+                           const PowerOptions& o, const Fft<T>& fft, Painter paint_into) {
+  Field<T> rho(d);
+  compensated_modes_into(rho, total_particles, o, fft, paint_into);
   return rho;
+}
+
+/// The layout of the power mesh for particles on the slabs of `particles_mesh` (or serial).
+Decomposition power_layout(const PowerOptions& o, const Decomposition* particles_mesh) {
+  return particles_mesh != nullptr
+             ? with_paint_ghosts(Decomposition(o.mesh, particles_mesh->comm()), *particles_mesh)
+             : Decomposition(o.mesh);
+}
+
+/// Whether a field of layout `have` can stand in for one of layout `need`: the same mesh and
+/// slab, and at least the ghost planes.
+bool can_hold(const Decomposition& have, const Decomposition& need) {
+  return have.n() == need.n() && have.x_begin() == need.x_begin() &&
+         have.nx_local() == need.nx_local() && have.ghost_lo() >= need.ghost_lo() &&
+         have.ghost_hi() >= need.ghost_hi() && have.comm().size() == need.comm().size();
 }
 
 template <class T>
@@ -138,13 +162,9 @@ void check_power_mesh(int mesh) {
 template <class T>
 Field<T> density_modes(const Particles<T>& p, std::size_t total_particles, const PowerOptions& o,
                        const Fft<T>& fft, const Decomposition* particles_mesh) {
-  const Decomposition d =
-      particles_mesh != nullptr
-          ? with_paint_ghosts(Decomposition(o.mesh, particles_mesh->comm()), *particles_mesh)
-          : Decomposition(o.mesh);
-  return compensated_modes<T>(d, total_particles, o, fft, [&](Field<T>& f, T m, double s) {
-    paint(f, p, p.box_size, o.window, m, s);
-  });
+  return compensated_modes<T>(
+      power_layout(o, particles_mesh), total_particles, o, fft,
+      [&](Field<T>& f, T m, double s) { paint(f, p, p.box_size, o.window, m, s); });
 }
 
 template <class T>
@@ -176,10 +196,16 @@ PowerSpectrum cross_power(const Field<T>& a, const Field<T>& b, double box_size,
 template <class T>
 PowerSpectrum particle_power(const Particles<T>& p, std::size_t total_particles,
                              const PowerOptions& o, int threads,
-                             const Decomposition* particles_mesh) {
+                             const Decomposition* particles_mesh, Field<T>* work) {
   check_power_mesh(o.mesh);
   const Comm comm = particles_mesh != nullptr ? particles_mesh->comm() : Comm::self();
   const Fft<T> fft(Decomposition(o.mesh, comm), threads);
+  if (work != nullptr && can_hold(work->decomp(), power_layout(o, particles_mesh))) {
+    compensated_modes_into(*work, total_particles, o, fft, [&](Field<T>& f, T m, double s) {
+      paint(f, p, p.box_size, o.window, m, s);
+    });
+    return finish_power(*work, p.box_size, total_particles, o);
+  }
   return finish_power(density_modes(p, total_particles, o, fft, particles_mesh), p.box_size,
                       total_particles, o);
 }
@@ -249,7 +275,7 @@ PowerSpectrum read_power_text(const std::string& path) {
   template Field<T> density_modes<T>(const std::vector<T>&, double, std::size_t,                  \
                                      const PowerOptions&, const Fft<T>&);                         \
   template PowerSpectrum particle_power<T>(const Particles<T>&, std::size_t, const PowerOptions&, \
-                                           int, const Decomposition*);                            \
+                                           int, const Decomposition*, Field<T>*);                 \
   template PowerSpectrum point_power<T>(const std::vector<T>&, double, const PowerOptions&, int);
 COSMOGRAD_INSTANTIATE(float)
 COSMOGRAD_INSTANTIATE(double)

@@ -54,11 +54,15 @@ Field<T> density_modes(const std::vector<T>& positions, double box_size,
                        std::size_t total_particles, const PowerOptions& o, const Fft<T>& fft);
 
 /// P(k) of particles: density_modes(), then power_spectrum(), minus shot noise if asked;
-/// distributed over the ranks of `particles_mesh` when given (collective).
+/// distributed over the ranks of `particles_mesh` when given (collective). `work`, when
+/// given and of a layout that holds the power mesh (same n and slab, enough ghost planes),
+/// is used (overwritten) for the unshifted mesh instead of a new allocation: a run passes
+/// its force mesh, free between force calls.
 template <class T>
 PowerSpectrum particle_power(const Particles<T>& p, std::size_t total_particles,
                              const PowerOptions& o, int threads,
-                             const Decomposition* particles_mesh = nullptr);
+                             const Decomposition* particles_mesh = nullptr,
+                             Field<T>* work = nullptr);
 
 /// particle_power() for points given as 3 coordinates each [Mpc/h] (e.g. a snapshot).
 template <class T>

@@ -77,6 +77,9 @@ class Gravity {
   /// deconvolved, mesh point i at i L / n), using the solver's window; returns the
   /// internal buffer (this rank's slab), valid until the next call. Collective.
   const Field<T>& density(const Particles<T>& p, std::size_t total_particles);
+  /// The solver's mesh (this rank's slab with its ghost planes), free between calls: the
+  /// next call overwrites it. Outputs paint into it instead of allocating their own.
+  Field<T>& scratch_mesh() { return rho_; }
   /// Accumulated timings.
   const ForceTimings& timings() const { return timings_; }
   /// Resets the timings to zero.
