@@ -125,15 +125,17 @@ std::string scaling_notes(int n, int b, int p) {
   const double planes = std::ceil(static_cast<double>(n) / p);
   const double plane = static_cast<double>(n) * 2 * (n / 2 + 1) * 4;  // bytes, padded float
   const double slab = planes * plane;
-  const double ghosts = std::min(2.0, n - planes) * plane;  // CIC: 2 above the slab
+  // CIC paints 2 planes above the slab; the fd4 stencil read out of the potential needs 2
+  // more on each side.
+  const double ghosts = std::min(6.0, n - planes) * plane;
   const double particles = std::pow(static_cast<double>(n) / b, 3) / p;
-  const double particle_bytes = 3 * 4 * 3 + 8;  // disp, mom, acc (float) and id
-  const double fields = 3 * (slab + ghosts);    // density / acc_z, acc_x, acc_y
-  // Per force: the r2c and 3 c2r each transpose once (Fourier space stays transposed, every
+  const double particle_bytes = 3 * 4 * 3 + 8 + 8;  // disp, mom, acc (float), id, plane sort
+  const double fields = slab + ghosts;                // density, then the potential
+  // Per force: the r2c and 1 c2r each transpose once (Fourier space stays transposed, every
   // rank sends (p-1)/p of its slab); ghost planes are summed once after painting and filled
-  // for the 3 force meshes before the readout; a drift moves few particles across slabs.
-  const double fft_bytes = 4 * slab * (p - 1.0) / p;
-  const double ghost_bytes = 4 * ghosts;
+  // once for the potential before the readout; a drift moves few particles across slabs.
+  const double fft_bytes = 2 * slab * (p - 1.0) / p;
+  const double ghost_bytes = 2 * ghosts;
   std::ostringstream s;
   s.setf(std::ios::fixed);
   s.precision(1);
@@ -141,23 +143,23 @@ std::string scaling_notes(int n, int b, int p) {
     << " ranks\n\n"
     << "- Planes per rank: " << planes << " (FFTW-MPI block ceil(n / P)); one padded float "
     << "plane is " << plane / kMiB << " MiB, a slab " << slab / kMiB << " MiB.\n"
-    << "- Memory per rank: 3 force meshes x (slab + 2 ghost planes for CIC, " << ghosts / kMiB
-    << " MiB) = " << fields / kMiB << " MiB; " << particles / 1e6 << " M particles x "
-    << particle_bytes << " B = " << particles * particle_bytes / kMiB << " MiB; the ICs' "
+    << "- Memory per rank: one mesh (density, then potential) x (slab + 6 ghost planes: CIC's "
+    << "2 above and the fd4 stencil's 2 each side, " << ghosts / kMiB << " MiB) = "
+    << fields / kMiB << " MiB; " << particles / 1e6 << " M particles x " << particle_bytes
+    << " B = " << particles * particle_bytes / kMiB << " MiB; the ICs' "
     << "particle-grid fields are freed before the run. About "
     << (fields + particles * particle_bytes) / kMiB << " MiB per rank in all, "
     << (fields + particles * particle_bytes) * p / (1024 * kMiB) << " GiB over the job.\n"
-    << "- Communication per rank and force evaluation: FFT transposes (r2c + 3 c2r, one "
+    << "- Communication per rank and force evaluation: FFT transposes (r2c + 1 c2r, one "
     << "all-to-all each: FFTW_MPI_TRANSPOSED_OUT / _IN) " << fft_bytes / kMiB << " MiB in "
-    << 4 * (p - 1) << " messages; ghost planes " << ghost_bytes / kMiB
-    << " MiB to the 2 neighbours; "
+    << 2 * (p - 1) << " messages; ghost planes " << ghost_bytes / kMiB
+    << " MiB to the 2 neighbours (summed after the paint, filled for the readout); "
     << "particle migration after each drift (a particle moves < 1 plane per step; about "
     << "1/planes of the particles, " << particles / planes * 44 / kMiB << " MiB, at most). "
-    << "The adjoint step doubles the force work and adds the same again for the vjp meshes.\n"
-    << "- Ghosts are a large share here: with " << planes << " planes per rank, CIC's 2 ghost "
-    << "planes add half to the mesh memory and the ghost traffic is "
-    << ghost_bytes / fft_bytes * 100
-    << "% of the FFT's (TSC and PCS need 1 below and 3 above: twice that).\n"
+    << "The adjoint step doubles the force work and adds the same again for the vjp.\n"
+    << "- Ghosts are a large share here: with " << planes << " planes per rank, the 6 ghost "
+    << "planes outweigh the slab and their traffic is " << ghost_bytes / fft_bytes * 100
+    << "% of the FFT's (TSC and PCS need one plane more).\n"
     << "- Where slabs stop: a slab is at least one plane, so P <= n (" << n << " ranks at " << n
     << "^3; ranks beyond that get empty slabs and no work). Well before that the "
     << "all-to-all with P - 1 small messages per transpose becomes latency-bound and ghosts "
@@ -181,7 +183,7 @@ int parent(const std::string& out_path, bool quick) {
      << "slowest rank's time per step, the median over the repeats.\n"
      << "- Command: `build/benchmarks/bench_pm_mpi` (`--quick` for a 32^3 smoke run).\n\n"
      << "## Time per step [s]\n\n"
-     << "| particles / mesh | ranks x threads | repeats | step | paint | r2c | kernels | c2r (3) "
+     << "| particles / mesh | ranks x threads | repeats | step | paint | r2c | kernels | c2r "
      << "| readout | kick + drift | migrate | peak RSS per rank [MiB] | particles per rank "
      << "(min / max) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::ostringstream eff;

@@ -136,7 +136,7 @@ Decomposition power_layout(const PowerOptions& o, const Decomposition* particles
 bool can_hold(const Decomposition& have, const Decomposition& need) {
   return have.n() == need.n() && have.x_begin() == need.x_begin() &&
          have.nx_local() == need.nx_local() && have.ghost_lo() >= need.ghost_lo() &&
-         have.ghost_hi() >= need.ghost_hi() && have.comm().size() == need.comm().size();
+         have.ghost_hi() >= need.ghost_hi() && have.comm().handle() == need.comm().handle();
 }
 
 template <class T>

@@ -1,6 +1,7 @@
 // The loops the painters share (sim/mesh/painter.cpp, sim/mesh/fd4_readout.cpp,
 // sim/mesh/plane_order.cpp): particle positions in cell units, the thread helpers, the
-// race-free chunked scatter over a PlaneOrder and the sorted gather. Internal to sim/mesh.
+// race-free chunked scatter over a PlaneOrder, the gather and the fixed-order reduction in
+// particle order. Internal to sim/mesh.
 #pragma once
 
 #include <algorithm>
