@@ -148,8 +148,7 @@ void paint_fd4_gradient_transpose(Field<T>& mesh, const Particles<T>& particles,
   const detail::LatticePositions<T> pos(particles, mesh.n() / box_size);
   detail::dispatch_order(kernel, [&](auto p) {
     constexpr int P = decltype(p)::value;
-    const int span = detail::touched_below(P, kFd4StencilHalfWidth) +
-                     detail::touched_above(P, kFd4StencilHalfWidth);
+    const int span = detail::scatter_span(P, kFd4StencilHalfWidth);
     const std::size_t missing = detail::scatter_in_chunks(*order, span, [&](std::size_t j) {
       double u[3];
       pos(j, shift, u);

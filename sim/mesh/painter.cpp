@@ -111,7 +111,7 @@ inline int gather(const Field<T>* const* meshes, const double* u, T* out, const 
 template <int P, int M, class T, class Positions, class Weights>
 void paint_impl(Field<T>* const* meshes, const Positions& pos, const Weights& weights, double shift,
                 const PlaneOrder& order) {
-  const int span = detail::touched_below(P, 0) + detail::touched_above(P, 0);
+  const int span = detail::scatter_span(P, 0);
   const std::size_t missing = detail::scatter_in_chunks(order, span, [&](std::size_t j) {
     double u[3];
     pos(j, shift, u);

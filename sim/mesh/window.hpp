@@ -13,11 +13,16 @@ namespace cosmograd::sim {
 /// integers in model files and autograd contexts), not the order: use window(k).support.
 enum class PaintKernel { cic = 2, tsc = 3, pcs = 4 };
 
-/// Width in planes of a paint chunk for a window of `support` cells: two chunks of the
-/// same colour (c and c + 2) never touch the same plane when the width is at least
-/// support - 1. Never below 4, the width the painter has always used, so the CIC/TSC/PCS
-/// sums keep their order (and their bits).
-constexpr int paint_chunk_width(int support) { return support - 1 > 4 ? support - 1 : 4; }
+/// Planes below floor(u) that a window of `support` cells touches, u the position in cells:
+/// the first touched plane is floor(u) - (p/2 - 1) for even p, floor(u + 1/2) - (p-1)/2 for
+/// odd p.
+constexpr int window_reach_below(int support) {
+  return support % 2 == 0 ? support / 2 - 1 : (support - 1) / 2;
+}
+/// Planes above floor(u) that a window of `support` cells touches.
+constexpr int window_reach_above(int support) {
+  return support % 2 == 0 ? support / 2 : (support + 1) / 2;
+}
 
 /// A registered window: name, support and what follows from it.
 struct Window {
@@ -26,15 +31,11 @@ struct Window {
   int support;       ///< cells per axis the window touches (the B-spline order p)
   const char* help;  ///< one line for --help
 
-  /// Ghost planes below a slab for painting particles of the slab (floor(u) in [xb, xe]):
-  /// the first touched plane is floor(u) - (p/2 - 1) for even p, floor(u + 1/2) - (p-1)/2
-  /// for odd p.
-  int ghost_lo() const { return support % 2 == 0 ? support / 2 - 1 : (support - 1) / 2; }
+  /// Ghost planes below a slab for painting particles of the slab (floor(u) in [xb, xe]).
+  int ghost_lo() const { return window_reach_below(support); }
   /// Ghost planes above a slab (the last touched plane lies at most this far past the slab's
-  /// last owned plane).
-  int ghost_hi() const { return support % 2 == 0 ? support / 2 + 1 : (support + 1) / 2 + 1; }
-  /// Width in planes of a paint chunk (paint_chunk_width()).
-  int chunk_width() const { return paint_chunk_width(support); }
+  /// last owned plane: floor(u) reaches xe + 1 at the slab's upper edge).
+  int ghost_hi() const { return window_reach_above(support) + 1; }
 };
 
 /// Every registered window, in registration order (window.cpp).

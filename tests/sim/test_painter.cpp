@@ -197,11 +197,11 @@ TEST(Window, HigherOrdersFromTheGenericBSpline) {
   expect_partition_of_unity<6>();
 }
 
-TEST(Window, SupportGivesChunkAndGhostWidths) {
-  // The planes a window touches, for particles with floor(u) in the slab [xb, xe], lie in
+TEST(Window, SupportGivesReachAndGhostWidths) {
+  // The planes a window touches lie in [floor(u) - reach_below, floor(u) + reach_above] (the
+  // painter's chunk width), so for particles with floor(u) in the slab [xb, xe] in
   // [xb - ghost_lo, xe - 1 + ghost_hi]; checked against axis_weights for every window.
   for (const cg::Window& win : cg::windows()) {
-    EXPECT_GE(win.chunk_width(), win.support - 1) << win.name;
     for (double u : {10.0, 10.49, 10.5, 10.999999, 11.0}) {  // u in [xb, xe + 1] = [10, 11]
       double w[6], dw[6];
       long long first = 0;
@@ -218,6 +218,10 @@ TEST(Window, SupportGivesChunkAndGhostWidths) {
         default:
           FAIL() << "untested support " << win.support;
       }
+      const long long cell = static_cast<long long>(std::floor(u));
+      EXPECT_GE(first, cell - cg::window_reach_below(win.support)) << win.name << " u " << u;
+      EXPECT_LE(first + win.support - 1, cell + cg::window_reach_above(win.support))
+          << win.name << " u " << u;
       EXPECT_GE(first, 10 - win.ghost_lo()) << win.name << " u " << u;
       EXPECT_LE(first + win.support - 1, 10 + win.ghost_hi()) << win.name << " u " << u;
     }

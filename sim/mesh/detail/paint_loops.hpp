@@ -104,20 +104,17 @@ inline void require_held_planes(std::size_t missing, const char* who) {
   }
 }
 
-/// Planes a scatter touches below and above the plane floor(u_x) of its particle, for a
-/// window of `support` cells widened by `extra` planes each side (a difference stencil).
-inline int touched_below(int support, int extra) {
-  return (support % 2 == 0 ? support / 2 - 1 : (support - 1) / 2) + extra;
-}
-/// See touched_below().
-inline int touched_above(int support, int extra) {
-  return (support % 2 == 0 ? support / 2 : (support + 1) / 2) + extra;
+/// Planes one particle's scatter touches around floor(u_x), for a window of `support` cells
+/// widened by `extra` planes each side (a difference stencil): below + above
+/// (window_reach_below/above, sim/mesh/window.hpp), the least chunk width.
+inline int scatter_span(int support, int extra) {
+  return window_reach_below(support) + window_reach_above(support) + 2 * extra;
 }
 
 /// Calls scatter(j) (returning the window planes it skipped) for every particle of `order`,
 /// race-free and in an order that does not depend on the thread count: the global x planes
-/// are cut into chunks of at least `span` = touched_below + touched_above planes, so that
-/// chunks c and c + 2 never share a plane; chunks of one colour run in parallel, each
+/// are cut into chunks of at least `span` (scatter_span()) planes, so that chunks c and c + 2
+/// never share a plane; chunks of one colour run in parallel, each
 /// painting its particles in sorted order. Returns the skipped planes.
 template <class Scatter>
 std::size_t scatter_in_chunks(const PlaneOrder& order, int span, const Scatter& scatter) {
