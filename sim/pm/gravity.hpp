@@ -35,7 +35,7 @@ struct ForceTimings {
   /// c2r); the readout fused with the direct gradient; painting the cotangents (through the
   /// transposed stencil on the real-space path); their r2c (1, or 3 on the Fourier path);
   /// the transposed kernels; 1 c2r; the gather of the density term. `paint` includes sorting
-  /// the particles by cell (sim/mesh/plane_order.hpp).
+  /// the particles by plane (sim/mesh/plane_order.hpp).
   double vjp_forward = 0, vjp_readout = 0, vjp_paint = 0, vjp_r2c = 0, vjp_kernels = 0, vjp_c2r = 0,
          vjp_gather = 0;
   /// Sum of the accelerations() phases [s].
