@@ -70,7 +70,7 @@ const std::map<int, double>& step_goals() {
   static const std::map<int, double> goals = {{128, 0.12}, {256, 1.0}};
   return goals;
 }
-constexpr double kStepOverFftGoal = 2.0;        // step time <= 2x the FFTs it needs
+constexpr double kStepOverFftGoal = 2.0;       // step time <= 2x the FFTs it needs
 constexpr double kBytesPerParticleGoal = 100;  // float, at 256^3
 
 /// FastPM per-step anchors on this machine class (2 ranks x 1 thread, B = 2, 10 steps).
@@ -357,10 +357,10 @@ SizeResult measure_size(const std::string& argv0, const Options& o, int n, int r
                         const std::string& precision) {
   std::fprintf(stderr, "bench_pm_forward: %d^3 particles, %d^3 mesh, %s, %d repeats of %d steps\n",
                n, 2 * n, precision.c_str(), repeats, o.steps);
-  const std::string out = run_self(
-      argv0, {"--child", std::to_string(n), "--repeats", std::to_string(repeats), "--steps",
-              std::to_string(o.steps), "--threads", std::to_string(o.threads), "--precision",
-              precision});
+  const std::string out =
+      run_self(argv0, {"--child", std::to_string(n), "--repeats", std::to_string(repeats),
+                       "--steps", std::to_string(o.steps), "--threads", std::to_string(o.threads),
+                       "--precision", precision});
   SizeResult s;
   s.n = n;
   s.precision = precision;
@@ -480,7 +480,8 @@ std::string report(const Options& o, const std::vector<SizeResult>& results,
      << "- Date: " << utc_now() << "; commit " << git_commit() << "; load average (1, 5, 15 "
      << "min) " << load_before << " before, " << sim::load_average() << " after\n"
      << "- Build: " << __VERSION__ << ", " << fftwf_version << "\n"
-     << "- Run: float32 and float64 rows, " << o.threads << " OpenMP/FFTW threads, FFTW_MEASURE plans, CIC paint "
+     << "- Run: float32 and float64 rows, " << o.threads
+     << " OpenMP/FFTW threads, FFTW_MEASURE plans, CIC paint "
      << "and readout, fd4 gradient, mesh B = 2, box L = 2 N Mpc/h, Planck 2015 with "
      << "Eisenstein-Hu, 2LPT at a = " << kAInit << ", " << o.steps << " KDK steps linear in a to "
      << "a = " << kAFinal << ", no outputs\n"
@@ -500,8 +501,8 @@ std::string report(const Options& o, const std::vector<SizeResult>& results,
   md << "\n";
 
   md << "## Goals (issue 15)\n\n"
-     << "- Float, per step: 128^3 / 256^3 <= " << sig3(step_goals().at(128)) << " s; 256^3 / 512^3 <= "
-     << sig3(step_goals().at(256)) << " s\n"
+     << "- Float, per step: 128^3 / 256^3 <= " << sig3(step_goals().at(128))
+     << " s; 256^3 / 512^3 <= " << sig3(step_goals().at(256)) << " s\n"
      << "- Step time <= " << fixed(kStepOverFftGoal, 0) << "x the time of the FFTs it needs "
      << "(r2c + c2r of the force)\n"
      << "- Peak memory <= " << fixed(kBytesPerParticleGoal, 0) << " B/particle at 256^3 in "
@@ -538,7 +539,8 @@ std::string report(const Options& o, const std::vector<SizeResult>& results,
                     : std::string("-"))
        << " | " << fixed(over_fft, 2) << (over_fft <= kStepOverFftGoal ? " (met)" : " (not met)")
        << " | " << (a ? sig3(a->step_seconds) : "n/a") << " | "
-       << (a ? fixed(a->step_seconds / step, 1) + "x" : "n/a") << " | " << sig3(median(ics)) << " | " << sig3(s.child.at("plan"))
+       << (a ? fixed(a->step_seconds / step, 1) + "x" : "n/a") << " | " << sig3(median(ics))
+       << " | " << sig3(s.child.at("plan"))
        << (s.child.at("from_wisdom") > 0 ? " (wisdom)" : " (measured)") << " |\n";
   }
 

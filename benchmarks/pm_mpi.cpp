@@ -130,7 +130,7 @@ std::string scaling_notes(int n, int b, int p) {
   const double ghosts = std::min(6.0, n - planes) * plane;
   const double particles = std::pow(static_cast<double>(n) / b, 3) / p;
   const double particle_bytes = 3 * 4 * 3 + 8 + 8;  // disp, mom, acc (float), id, plane sort
-  const double fields = slab + ghosts;                // density, then the potential
+  const double fields = slab + ghosts;              // density, then the potential
   // Per force: the r2c and 1 c2r each transpose once (Fourier space stays transposed, every
   // rank sends (p-1)/p of its slab); ghost planes are summed once after painting and filled
   // once for the potential before the readout; a drift moves few particles across slabs.
@@ -144,8 +144,8 @@ std::string scaling_notes(int n, int b, int p) {
     << "- Planes per rank: " << planes << " (FFTW-MPI block ceil(n / P)); one padded float "
     << "plane is " << plane / kMiB << " MiB, a slab " << slab / kMiB << " MiB.\n"
     << "- Memory per rank: one mesh (density, then potential) x (slab + 6 ghost planes: CIC's "
-    << "2 above and the fd4 stencil's 2 each side, " << ghosts / kMiB << " MiB) = "
-    << fields / kMiB << " MiB; " << particles / 1e6 << " M particles x " << particle_bytes
+    << "2 above and the fd4 stencil's 2 each side, " << ghosts / kMiB << " MiB) = " << fields / kMiB
+    << " MiB; " << particles / 1e6 << " M particles x " << particle_bytes
     << " B = " << particles * particle_bytes / kMiB << " MiB; the ICs' "
     << "particle-grid fields are freed before the run. About "
     << (fields + particles * particle_bytes) / kMiB << " MiB per rank in all, "

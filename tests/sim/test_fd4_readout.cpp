@@ -131,9 +131,8 @@ TEST(Fd4Readout, PositionVjpMatchesFiniteDifferences) {
       cg::Particles<double> q = p0;
       q.disp = disp;
       std::vector<double> grad(disp.size(), 0.0), out(disp.size());
-      const double dot =
-          cg::readout_fd4_gradient_vjp_positions(phi, q, kBox, k, 2.0, cot.data(), grad.data(),
-                                                 0.5, out.data());
+      const double dot = cg::readout_fd4_gradient_vjp_positions(phi, q, kBox, k, 2.0, cot.data(),
+                                                                grad.data(), 0.5, out.data());
       // the same pass returns the readout itself and sum cot . out
       const std::vector<double> plain = f(disp);
       EXPECT_EQ(std::memcmp(out.data(), plain.data(), out.size() * sizeof(double)), 0);
