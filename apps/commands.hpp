@@ -14,6 +14,9 @@ int cmd_theory(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 /// `cosmograd power SNAPSHOT [--mesh N] --out FILE`: P(k) of a snapshot.
 int cmd_power(const std::vector<std::string>& args);
+/// `cosmograd cl MAP.fits [--mask MASK.fits] [--lmax L] [--bins N] --out FILE.txt`: binned
+/// angular power spectrum of a HEALPix or flat FITS map.
+int cmd_cl(const std::vector<std::string>& args);
 /// `cosmograd halos SNAPSHOT [--linking_length b] --out FILE.hdf5`: FoF catalogue and mass
 /// function.
 int cmd_halos(const std::vector<std::string>& args);

@@ -23,6 +23,7 @@ const Command kCommands[] = {
     {"run", cosmograd::apps::cmd_run, "run the main job (built-in quickstart without a config)"},
     {"theory", cosmograd::apps::cmd_theory, "write background, growth and P(k) tables"},
     {"power", cosmograd::apps::cmd_power, "measure P(k) of a snapshot"},
+    {"cl", cosmograd::apps::cmd_cl, "angular power spectrum C_ell of a HEALPix or flat FITS map"},
     {"halos", cosmograd::apps::cmd_halos, "find FoF halos and measure the mass function"},
     {"halomodel", cosmograd::apps::cmd_halomodel,
      "train or apply the neural halo model (density -> halo mass field)"},

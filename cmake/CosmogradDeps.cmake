@@ -31,8 +31,21 @@ endif()
 # ---- PLplot (viz/: plots and density maps) ---------------------------------------
 include(CosmogradFindPLplot)
 
+# ---- HEALPix C++ and cfitsio (sim/sky/: lightcone maps, FITS files) -------------------
+set(COSMOGRAD_HAVE_SKY OFF)
+if(PkgConfig_FOUND)
+  pkg_check_modules(HEALPIX_CXX QUIET IMPORTED_TARGET healpix_cxx)
+  pkg_check_modules(CFITSIO QUIET IMPORTED_TARGET cfitsio)
+  if(HEALPIX_CXX_FOUND AND CFITSIO_FOUND)
+    set(COSMOGRAD_HAVE_SKY ON)
+  endif()
+endif()
+if(NOT COSMOGRAD_HAVE_SKY)
+  message(STATUS "cosmograd: HEALPix C++ or cfitsio not found: lightcone and sky maps switched off")
+endif()
+
 # The full CPU engine with its outputs (`cosmograd run`).
-if(FFTW_FOUND AND HDF5_FOUND AND COSMOGRAD_HAVE_PLPLOT)
+if(FFTW_FOUND AND HDF5_FOUND AND COSMOGRAD_HAVE_PLPLOT AND COSMOGRAD_HAVE_SKY)
   set(COSMOGRAD_HAVE_ENGINE ON)
 else()
   set(COSMOGRAD_HAVE_ENGINE OFF)
@@ -92,11 +105,10 @@ if(COSMOGRAD_WITH_TORCH)
     message(FATAL_ERROR "apps/ needs Boost.Program_options (install libboost-program-options-dev)")
   endif()
   if(NOT COSMOGRAD_HAVE_ENGINE OR NOT COSMOGRAD_HAVE_PNG)
-    message(FATAL_ERROR "the full build needs FFTW, HDF5, libpng and PLplot "
+    message(FATAL_ERROR "the full build needs FFTW, HDF5, libpng, PLplot, HEALPix C++ and cfitsio "
                         "(run scripts/install-deps.sh), "
                         "or configure with -DCOSMOGRAD_WITH_TORCH=OFF for sim/ alone")
   endif()
-  pkg_check_modules(CFITSIO REQUIRED IMPORTED_TARGET cfitsio)
 endif()
 
 # ---- tests and benchmarks ---------------------------------------------------------

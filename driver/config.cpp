@@ -6,6 +6,8 @@
 
 #include "sim/core/log.hpp"
 #include "sim/cosmo/linear_power.hpp"
+#include "sim/sky/lightcone.hpp"
+#include "sim/sky/source_redshifts.hpp"
 
 namespace cosmograd::driver {
 namespace {
@@ -98,6 +100,20 @@ const std::vector<KeySpec>& sim_keys() {
   return keys;
 }
 
+const std::vector<KeySpec>& lensing_source_keys() {
+  static const std::vector<KeySpec> keys = [] {
+    const LightconeOptions d;
+    return std::vector<KeySpec>{
+        {"source_z", "", d.source_z,
+         "convergence source-plane redshifts (comma-separated, 0 < z <= 20; empty: none)"},
+        {"source_nz", "", d.source_nz,
+         "convergence source n(z): comma-separated smail:ALPHA:BETA:Z0[:ZMAX] entries or files "
+         "of two columns z n(z)"},
+    };
+  }();
+  return keys;
+}
+
 const std::vector<KeySpec>& run_keys() {
   static const std::vector<KeySpec> keys = [] {
     const RunOptions d;
@@ -123,8 +139,29 @@ const std::vector<KeySpec>& run_keys() {
         {"min_members", "particles", std::to_string(d.fof.min_members),
          "smallest halo kept (>= 2)"},
         {"progress", "", bool_text(d.progress), "progress bar with ETA"},
+        {"lightcone", "", bool_text(d.lightcone.enabled),
+         "record the past lightcone during the drifts (maps of mass and convergence)"},
+        {"lightcone_z_max", "", format_setting(d.lightcone.z_max),
+         "redshift of the lightcone's outer edge (below the initial redshift)"},
+        {"lightcone_observer", "Mpc/h", "",
+         "observer position x, y, z in the box (empty: the box centre)"},
+        {"lightcone_shell_width", "Mpc/h", format_setting(d.lightcone.shell_width),
+         "comoving width of the onion shells"},
+        {"lightcone_nside", "", std::to_string(d.lightcone.nside),
+         "HEALPix nside of the full-sky shells (0: none; a power of 2)"},
+        {"lightcone_field_deg", "deg", format_setting(d.lightcone.field_deg),
+         "side of a flat-sky field about +z with shuffled replicas (0: none; up to 60)"},
+        {"lightcone_field_pixels", "per side", std::to_string(d.lightcone.field_pixels),
+         "pixels of the flat-sky maps"},
+        {"lightcone_particle_fraction", "", format_setting(d.lightcone.particle_fraction),
+         "fraction of crossing particles written to lightcone_particles.hdf5 (0: none)"},
+        {"lightcone_particle_cone_deg", "deg", format_setting(d.lightcone.particle_cone_deg),
+         "half-angle about +z of the catalogued particles (180: full sky)"},
+        {"lightcone_write_shells", "", bool_text(d.lightcone.write_shells),
+         "one FITS mass map per shell besides the convergence maps"},
     };
     k.insert(k.end(), run.begin(), run.end());
+    k.insert(k.end(), lensing_source_keys().begin(), lensing_source_keys().end());
     return k;
   }();
   return keys;
@@ -229,6 +266,52 @@ RunConfig run_config_from(const Settings& s) {
   check_int_range("min_members", min_members, 2, 1000000000);
   o.fof.min_members = static_cast<int>(min_members);
   o.fof.validate();
+  LightconeOptions& lc = o.lightcone;
+  lc.enabled = s.get_bool("lightcone");
+  lc.z_max = s.get_double("lightcone_z_max");
+  const double z_init = 1.0 / c.sim.time_grid().front() - 1.0;
+  if (!(lc.z_max > 0 && lc.z_max < z_init)) {
+    bad_setting("lightcone_z_max", s.get_string("lightcone_z_max"),
+                "is out of range (allowed: 0 < z_max < the initial redshift " +
+                    format_setting(z_init) + ")");
+  }
+  lc.observer = s.get_doubles("lightcone_observer");
+  if (!lc.observer.empty() && lc.observer.size() != 3) {
+    bad_setting("lightcone_observer", s.get_string("lightcone_observer"),
+                "is not a position (allowed: empty, or three numbers x, y, z in Mpc/h)");
+  }
+  for (double x : lc.observer) {
+    if (!(x >= 0 && x <= c.sim.box_size)) {
+      bad_setting("lightcone_observer", s.get_string("lightcone_observer"),
+                  "is outside the box (allowed: 0 to box_size = " + format_setting(c.sim.box_size) +
+                      " Mpc/h)");
+    }
+  }
+  lc.shell_width = s.get_double("lightcone_shell_width");
+  if (!(lc.shell_width > 0)) {
+    bad_setting("lightcone_shell_width", s.get_string("lightcone_shell_width"),
+                "is not positive (allowed: > 0 Mpc/h)");
+  }
+  lc.nside = get_int(s, "lightcone_nside");
+  lc.field_deg = s.get_double("lightcone_field_deg");
+  lc.field_pixels = get_int(s, "lightcone_field_pixels");
+  lc.particle_fraction = s.get_double("lightcone_particle_fraction");
+  lc.particle_cone_deg = s.get_double("lightcone_particle_cone_deg");
+  lc.write_shells = s.get_bool("lightcone_write_shells");
+  lc.source_z = s.get_string("source_z");
+  lc.source_nz = s.get_string("source_nz");
+  if (lc.enabled) {
+    // The geometry's and the sources' own checks, with their key names, before any work.
+    sim::LightconeSpec spec;
+    spec.shell_edges = {0.0, 1.0};
+    spec.nside = lc.nside;
+    spec.flat_field_deg = lc.field_deg;
+    spec.flat_pixels = lc.field_pixels;
+    spec.particle_fraction = lc.particle_fraction;
+    spec.particle_cone_deg = lc.particle_cone_deg;
+    spec.validate(c.sim.box_size);
+    sim::parse_sources(lc.source_z, lc.source_nz);
+  }
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "driver/lightcone_output.hpp"
 #include "driver/output_dir.hpp"
 #include "driver/outputs.hpp"
 #include "driver/progress.hpp"
@@ -116,6 +117,11 @@ RunSummary run(const RunConfig& config, const std::string& settings_ini, const C
   Observers<T> observers{&outputs};
   if (opts.progress) observers.push_back(&progress);
   if (comm.distributed()) observers.push_back(&balance);
+  std::unique_ptr<LightconeOutput<T>> lightcone;
+  if (opts.lightcone.enabled) {
+    lightcone = std::make_unique<LightconeOutput<T>>(config, cosmology, *linear, schedule, comm);
+    observers.push_back(lightcone->observer());
+  }
 
   StepTimings steps;
   if (c.device == Device::cuda) {
@@ -138,6 +144,17 @@ RunSummary run(const RunConfig& config, const std::string& settings_ini, const C
     steps = evolve(particles, gravity, schedule, c.cosmology.Omega_m, observers);
   }
   summary.evolve_seconds = sw.seconds() - summary.output_seconds;
+  if (lightcone) {
+    Stopwatch lw;
+    const std::vector<std::string> files = lightcone->write(opts.output_dir);
+    summary.files.insert(summary.files.end(), files.begin(), files.end());
+    summary.output_seconds += lw.seconds();
+    log_info("lightcone: ", comm.sum(static_cast<std::int64_t>(lightcone->lightcone().crossings())),
+             " crossings deposited in ", lightcone->seconds(),
+             " s (during the steps), maps and "
+             "files in ",
+             lw.seconds(), " s");
+  }
   summary.kick_drift_seconds = steps.kick_drift;
   summary.force = gravity.timings();
   summary.steps = schedule.steps();

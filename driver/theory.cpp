@@ -6,6 +6,7 @@
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/cosmo/halofit.hpp"
+#include "sim/sky/limber.hpp"
 
 namespace cosmograd::driver {
 
@@ -61,18 +62,54 @@ std::string power_table(const LinearPower& linear, const std::vector<double>& z,
   return os.str();
 }
 
+std::string kappa_cl_table(const Cosmology& c, const LinearPower& linear,
+                           const std::vector<SourceDistribution>& sources, int points) {
+  std::vector<double> ell(points);
+  for (int i = 0; i < points; ++i) {
+    ell[i] = 2.0 * std::pow(5000.0, static_cast<double>(i) / (points - 1));  // 2 .. 10000
+  }
+  ell.back() = 10000.0;
+  std::ostringstream os;
+  os << "# cosmograd Limber convergence power spectrum C_ell^kk (dimensionless; Kaiser 1992 with "
+        "ell + 1/2, LoVerde & Afshordi 2008), "
+     << linear.name() << " transfer; linear and halofit (Takahashi et al. 2012) P(k)\n# ell";
+  std::vector<std::vector<double>> columns;
+  for (const SourceDistribution& s : sources) {
+    os << "  C_lin(" << s.name() << ")  C_halofit(" << s.name() << ")";
+    columns.push_back(limber_kappa_cl(c, linear, s, ell, false));
+    columns.push_back(limber_kappa_cl(c, linear, s, ell, true));
+  }
+  os << "\n";
+  char buf[32];
+  for (int i = 0; i < points; ++i) {
+    std::snprintf(buf, sizeof buf, "%.8e", ell[i]);
+    os << buf;
+    for (const auto& col : columns) {
+      std::snprintf(buf, sizeof buf, " %.8e", col[i]);
+      os << buf;
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
 std::vector<std::string> write_theory_tables(const std::string& dir, const CosmologyParams& p,
                                              const TransferChoice& transfer,
-                                             const std::vector<double>& z) {
+                                             const std::vector<double>& z,
+                                             const std::vector<SourceDistribution>& sources) {
   const Cosmology c(p);
   LinearPowerOptions o;
   o.table_path = transfer.table_path;
   const auto linear = make_linear_power<double>(transfer.name, c, o);
-  const std::vector<std::string> paths = {dir + "/background.txt", dir + "/linear_power.txt",
-                                          dir + "/halofit_power.txt"};
+  std::vector<std::string> paths = {dir + "/background.txt", dir + "/linear_power.txt",
+                                    dir + "/halofit_power.txt"};
   write_file_atomic(paths[0], background_table(c));
   write_file_atomic(paths[1], power_table(*linear, z, false));
   write_file_atomic(paths[2], power_table(*linear, z, true));
+  if (!sources.empty()) {
+    paths.push_back(dir + "/kappa_cl.txt");
+    write_file_atomic(paths[3], kappa_cl_table(c, *linear, sources));
+  }
   return paths;
 }
 

@@ -7,6 +7,7 @@
 #include "sim/cosmo/cosmology.hpp"
 #include "sim/cosmo/linear_power.hpp"
 #include "sim/pm/sim_spec.hpp"
+#include "sim/sky/source_redshifts.hpp"
 
 namespace cosmograd::driver {
 
@@ -19,10 +20,17 @@ std::string background_table(const sim::Cosmology& c, int points = 256);
 std::string power_table(const sim::LinearPower& linear, const std::vector<double>& z, bool halofit,
                         int points = 500);
 
-/// Writes background.txt, linear_power.txt and halofit_power.txt into `dir` (atomic);
-/// returns the paths.
-std::vector<std::string> write_theory_tables(const std::string& dir, const sim::CosmologyParams& p,
-                                             const sim::TransferChoice& transfer,
-                                             const std::vector<double>& z);
+/// kappa_cl.txt: ell (`points` log-spaced from 2 to 10000, not rounded), then for each source
+/// the Limber convergence power spectrum C_ell^kk (dimensionless; Kaiser 1992, ell + 1/2 of
+/// LoVerde & Afshordi 2008) from linear theory and from halofit (Takahashi et al. 2012), with
+/// a '#' header naming the columns.
+std::string kappa_cl_table(const sim::Cosmology& c, const sim::LinearPower& linear,
+                           const std::vector<sim::SourceDistribution>& sources, int points = 200);
+
+/// Writes background.txt, linear_power.txt and halofit_power.txt into `dir` (atomic), and
+/// kappa_cl.txt when `sources` is not empty; returns the paths.
+std::vector<std::string> write_theory_tables(
+    const std::string& dir, const sim::CosmologyParams& p, const sim::TransferChoice& transfer,
+    const std::vector<double>& z, const std::vector<sim::SourceDistribution>& sources = {});
 
 }  // namespace cosmograd::driver

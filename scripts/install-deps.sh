@@ -15,8 +15,8 @@ packages=(
   libboost-program-options-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  # surveys/ and outputs: FITS images, raw PNG images
-  libcfitsio-dev libpng-dev
+  # surveys/ and outputs: FITS images, raw PNG images, HEALPix sky maps
+  libcfitsio-dev libpng-dev libhealpix-cxx-dev
   # viz/: plots and density maps (PLplot and its cairo PNG driver)
   libplplot-dev plplot-driver-cairo
   # integration test: snapshots must open in yt

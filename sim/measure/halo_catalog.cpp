@@ -18,24 +18,6 @@ using detail::H5Id;
 constexpr double kMassUnitG = 1.0e10 * units::msun_g;  // 1e10 Msun [g]
 constexpr double kVelocityUnitCmS = 1.0e5;             // 1 km/s [cm/s]
 
-/// Writes `data` (rows x cols values, cols = 0 for a 1-D dataset) as dataset `name`.
-template <class M>
-void write_dataset(hid_t group, const std::string& name, hid_t file_type,
-                   const std::vector<M>& data, hsize_t cols, const std::string& where) {
-  const std::string context = where + "/" + name;
-  const hsize_t width = cols > 0 ? cols : 1;
-  std::vector<hsize_t> dims{static_cast<hsize_t>(data.size() / width)};
-  if (cols > 0) dims.push_back(cols);
-  H5Id space = detail::h5_dataspace(dims, context);
-  H5Id dset = detail::h5_create_dataset(group, name, file_type, space.get(), context);
-  if (!data.empty()) {
-    detail::h5_check(H5Dwrite(dset.get(), detail::h5_native_type<M>(), H5S_ALL, H5S_ALL,
-                              H5P_DEFAULT, data.data()),
-                     "H5Dwrite", context);
-  }
-  dset.close("H5Dclose", context);
-}
-
 /// Per-halo values get(h) x scale, as a 1-D float64 dataset.
 void write_halo_column(hid_t group, const std::string& name, const std::vector<Halo>& halos,
                        const std::function<double(const Halo&)>& get, double scale,
@@ -43,7 +25,7 @@ void write_halo_column(hid_t group, const std::string& name, const std::vector<H
   std::vector<double> v;
   v.reserve(halos.size());
   for (const Halo& h : halos) v.push_back(get(h) * scale);
-  write_dataset(group, name, H5T_IEEE_F64LE, v, 0, where);
+  detail::h5_write_dataset(group, name, H5T_IEEE_F64LE, v, 0, where);
 }
 
 /// Reads dataset `name` of `group` (shape (rows) when cols = 0, else (rows, cols)) as M.
@@ -122,12 +104,12 @@ void write_file(const std::string& file_name, const HaloCatalog& c, bool length_
         vel.push_back(hs[i].vel[d]);
       }
     }
-    write_dataset(g.get(), "GroupLen", H5T_STD_U32LE, len, 0, where);
-    write_dataset(g.get(), "GroupOffset", H5T_STD_U64LE, offset, 0, where);
-    write_dataset(g.get(), "GroupFirstID", H5T_STD_U64LE, first, 0, where);
-    write_dataset(g.get(), "GroupPos", H5T_IEEE_F64LE, pos, 3, where);
-    write_dataset(g.get(), "Group_Pos_SO", H5T_IEEE_F64LE, so_pos, 3, where);
-    write_dataset(g.get(), "GroupVel", H5T_IEEE_F64LE, vel, 3, where);
+    detail::h5_write_dataset(g.get(), "GroupLen", H5T_STD_U32LE, len, 0, where);
+    detail::h5_write_dataset(g.get(), "GroupOffset", H5T_STD_U64LE, offset, 0, where);
+    detail::h5_write_dataset(g.get(), "GroupFirstID", H5T_STD_U64LE, first, 0, where);
+    detail::h5_write_dataset(g.get(), "GroupPos", H5T_IEEE_F64LE, pos, 3, where);
+    detail::h5_write_dataset(g.get(), "Group_Pos_SO", H5T_IEEE_F64LE, so_pos, 3, where);
+    detail::h5_write_dataset(g.get(), "GroupVel", H5T_IEEE_F64LE, vel, 3, where);
     const double to_mass = 1e-10;
     write_halo_column(
         g.get(), "GroupMass", hs, [](const Halo& h) { return h.mass; }, to_mass, where);
@@ -148,7 +130,7 @@ void write_file(const std::string& file_name, const HaloCatalog& c, bool length_
   {
     H5Id g = detail::h5_create_group(file.get(), "IDs", file_name);
     const std::string where = file_name + ": /IDs";
-    write_dataset(g.get(), "ID", H5T_STD_U64LE, c.ids, 0, where);
+    detail::h5_write_dataset(g.get(), "ID", H5T_STD_U64LE, c.ids, 0, where);
     g.close("H5Gclose", where);
   }
   file.close("H5Fclose", file_name);

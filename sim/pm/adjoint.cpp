@@ -163,6 +163,7 @@ SimGradients<T> DifferentiableSim<T>::backward(const StateCotangent<T>& final_co
   if (!intermediate.empty()) all.push_back(&fixed);
   stepper_->backward(*schedule_, all);
   SimGradients<T> out{backend_->initial_conditions_vjp(), backend_->take_gradient()};
+  for (const StepObserver<T>* o : observers) o->add_parameter_gradient(out.cosmology);
   state_ = &backend_->host_state();  // the recovered initial state
   return out;
 }

@@ -70,7 +70,8 @@ class DifferentiableSim {
   const Particles<T>& final_state() const;
   /// dJ/dw and dJ/dtheta given cotangents of the final state, plus optional cotangents of
   /// the state at intermediate grid points (key: the step index, 0 = the ICs; see
-  /// schedule().step_at()) and observers' cotangents. Call after forward(); leaves the
+  /// schedule().step_at()) and observers' cotangents (their add_parameter_gradient() joins
+  /// the cosmology gradient). Call after forward(); leaves the
   /// recovered initial state in recovered_initial().
   SimGradients<T> backward(const StateCotangent<T>& final_cot,
                            const std::map<int, StateCotangent<T>>& intermediate = {},

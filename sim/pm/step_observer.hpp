@@ -3,8 +3,10 @@
 // bars, load-balance logs and lightcone crossings subscribe; the stepper knows none of them.
 #pragma once
 
+#include <array>
 #include <vector>
 
+#include "sim/cosmo/cosmology.hpp"
 #include "sim/mesh/particles.hpp"
 
 namespace cosmograd::sim {
@@ -88,6 +90,9 @@ class StepObserver {
   }
   /// Whether the reverse pass should call drift_cotangent() (only when wants_drifts()).
   virtual bool has_drift_cotangent() const { return false; }
+  /// After the reverse pass: adds dJ/d(cosmological parameters) of this observer's own terms
+  /// (those not carried by the state's cotangents) to g (collective under MPI).
+  virtual void add_parameter_gradient(std::array<double, kNumCosmoParams>& g) const { (void)g; }
 };
 
 /// The observers of one run (non-owning).

@@ -189,6 +189,24 @@ inline H5Id h5_dataspace(const std::vector<hsize_t>& dims, const std::string& co
   return H5Id(h5_check(id, "H5Screate", context), H5Sclose);
 }
 
+/// Writes `data` (rows x cols values, cols = 0 for a 1-D dataset) as dataset `name` of
+/// `group` with the file type `file_type`; `where` (file and group) names it in errors.
+template <class M>
+void h5_write_dataset(hid_t group, const std::string& name, hid_t file_type,
+                      const std::vector<M>& data, hsize_t cols, const std::string& where) {
+  const std::string context = where + "/" + name;
+  const hsize_t width = cols > 0 ? cols : 1;
+  std::vector<hsize_t> dims{static_cast<hsize_t>(data.size() / width)};
+  if (cols > 0) dims.push_back(cols);
+  H5Id space = h5_dataspace(dims, context);
+  H5Id dset = h5_create_dataset(group, name, file_type, space.get(), context);
+  if (!data.empty()) {
+    h5_check(H5Dwrite(dset.get(), h5_native_type<M>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+             "H5Dwrite", context);
+  }
+  dset.close("H5Dclose", context);
+}
+
 /// The shape of dataset `dset`.
 inline std::vector<hsize_t> h5_dataset_shape(hid_t dset, const std::string& context) {
   H5Id space(h5_check(H5Dget_space(dset), "H5Dget_space", context), H5Sclose);

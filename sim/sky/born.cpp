@@ -1,0 +1,123 @@
+#include "sim/sky/born.hpp"
+
+#include <array>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace cosmograd::sim {
+namespace {
+
+/// 8-point Gauss-Legendre nodes and weights on [-1, 1] (Abramowitz & Stegun, Table 25.4).
+constexpr std::array<double, 8> kNodes{
+    -0.9602898564975363, -0.7966664774136267, -0.5255324099163290, -0.1834346424956498,
+    0.1834346424956498,  0.5255324099163290,  0.7966664774136267,  0.9602898564975363};
+constexpr std::array<double, 8> kWeights{0.1012285362903763, 0.2223810344533745, 0.3137066458778873,
+                                         0.3626837833783620, 0.3626837833783620, 0.3137066458778873,
+                                         0.2223810344533745, 0.1012285362903763};
+
+template <class Map>
+void check_shells(const std::vector<Map>& shells, const std::vector<double>& mean_per_sr,
+                  const std::vector<double>& weights) {
+  if (shells.empty() || mean_per_sr.size() != shells.size() || weights.size() != shells.size()) {
+    throw std::invalid_argument("born_kappa: " + std::to_string(shells.size()) + " shells, " +
+                                std::to_string(mean_per_sr.size()) + " means and " +
+                                std::to_string(weights.size()) +
+                                " weights (allowed: one of each per shell, at least one shell)");
+  }
+  for (const Map& m : shells) {
+    if (m.values.size() != shells.front().values.size()) {
+      throw std::invalid_argument("born_kappa: shells of different sizes");
+    }
+  }
+}
+
+}  // namespace
+
+template <class S>
+std::vector<S> born_weights(const CosmologyT<S>& c, const SourceDistribution& n,
+                            const std::vector<double>& edges) {
+  const S pre = lensing_prefactor(c);
+  const double Ok = c.params().Omega_k;
+  std::vector<S> w;
+  for (std::size_t s = 0; s + 1 < edges.size(); ++s) {
+    const double lo = edges[s], hi = edges[s + 1], half = 0.5 * (hi - lo), mid = 0.5 * (hi + lo);
+    std::vector<double> chi(kNodes.size());
+    for (std::size_t i = 0; i < kNodes.size(); ++i) chi[i] = mid + half * kNodes[i];
+    const std::vector<S> g = lensing_efficiency(c, n, chi);
+    S sum = 0.0;
+    for (std::size_t i = 0; i < kNodes.size(); ++i) {
+      sum +=
+          kWeights[i] * comoving_transverse(Ok, S(chi[i])) * g[i] / scale_factor_at_chi(c, chi[i]);
+    }
+    w.push_back(pre * half * sum);
+  }
+  return w;
+}
+template std::vector<double> born_weights<double>(const Cosmology&, const SourceDistribution&,
+                                                  const std::vector<double>&);
+template std::vector<CosmoDual> born_weights<CosmoDual>(const CosmologyDual&,
+                                                        const SourceDistribution&,
+                                                        const std::vector<double>&);
+
+HealpixMap born_kappa(const std::vector<HealpixMap>& shells, const std::vector<double>& mean_per_sr,
+                      const std::vector<double>& weights) {
+  check_shells(shells, mean_per_sr, weights);
+  HealpixMap k = HealpixMap::filled(shells.front().nside);
+  const double pixel_sr = 4 * M_PI / static_cast<double>(k.pixels());
+  for (std::size_t s = 0; s < shells.size(); ++s) {
+    const double inv_mean = 1.0 / (mean_per_sr[s] * pixel_sr);
+    for (std::size_t i = 0; i < k.values.size(); ++i) {
+      k.values[i] += weights[s] * (shells[s].values[i] * inv_mean - 1.0);
+    }
+  }
+  return k;
+}
+
+FlatMap born_kappa(const std::vector<FlatMap>& shells, const std::vector<double>& mean_per_sr,
+                   const std::vector<double>& weights) {
+  check_shells(shells, mean_per_sr, weights);
+  const FlatMap& f = shells.front();
+  FlatMap k = FlatMap::filled(f.n, f.field_deg);
+  for (int iy = 0; iy < f.n; ++iy) {
+    for (int ix = 0; ix < f.n; ++ix) {
+      const double omega = f.pixel_solid_angle(ix, iy);
+      const std::size_t i = static_cast<std::size_t>(iy) * f.n + ix;
+      for (std::size_t s = 0; s < shells.size(); ++s) {
+        k.values[i] += weights[s] * (shells[s].values[i] / (mean_per_sr[s] * omega) - 1.0);
+      }
+    }
+  }
+  return k;
+}
+
+std::vector<FlatMap> born_kappa_vjp(const FlatMap& kappa_cot, const std::vector<FlatMap>& shells,
+                                    const std::vector<double>& mean_per_sr,
+                                    const std::vector<double>& weights,
+                                    std::vector<double>* weights_cot) {
+  check_shells(shells, mean_per_sr, weights);
+  const FlatMap& f = shells.front();
+  if (kappa_cot.values.size() != f.values.size()) {
+    throw std::invalid_argument("born_kappa_vjp: the cotangent has " +
+                                std::to_string(kappa_cot.values.size()) +
+                                " pixels (allowed: " + std::to_string(f.values.size()) + ")");
+  }
+  std::vector<FlatMap> out(shells.size(), FlatMap::filled(f.n, f.field_deg));
+  if (weights_cot != nullptr) weights_cot->assign(shells.size(), 0.0);
+  for (int iy = 0; iy < f.n; ++iy) {
+    for (int ix = 0; ix < f.n; ++ix) {
+      const double omega = f.pixel_solid_angle(ix, iy);
+      const std::size_t i = static_cast<std::size_t>(iy) * f.n + ix;
+      for (std::size_t s = 0; s < shells.size(); ++s) {
+        const double inv_mean = 1.0 / (mean_per_sr[s] * omega);
+        out[s].values[i] = kappa_cot.values[i] * weights[s] * inv_mean;
+        if (weights_cot != nullptr) {
+          (*weights_cot)[s] += kappa_cot.values[i] * (shells[s].values[i] * inv_mean - 1.0);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace cosmograd::sim

@@ -1,0 +1,357 @@
+// HEALPix FITS files (healpy's layout) through cfitsio; see healpix_fits.hpp.
+#include "sim/sky/healpix_fits.hpp"
+
+#include <fitsio.h>
+#include <healpix_base.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/check.hpp"
+
+namespace cosmograd::sim {
+namespace {
+
+// Throws CallError "<call> failed (cfitsio status s): <path>: <message>; <error stack>".
+[[noreturn]] void fits_failed(int status, const std::string& path, const char* call) {
+  char text[FLEN_STATUS] = {0};
+  fits_get_errstatus(status, text);
+  std::string detail = path + ": " + text;
+  char msg[FLEN_ERRMSG] = {0};
+  while (fits_read_errmsg(msg) != 0) detail += std::string("; ") + msg;
+  call_failed("cfitsio", call, status, detail);
+}
+
+// Closes the file on scope exit (errors on this path are ignored: an error is already in
+// flight, or close() reported it).
+struct FitsHandle {
+  fitsfile* f = nullptr;
+  std::string path;
+  ~FitsHandle() {
+    if (f != nullptr) {
+      int s = 0;
+      fits_close_file(f, &s);
+    }
+  }
+  void check(int status, const char* call) const {
+    if (status != 0) fits_failed(status, path, call);
+  }
+  void close() {
+    int s = 0;
+    fitsfile* g = f;
+    f = nullptr;
+    fits_close_file(g, &s);
+    check(s, "fits_close_file");
+  }
+};
+
+bool valid_key(const std::string& k) {
+  if (k.empty() || k.size() > 8) return false;
+  return std::all_of(k.begin(), k.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+bool printable(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 32 && c <= 126; });
+}
+
+const char* const kReserved[] = {
+    "SIMPLE", "BITPIX",   "NAXIS",   "NAXIS1",   "NAXIS2", "EXTEND",   "XTENSION", "PCOUNT",
+    "GCOUNT", "TFIELDS",  "TTYPE1",  "TFORM1",   "TUNIT1", "EXTNAME",  "PIXTYPE",  "ORDERING",
+    "NSIDE",  "FIRSTPIX", "LASTPIX", "INDXSCHM", "OBJECT", "COORDSYS", "BUNIT",    "END"};
+
+void check_keywords(const std::vector<FitsKeyword>& num,
+                    const std::vector<FitsStringKeyword>& str) {
+  auto check_key = [](const std::string& k) {
+    if (!valid_key(k)) {
+      throw std::invalid_argument("FITS keyword '" + k +
+                                  "' is not allowed (allowed: 1 to 8 characters of A-Z, 0-9, "
+                                  "'-', '_')");
+    }
+    for (const char* r : kReserved) {
+      if (k == r) {
+        throw std::invalid_argument("FITS keyword '" + k +
+                                    "' is reserved (the writer sets it; choose another name)");
+      }
+    }
+  };
+  for (const FitsKeyword& k : num) {
+    check_key(k.key);
+    if (!std::isfinite(k.value)) {
+      throw std::invalid_argument("FITS keyword " + k.key + " = " + std::to_string(k.value) +
+                                  " is not allowed (allowed: a finite number)");
+    }
+    if (!printable(k.comment)) {
+      throw std::invalid_argument("FITS keyword " + k.key +
+                                  ": comment is not allowed (allowed: printable ASCII)");
+    }
+  }
+  for (const FitsStringKeyword& k : str) {
+    check_key(k.key);
+    if (!printable(k.value) || k.value.size() > 68 || !printable(k.comment)) {
+      throw std::invalid_argument("FITS keyword " + k.key + " = '" + k.value +
+                                  "' is not allowed (allowed: printable ASCII, at most 68 "
+                                  "characters, printable comment)");
+    }
+  }
+}
+
+void write_keywords(const FitsHandle& h, const std::vector<FitsKeyword>& num,
+                    const std::vector<FitsStringKeyword>& str) {
+  int status = 0;
+  for (const FitsKeyword& k : num) {
+    const char* comment = k.comment.empty() ? nullptr : k.comment.c_str();
+    if (k.value == std::floor(k.value) && std::fabs(k.value) < 9.0e15) {
+      LONGLONG v = static_cast<LONGLONG>(k.value);
+      fits_write_key(h.f, TLONGLONG, k.key.c_str(), &v, comment, &status);
+    } else {
+      fits_write_key_dbl(h.f, k.key.c_str(), k.value, -17, comment, &status);
+    }
+    h.check(status, "fits_write_key");
+  }
+  for (const FitsStringKeyword& k : str) {
+    fits_write_key(h.f, TSTRING, k.key.c_str(), const_cast<char*>(k.value.c_str()),
+                   k.comment.empty() ? nullptr : k.comment.c_str(), &status);
+    h.check(status, "fits_write_key");
+  }
+}
+
+bool valid_nside(long long nside) {
+  return nside >= 1 && nside <= 8192 && (nside & (nside - 1)) == 0;
+}
+
+// A string keyword, or "" when absent (other errors throw).
+std::string read_string_key(const FitsHandle& h, const char* key) {
+  char value[FLEN_VALUE] = {0};
+  int status = 0;
+  fits_read_key(h.f, TSTRING, key, value, nullptr, &status);
+  if (status == KEY_NO_EXIST) {
+    fits_clear_errmsg();
+    return "";
+  }
+  h.check(status, "fits_read_key");
+  std::string s = value;
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+void write_healpix_fits(const std::string& path, const HealpixMap& map,
+                        const HealpixFitsOptions& options) {
+  if (!valid_nside(map.nside)) {
+    throw std::invalid_argument("HEALPix map nside = " + std::to_string(map.nside) +
+                                " is not allowed (allowed: a power of 2 from 1 to 8192)");
+  }
+  if (map.values.size() != map.pixels()) {
+    throw std::invalid_argument("HEALPix map has " + std::to_string(map.values.size()) +
+                                " values for nside " + std::to_string(map.nside) +
+                                " (allowed: exactly 12 nside^2 = " + std::to_string(map.pixels()) +
+                                ")");
+  }
+  if (options.column.empty() || options.column.size() > 68 || !printable(options.column)) {
+    throw std::invalid_argument("HEALPix FITS column '" + options.column +
+                                "' is not allowed (allowed: 1 to 68 printable characters)");
+  }
+  if (options.coordsys != "C" && options.coordsys != "G" && options.coordsys != "E") {
+    throw std::invalid_argument("HEALPix FITS coordsys '" + options.coordsys +
+                                "' is not allowed (allowed: C, G, E)");
+  }
+  if (!printable(options.unit) || options.unit.size() > 68) {
+    throw std::invalid_argument("HEALPix FITS unit '" + options.unit +
+                                "' is not allowed (allowed: printable ASCII, at most 68)");
+  }
+  check_keywords(options.keywords, options.string_keywords);
+  if (options.single_precision) {
+    for (std::size_t p = 0; p < map.values.size(); ++p) {
+      const double v = map.values[p];
+      if (std::isfinite(v) && std::fabs(v) > static_cast<double>(FLT_MAX)) {
+        throw std::invalid_argument("HEALPix map pixel " + std::to_string(p) + " = " +
+                                    std::to_string(v) +
+                                    " does not fit a single-precision column (allowed: |value| "
+                                    "<= 3.4e38, or single_precision = false)");
+      }
+    }
+  }
+
+  AtomicWrite out(path);
+  FitsHandle h;
+  h.path = out.temp_path();
+  int status = 0;
+  fits_create_diskfile(&h.f, out.temp_path().c_str(), &status);
+  h.check(status, "fits_create_diskfile");
+  fits_create_img(h.f, BYTE_IMG, 0, nullptr, &status);
+  h.check(status, "fits_create_img");
+
+  const LONGLONG npix = static_cast<LONGLONG>(map.pixels());
+  char ttype[72], tform[8], tunit[72], extname[] = "xtension";
+  std::snprintf(ttype, sizeof ttype, "%s", options.column.c_str());
+  std::snprintf(tform, sizeof tform, "%s", options.single_precision ? "E" : "D");
+  std::snprintf(tunit, sizeof tunit, "%s", options.unit.c_str());
+  char* ttypes[] = {ttype};
+  char* tforms[] = {tform};
+  char* tunits[] = {tunit};
+  fits_create_tbl(h.f, BINARY_TBL, npix, 1, ttypes, tforms, options.unit.empty() ? nullptr : tunits,
+                  extname, &status);
+  h.check(status, "fits_create_tbl");
+
+  auto key_str = [&](const char* key, const std::string& value, const char* comment) {
+    fits_write_key(h.f, TSTRING, key, const_cast<char*>(value.c_str()), comment, &status);
+    h.check(status, "fits_write_key");
+  };
+  auto key_ll = [&](const char* key, LONGLONG value, const char* comment) {
+    fits_write_key(h.f, TLONGLONG, key, &value, comment, &status);
+    h.check(status, "fits_write_key");
+  };
+  key_str("PIXTYPE", "HEALPIX", "HEALPIX pixelisation");
+  key_str("ORDERING", "RING", "Pixel ordering scheme, either RING or NESTED");
+  key_ll("NSIDE", map.nside, "Resolution parameter of HEALPIX");
+  key_ll("FIRSTPIX", 0, "First pixel # (0 based)");
+  key_ll("LASTPIX", npix - 1, "Last pixel # (0 based)");
+  key_str("INDXSCHM", "IMPLICIT", "Indexing: IMPLICIT or EXPLICIT");
+  key_str("OBJECT", "FULLSKY", "Sky coverage, either FULLSKY or PARTIAL");
+  key_str("COORDSYS", options.coordsys, "Ecliptic, Galactic or Celestial (equatorial)");
+  if (!options.unit.empty()) key_str("BUNIT", options.unit, "Unit of the map values");
+  write_keywords(h, options.keywords, options.string_keywords);
+
+  fits_write_col(h.f, TDOUBLE, 1, 1, 1, npix, const_cast<double*>(map.values.data()), &status);
+  h.check(status, "fits_write_col");
+  h.close();
+  out.commit();
+}
+
+bool is_healpix_fits(const std::string& path) {
+  FitsHandle h;
+  h.path = path;
+  int status = 0;
+  fits_open_diskfile(&h.f, path.c_str(), READONLY, &status);
+  h.check(status, "fits_open_diskfile");
+  int nhdu = 0;
+  fits_get_num_hdus(h.f, &nhdu, &status);
+  h.check(status, "fits_get_num_hdus");
+  if (nhdu < 2) return false;
+  int type = 0;
+  fits_movabs_hdu(h.f, 2, &type, &status);
+  h.check(status, "fits_movabs_hdu");
+  if (type != BINARY_TBL) return false;
+  return upper(read_string_key(h, "PIXTYPE")) == "HEALPIX";
+}
+
+HealpixMap read_healpix_fits(const std::string& path, HealpixFitsInfo* info) {
+  FitsHandle h;
+  h.path = path;
+  int status = 0;
+  fits_open_diskfile(&h.f, path.c_str(), READONLY, &status);
+  h.check(status, "fits_open_diskfile");
+  int nhdu = 0;
+  fits_get_num_hdus(h.f, &nhdu, &status);
+  h.check(status, "fits_get_num_hdus");
+  if (nhdu < 2) {
+    throw std::runtime_error(path +
+                             ": not a HEALPix map (no BINTABLE extension after the primary "
+                             "HDU; an image would be a flat map)");
+  }
+  int type = 0;
+  fits_movabs_hdu(h.f, 2, &type, &status);
+  h.check(status, "fits_movabs_hdu");
+  if (type != BINARY_TBL) {
+    throw std::runtime_error(path + ": not a HEALPix map (the first extension is not a BINTABLE)");
+  }
+  const std::string pixtype = upper(read_string_key(h, "PIXTYPE"));
+  if (!pixtype.empty() && pixtype != "HEALPIX") {
+    throw std::runtime_error(path + ": not a HEALPix map (PIXTYPE = '" + pixtype +
+                             "', expected 'HEALPIX')");
+  }
+  const std::string indx = upper(read_string_key(h, "INDXSCHM"));
+  if (indx == "EXPLICIT") {
+    throw std::runtime_error(path +
+                             ": partial-sky HEALPix map (INDXSCHM = 'EXPLICIT') is not "
+                             "supported (allowed: IMPLICIT, full-sky maps)");
+  }
+  std::string ordering = upper(read_string_key(h, "ORDERING"));
+  if (ordering == "NEST") ordering = "NESTED";
+  if (ordering != "RING" && ordering != "NESTED") {
+    throw std::runtime_error(path + ": ORDERING = '" + ordering +
+                             "' is not supported (allowed: RING, NESTED)");
+  }
+
+  int ncols = 0;
+  fits_get_num_cols(h.f, &ncols, &status);
+  h.check(status, "fits_get_num_cols");
+  if (ncols < 1) throw std::runtime_error(path + ": the HEALPix table has no column");
+  int typecode = 0;
+  long repeat = 0, width = 0;
+  fits_get_coltype(h.f, 1, &typecode, &repeat, &width, &status);
+  h.check(status, "fits_get_coltype");
+  if (typecode == TSTRING || typecode == TLOGICAL || typecode == TBIT || repeat < 1) {
+    throw std::runtime_error(path + ": the first column is not numeric (type code " +
+                             std::to_string(typecode) + ")");
+  }
+  LONGLONG rows = 0;
+  fits_get_num_rowsll(h.f, &rows, &status);
+  h.check(status, "fits_get_num_rowsll");
+  const LONGLONG total = rows * static_cast<LONGLONG>(repeat);
+  const long long nside = std::llround(std::sqrt(static_cast<double>(total) / 12.0));
+  if (!valid_nside(nside) || 12 * nside * nside != total) {
+    throw std::runtime_error(path + ": the first column holds " + std::to_string(total) +
+                             " values (" + std::to_string(rows) + " rows x " +
+                             std::to_string(repeat) +
+                             "), not 12 nside^2 for a power-of-2 nside up to 8192");
+  }
+  LONGLONG nside_key = 0;
+  fits_read_key(h.f, TLONGLONG, "NSIDE", &nside_key, nullptr, &status);
+  if (status == KEY_NO_EXIST) {
+    status = 0;
+    fits_clear_errmsg();
+  } else {
+    h.check(status, "fits_read_key NSIDE");
+    if (nside_key != nside) {
+      throw std::runtime_error(path + ": NSIDE = " + std::to_string(nside_key) +
+                               " does not match the " + std::to_string(total) + " pixels");
+    }
+  }
+
+  std::vector<double> data(static_cast<std::size_t>(total));
+  int anynul = 0;
+  fits_read_col(h.f, TDOUBLE, 1, 1, 1, total, nullptr, data.data(), &anynul, &status);
+  h.check(status, "fits_read_col");
+
+  if (info != nullptr) {
+    char key[16];
+    std::snprintf(key, sizeof key, "TTYPE1");
+    info->column = read_string_key(h, key);
+    info->ordering = ordering;
+    info->coordsys = read_string_key(h, "COORDSYS");
+    info->unit = read_string_key(h, "TUNIT1");
+    if (info->unit.empty()) info->unit = read_string_key(h, "BUNIT");
+  }
+
+  HealpixMap map;
+  map.nside = static_cast<int>(nside);
+  if (ordering == "RING") {
+    map.values = std::move(data);
+  } else {
+    const T_Healpix_Base<int64_t> base(nside, NEST, SET_NSIDE);
+    map.values.resize(data.size());
+    for (int64_t p = 0; p < total; ++p) {
+      map.values[static_cast<std::size_t>(base.nest2ring(p))] = data[static_cast<std::size_t>(p)];
+    }
+  }
+  return map;
+}
+
+}  // namespace cosmograd::sim

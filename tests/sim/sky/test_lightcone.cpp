@@ -1,0 +1,325 @@
+// The on-the-fly lightcone: chi along a drift, the crossing solve, every replica's particles
+// crossing exactly once into the right shell, and the gradient of a Born kappa loss on the
+// flat-sky maps against finite differences (white noise and cosmology).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <tuple>
+
+#include "../gradcheck.hpp"
+#include "sim/pm/adjoint.hpp"
+#include "sim/sky/born.hpp"
+#include "sim/sky/lightcone.hpp"
+
+namespace cg = cosmograd::sim;
+
+namespace {
+
+/// The scale factor where D1 has gone the fraction u of the way from a0 to a1 (bisection).
+double a_at_fraction(const cg::Cosmology& c, double a0, double a1, double u) {
+  const double target = c.D1(a0) + u * (c.D1(a1) - c.D1(a0));
+  double lo = a0, hi = a1;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (c.D1(mid) < target ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/// Runs a lightcone over a fixed particle set through every drift of `s` (particles moved by
+/// the drift factor times their momentum, as the stepper does).
+template <class T>
+void sweep(cg::Lightcone<T>& lc, const cg::StepSchedule& s, cg::Particles<T>& p) {
+  lc.on_state(cg::StepInfo{0, s.steps(), s.a(0)}, p);
+  for (int i = 0; i < s.steps(); ++i) {
+    const cg::StepFactors& f = s[i];
+    for (std::size_t k = 0; k < p.disp.size(); ++k) p.disp[k] += f.drift.v * p.mom[k];
+    lc.on_drift(cg::DriftInfo{i, f.a0, f.a1, f.ah, f.drift.v}, p);
+  }
+  lc.on_state(cg::StepInfo{s.steps(), s.steps(), 1.0}, p);
+}
+
+std::vector<double> linear_grid(double a0, double a1, int steps) {
+  std::vector<double> g;
+  for (int i = 0; i <= steps; ++i) g.push_back(a0 + (a1 - a0) * i / steps);
+  return g;
+}
+
+}  // namespace
+
+TEST(Lightcone, HermiteChiAlongADriftMatchesTheExactDistance) {
+  // chi(u) interpolated from both ends of the quickstart's coarsest late step (a 0.55 ->
+  // 0.64) and of an early one (0.1 -> 0.19), against chi(a(u)) solved from D1.
+  const cg::Cosmology c(cg::planck2015());
+  for (auto [a0, a1] : {std::pair{0.55, 0.64}, std::pair{0.1, 0.19}, std::pair{0.91, 1.0}}) {
+    const cg::DriftChi<double> h = cg::drift_chi(c, a0, a1);
+    EXPECT_NEAR(h(0.0), c.chi(a0), 1e-9);
+    EXPECT_NEAR(h(1.0), c.chi(a1), 1e-9);
+    for (double u : {0.1, 0.25, 0.5, 0.75, 0.9}) {
+      const double exact = c.chi(a_at_fraction(c, a0, a1, u));
+      // 0.2% of the drift's extent in chi (1.6 Mpc/h over the early drift's 1100 Mpc/h;
+      // 0.02 Mpc/h late).
+      EXPECT_NEAR(h(u), exact, 2e-3 * (h.chi0 - h.chi1)) << "a0 " << a0 << " u " << u;
+      const double a = cg::drift_scale_factor(c, a0, a1)(u);
+      EXPECT_NEAR(a, a_at_fraction(c, a0, a1, u), 2e-3 * (a1 - a0)) << "a0 " << a0 << " u " << u;
+    }
+  }
+}
+
+TEST(Lightcone, CrossingSolvesTheLightconeEquation) {
+  const cg::Cosmology c(cg::planck2015());
+  const cg::DriftChi<double> h = cg::drift_chi(c, 0.7, 0.8);
+  const double chi_mid = h(0.4);
+  // A particle moving radially outwards at 3 Mpc/h per drift, placed to cross near u = 0.4.
+  const std::array<double, 3> dir{0.6, 0.0, 0.8};
+  std::array<double, 3> q{}, v{};
+  for (int k = 0; k < 3; ++k) {
+    q[k] = (chi_mid - 1.2) * dir[k];
+    v[k] = 3.0 * dir[k];
+  }
+  cg::Crossing x;
+  ASSERT_TRUE(cg::find_crossing(q, v, h, x));
+  double r = 0;
+  for (int k = 0; k < 3; ++k) r += x.r[k] * x.r[k];
+  EXPECT_NEAR(std::sqrt(r), h(x.u), 1e-8);
+  EXPECT_NEAR(x.chi, h(x.u), 1e-8);
+  EXPECT_GT(x.dF_du, 0);
+  // A particle outside the lightcone at both ends does not cross in this drift.
+  std::array<double, 3> far{0, 0, h.chi0 + 10};
+  EXPECT_FALSE(cg::find_crossing(far, v, h, x));
+}
+
+TEST(Lightcone, EveryReplicaOfALatticeCrossesOnceIntoTheRightShell) {
+  // Zero displacements and momenta: every lattice point of every replica with distance d in
+  // [0, 300) Mpc/h crosses in exactly one drift, lands in the shell holding d, and the shell
+  // masses add up to the lattice points inside each shell (counted here by brute force).
+  const int n = 8;
+  const double L = 100;
+  cg::LightconeSpec spec;
+  spec.observer = {30, 40, 50};
+  spec.shell_edges = {0, 80, 160, 240, 300};
+  spec.nside = 8;
+  spec.particle_fraction = 1.0;
+  spec.cells = 4;
+  const cg::Cosmology c(cg::planck2015());
+  const cg::StepSchedule s(c, linear_grid(0.1, 1.0, 10));
+  cg::Particles<double> p = cg::Particles<double>::lattice_grid(n, L);
+  cg::Lightcone<double> lc(spec, L, n);
+  lc.bind(c, nullptr, s);
+  sweep(lc, s, p);
+
+  std::vector<double> expected(spec.shell_edges.size() - 1, 0.0);
+  std::set<std::tuple<std::uint64_t, int, int, int>> inside;
+  for (int i = -4; i <= 4; ++i)
+    for (int j = -4; j <= 4; ++j)
+      for (int k = -4; k <= 4; ++k)
+        for (std::size_t id = 0; id < p.size(); ++id) {
+          const int nn[3] = {i, j, k};
+          double d2 = 0;
+          for (int dim = 0; dim < 3; ++dim) {
+            const double x = p.lattice(id, dim) + nn[dim] * L - spec.observer[dim];
+            d2 += x * x;
+          }
+          const double d = std::sqrt(d2);
+          if (d >= 300) continue;
+          inside.insert({id, i, j, k});
+          for (std::size_t sh = 0; sh + 1 < spec.shell_edges.size(); ++sh) {
+            if (d >= spec.shell_edges[sh] && d < spec.shell_edges[sh + 1]) expected[sh] += 1;
+          }
+        }
+  ASSERT_GT(inside.size(), 10000u);
+  for (std::size_t sh = 0; sh < expected.size(); ++sh) {
+    double total = 0;
+    for (double v : lc.healpix_shells()[sh].values) total += v;
+    EXPECT_EQ(total, expected[sh]) << "shell " << sh;
+  }
+  // The catalogue: each (particle, replica) once, at its lattice distance, in the right drift.
+  const cg::LightconeParticles& cat = lc.particles();
+  EXPECT_EQ(cat.size(), inside.size());
+  std::set<std::tuple<std::uint64_t, int, int, int>> seen;
+  for (std::size_t e = 0; e < cat.size(); ++e) {
+    const cg::Replica& r = lc.replicas()[cat.replica[e]];
+    EXPECT_TRUE(seen.insert({cat.id[e], r.n[0], r.n[1], r.n[2]}).second) << "crossed twice";
+    double d2 = 0;
+    for (int dim = 0; dim < 3; ++dim) {
+      const double x = p.lattice(cat.id[e], dim) + r.n[dim] * L - spec.observer[dim];
+      EXPECT_NEAR(cat.pos[3 * e + dim], x, 1e-9);
+      d2 += x * x;
+    }
+    // The crossing time: chi(a) = d to the Hermite interpolation's accuracy.
+    EXPECT_NEAR(c.chi(cat.a[e]), std::sqrt(d2), 0.05);
+  }
+  EXPECT_EQ(seen, inside);
+}
+
+TEST(Lightcone, MovingParticlesCrossAtMostOncePerReplica) {
+  // A lattice streaming at a constant momentum: the crossing set of consecutive drifts is
+  // disjoint, so no (particle, replica) is recorded twice, and the count matches the
+  // stationary one to the particles that stream across the outer edge.
+  const int n = 8;
+  const double L = 100;
+  cg::LightconeSpec spec;
+  spec.observer = {50, 50, 50};
+  spec.shell_edges = {0, 150, 250};
+  spec.particle_fraction = 1.0;
+  const cg::Cosmology c(cg::planck2015());
+  const cg::StepSchedule s(c, linear_grid(0.1, 1.0, 6));
+  cg::Particles<double> moving = cg::Particles<double>::lattice_grid(n, L);
+  for (std::size_t j = 0; j < moving.size(); ++j) {
+    moving.mom[3 * j] = 2.0;
+    moving.mom[3 * j + 2] = -1.5;
+  }
+  cg::Lightcone<double> lc(spec, L, n);
+  lc.bind(c, nullptr, s);
+  sweep(lc, s, moving);
+  const cg::LightconeParticles& cat = lc.particles();
+  std::set<std::tuple<std::uint64_t, int, int, int>> seen;
+  for (std::size_t e = 0; e < cat.size(); ++e) {
+    const cg::Replica& r = lc.replicas()[cat.replica[e]];
+    EXPECT_TRUE(seen.insert({cat.id[e], r.n[0], r.n[1], r.n[2]}).second) << "crossed twice";
+  }
+  const double expected = 4.0 / 3.0 * M_PI * std::pow(250.0, 3) * std::pow(n / L, 3);
+  EXPECT_NEAR(static_cast<double>(cat.size()), expected, 0.03 * expected);
+}
+
+TEST(Lightcone, FlatShellsOfALatticeHaveTheMeanDensity) {
+  // Cloud-in-cell in the tangent plane with the pixel solid angles: a uniform lattice gives
+  // shell overdensities near zero (lattice discreteness only) and kappa near zero.
+  const int n = 16;
+  const double L = 64;
+  cg::LightconeSpec spec;
+  spec.observer = {10, 20, 5};
+  spec.shell_edges = {100, 200, 300, 400};
+  spec.flat_field_deg = 12;
+  spec.flat_pixels = 8;
+  spec.seed = 3;
+  const cg::Cosmology c(cg::planck2015());
+  const cg::StepSchedule s(c, linear_grid(0.1, 1.0, 8));
+  cg::Particles<double> p = cg::Particles<double>::lattice_grid(n, L);
+  cg::Lightcone<double> lc(spec, L, n);
+  lc.bind(c, nullptr, s);
+  sweep(lc, s, p);
+  for (int sh = 0; sh < 3; ++sh) {
+    const cg::FlatMap& m = lc.flat_shells()[sh];
+    double count = 0, mean = 0;
+    for (int iy = 0; iy < m.n; ++iy)
+      for (int ix = 0; ix < m.n; ++ix) {
+        count += m.values[iy * m.n + ix];
+        mean += lc.mean_particles_per_sr(sh) * m.pixel_solid_angle(ix, iy);
+      }
+    EXPECT_NEAR(count / mean, 1.0, 0.03) << "shell " << sh;
+  }
+}
+
+TEST(Lightcone, FlatKappaLossGradientMatchesFiniteDifferences) {
+  // J = sum over pixels of (kappa - kappa_0)^2 / 2, kappa the Born convergence of a source plane
+  // at z = 0.35 from flat shells to 800 Mpc/h, through a 16^3 run (double, 6 steps): the
+  // adjoint's dJ/dw along random directions and dJ/dOmega_m, dJ/dsigma8 against central
+  // differences.
+  cg::SimSpec spec;
+  spec.cosmology = cg::planck2015();
+  spec.particles = 16;
+  spec.mesh = 32;
+  spec.box_size = 64;
+  spec.a_list = {0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0};
+  spec.threads = 1;
+  spec.double_precision = true;
+  spec.fft_planning = cg::FftPlanning::estimate;
+  cg::LightconeSpec ls;
+  ls.observer = {32, 32, 32};
+  for (int i = 0; i <= 8; ++i) ls.shell_edges.push_back(100.0 * i);
+  ls.flat_field_deg = 15;
+  ls.flat_pixels = 12;
+  ls.shuffle = false;  // shuffled replicas cut the box: a particle crossing a cut jumps
+  const cg::SourceDistribution source = cg::SourceDistribution::plane(0.35);
+
+  cg::DifferentiableSim<double> sim(spec);
+  cg::Lightcone<double> lc(ls, spec.box_size, spec.particles);
+  std::vector<double> mean;
+  for (int sh = 0; sh < 8; ++sh) mean.push_back(lc.mean_particles_per_sr(sh));
+  std::vector<double> kappa0(ls.flat_pixels * ls.flat_pixels);
+  std::mt19937 rng(5);
+  std::normal_distribution<double> g(0.0, 0.01);
+  for (double& k : kappa0) k = g(rng);
+
+  // J and, with `grads`, dJ/dw and dJ/d(cosmology).
+  auto loss = [&](const cg::Field<double>& w, const cg::CosmologyParams& prm,
+                  std::unique_ptr<cg::SimGradients<double>>* grads) {
+    sim.set_cosmology(prm);
+    const cg::Cosmology cosmo(prm);
+    const cg::CosmologyDual dual(cg::seed_duals(prm));
+    lc.bind(cosmo, &dual, sim.schedule());
+    sim.forward(w, {&lc});
+    const std::vector<cg::CosmoDual> wd = cg::born_weights(dual, source, ls.shell_edges);
+    std::vector<double> wv;
+    for (const auto& x : wd) wv.push_back(x.v);
+    cg::FlatMap kappa = cg::born_kappa(lc.flat_shells(), mean, wv);
+    double J = 0;
+    for (std::size_t i = 0; i < kappa.values.size(); ++i) {
+      kappa.values[i] -= kappa0[i];
+      J += 0.5 * kappa.values[i] * kappa.values[i];
+    }
+    if (grads != nullptr) {
+      std::vector<double> gw;
+      lc.set_flat_cotangent(cg::born_kappa_vjp(kappa, lc.flat_shells(), mean, wv, &gw));
+      const std::size_t np = sim.final_state().size();
+      *grads = std::make_unique<cg::SimGradients<double>>(sim.backward(
+          {std::vector<double>(3 * np, 0.0), std::vector<double>(3 * np, 0.0)}, {}, {&lc}));
+      for (std::size_t s = 0; s < gw.size(); ++s) {
+        for (int i = 0; i < cg::kNumCosmoParams; ++i) {
+          (*grads)->cosmology[i] += gw[s] * wd[s].d[i];
+        }
+      }
+      lc.set_flat_cotangent({});
+    }
+    return J;
+  };
+
+  const cg::CosmologyParams p0 = spec.cosmology;
+  const cg::Field<double> w0 = sim.white_noise();
+  std::unique_ptr<cg::SimGradients<double>> grads;
+  const double J0 = loss(w0, p0, &grads);
+  ASSERT_GT(J0, 0);
+  ASSERT_GT(lc.crossings(), 0u);
+
+  // White noise, along random directions.
+  const int n = spec.particles;
+  auto perturbed = [&](const std::vector<double>& dir, double eps) {
+    cg::Field<double> w = w0.clone();
+    std::size_t i = 0;
+    for (int x = 0; x < n; ++x)
+      for (int y = 0; y < n; ++y)
+        for (int z = 0; z < n; ++z) w.at(x, y, z) += eps * dir[i++];
+    return w;
+  };
+  std::mt19937 drng(17);
+  std::normal_distribution<double> gauss;
+  for (int trial = 0; trial < 2; ++trial) {
+    std::vector<double> dir(static_cast<std::size_t>(n) * n * n);
+    for (double& d : dir) d = gauss(drng);
+    const double eps = 1e-6;  // small: a cloud-in-cell kink inside the interval biases the FD
+    const double fd =
+        (loss(perturbed(dir, eps), p0, nullptr) - loss(perturbed(dir, -eps), p0, nullptr)) /
+        (2 * eps);
+    double an = 0;
+    std::size_t i = 0;
+    for (int x = 0; x < n; ++x)
+      for (int y = 0; y < n; ++y)
+        for (int z = 0; z < n; ++z) an += grads->noise.at(x, y, z) * dir[i++];
+    EXPECT_NEAR(an, fd, 1e-6 * std::abs(fd)) << "noise direction " << trial;
+  }
+  // Omega_m (crossing, drift factors, growth, Born weights) and sigma8 (the ICs).
+  for (cg::CosmoParam which : {cg::CosmoParam::Omega_m, cg::CosmoParam::sigma8}) {
+    const double h = 1e-6;
+    cg::CosmologyParams pp = p0, pm = p0;
+    cg::param(pp, which) += h;
+    cg::param(pm, which) -= h;
+    const double fd = (loss(w0, pp, nullptr) - loss(w0, pm, nullptr)) / (2 * h);
+    const double an = grads->cosmology[static_cast<int>(which)];
+    EXPECT_NEAR(an, fd, 1e-6 * std::abs(fd)) << cg::cosmo_param_name(which);
+  }
+}
