@@ -15,6 +15,24 @@
 #include "sim/sky/healpix_fits.hpp"
 
 namespace cosmograd::apps {
+namespace {
+
+// Checks that --mask names a map of the same kind as the map (HEALPix when `healpix`, else a
+// flat image) and notes it in `header`; false when no mask is given.
+bool check_mask(const std::string& mask_path, bool healpix, std::vector<std::string>& header) {
+  if (mask_path.empty()) {
+    header.push_back("no mask");
+    return false;
+  }
+  if (sim::is_healpix_fits(mask_path) != healpix)
+    sim::bad_setting("mask", mask_path,
+                     healpix ? "is not a HEALPix map (allowed: a HEALPix mask for a HEALPix map)"
+                             : "is a HEALPix map (allowed: a flat FITS image for a flat map)");
+  header.push_back("mask " + mask_path);
+  return true;
+}
+
+}  // namespace
 
 int cmd_cl(const std::vector<std::string>& args) {
   const std::vector<sim::KeySpec> keys = {
@@ -48,9 +66,9 @@ int cmd_cl(const std::vector<std::string>& args) {
   sim::AngularPowerOptions o;
   const std::string binning = s.get_string("binning");
   if (binning == "linear") {
-    o.binning = sim::EllBinning::kLinear;
+    o.binning = sim::EllBinning::linear;
   } else if (binning == "log") {
-    o.binning = sim::EllBinning::kLog;
+    o.binning = sim::EllBinning::log;
   } else {
     sim::bad_setting("binning", binning, "is not known (allowed: linear, log)");
   }
@@ -81,7 +99,7 @@ int cmd_cl(const std::vector<std::string>& args) {
                              std::to_string(3 * map.nside) + ", or auto)");
     }
     const long long ell_min = s.get_int("ell_min");
-    if (ell_min < 0 || ell_min > lmax || (ell_min < 1 && o.binning == sim::EllBinning::kLog))
+    if (ell_min < 0 || ell_min > lmax || (ell_min < 1 && o.binning == sim::EllBinning::log))
       sim::bad_setting("ell_min", s.get_string("ell_min"),
                        "is out of range (allowed: 0 to lmax = " + std::to_string(lmax) +
                            "; at least 1 for log bins)");
@@ -96,20 +114,15 @@ int cmd_cl(const std::vector<std::string>& args) {
                        "is out of range (allowed: 0 to 10)");
     o.iterations = static_cast<int>(iterations);
     sim::HealpixMap mask;
-    if (!mask_path.empty()) {
-      if (!sim::is_healpix_fits(mask_path))
-        sim::bad_setting("mask", mask_path,
-                         "is not a HEALPix map (allowed: a HEALPix mask for a HEALPix map)");
+    const bool masked = check_mask(mask_path, true, header);
+    if (masked) {
       mask = sim::read_healpix_fits(mask_path);
       if (mask.nside != map.nside)
         sim::bad_setting("mask", mask_path,
                          "has nside " + std::to_string(mask.nside) + " (allowed: the map's nside " +
                              std::to_string(map.nside) + ")");
-      header.push_back("mask " + mask_path);
-    } else {
-      header.push_back("no mask");
     }
-    p = sim::healpix_cl(map, mask_path.empty() ? nullptr : &mask, static_cast<int>(lmax),
+    p = sim::healpix_cl(map, masked ? &mask : nullptr, static_cast<int>(lmax),
                         static_cast<int>(bins), o);
   } else {
     sim::FlatFitsInfo info;
@@ -120,20 +133,15 @@ int cmd_cl(const std::vector<std::string>& args) {
       sim::bad_setting("bins", s.get_string("bins"),
                        "is out of range (allowed: 1 to n = " + std::to_string(map.n) + ")");
     sim::FlatMap mask;
-    if (!mask_path.empty()) {
-      if (sim::is_healpix_fits(mask_path))
-        sim::bad_setting("mask", mask_path,
-                         "is a HEALPix map (allowed: a flat FITS image for a flat map)");
+    const bool masked = check_mask(mask_path, false, header);
+    if (masked) {
       mask = sim::read_flat_fits(mask_path);
       if (mask.n != map.n)
         sim::bad_setting("mask", mask_path,
                          "has " + std::to_string(mask.n) + " pixels per side (allowed: the map's " +
                              std::to_string(map.n) + ")");
-      header.push_back("mask " + mask_path);
-    } else {
-      header.push_back("no mask");
     }
-    p = sim::flat_cl(map, mask_path.empty() ? nullptr : &mask, static_cast<int>(bins), o);
+    p = sim::flat_cl(map, masked ? &mask : nullptr, static_cast<int>(bins), o);
   }
   sim::write_file_atomic(out, sim::angular_power_table(p, header));
   sim::log_info("wrote ", out, " (", p.cl.size(), " bins, ", p.map_type, ", f_sky ", p.f_sky, ")");

@@ -8,6 +8,7 @@
 #include "sim/core/log.hpp"
 #include "sim/mpi/comm.hpp"
 #include "sim/pm/gradcheck.hpp"
+#include "sim/sky/lightcone_gradcheck.hpp"
 
 namespace cosmograd::apps {
 namespace {
@@ -30,9 +31,20 @@ std::vector<sim::KeySpec> gradcheck_keys() {
     if (const auto it = small.find(k.name); it != small.end()) k.default_value = it->second;
     keys.push_back(k);
   }
+  keys.push_back(
+      {"objective", "", "final_state",
+       "final_state (J = a . x + b . p of the final particles, a, b random) or "
+       "lightcone (J = sum (kappa - kappa_0)^2 / 2 on a flat-sky Born convergence map)"});
+  keys.push_back({"lightcone_z_max", "", "0.25", "lightcone objective: outer edge (redshift)"});
+  keys.push_back({"lightcone_shell_width", "Mpc/h", "50", "lightcone objective: shell width"});
+  keys.push_back({"lightcone_field_deg", "deg", "15", "lightcone objective: flat field side"});
+  keys.push_back({"lightcone_field_pixels", "per side", "12", "lightcone objective: map pixels"});
+  keys.push_back({"source_z", "", "0.35", "lightcone objective: source-plane redshift"});
   keys.push_back({"gradient_mode", "", "adjoint", "adjoint (reverse time) or checkpoint"});
   keys.push_back({"directions", "", "3", "random white-noise directions"});
-  keys.push_back({"eps_noise", "", "1e-5", "finite-difference step along a noise direction"});
+  keys.push_back({"eps_noise", "", "0",
+                  "finite-difference step along a noise direction (0: 1e-5, and 1e-6 for the "
+                  "lightcone objective, whose cloud-in-cell map deposit has kinks)"});
   keys.push_back({"eps_param", "", "1e-6", "relative finite-difference step of a parameter"});
   keys.push_back(
       {"tolerance", "", "0", "largest allowed relative error (0: 1e-6 double, 1e-3 float)"});
@@ -58,20 +70,52 @@ int cmd_gradcheck(const std::vector<std::string>& args) {
   if (directions < 1 || directions > 100)
     sim::bad_setting("directions", s.get_string("directions"),
                      "is out of range (allowed: 1 to 100)");
-  const double eps_noise = s.get_double("eps_noise"), eps_param = s.get_double("eps_param");
+  double eps_noise = s.get_double("eps_noise");
+  const double eps_param = s.get_double("eps_param");
+  if (eps_noise == 0) eps_noise = s.get_string("objective") == "lightcone" ? 1e-6 : 1e-5;
   if (!(eps_noise > 0) || !(eps_param > 0))
     sim::bad_setting("eps_noise/eps_param",
                      s.get_string("eps_noise") + "/" + s.get_string("eps_param"),
                      "are not both > 0");
   double tolerance = s.get_double("tolerance");
   if (tolerance <= 0) tolerance = c.double_precision ? 1e-6 : 1e-3;
-  const sim::GradcheckReport r =
-      c.double_precision
-          ? sim::gradient_check<double>(c, mode, static_cast<int>(directions), eps_noise, eps_param)
-          : sim::gradient_check<float>(c, mode, static_cast<int>(directions), eps_noise, eps_param);
-  std::printf("gradcheck: %d^3 particles, %d^3 mesh, %d steps, %s, %s\n", c.particles, c.mesh,
-              static_cast<int>(c.time_grid().size()) - 1, c.double_precision ? "double" : "float",
-              s.get_string("gradient_mode").c_str());
+  const std::string& objective = s.get_string("objective");
+  if (objective != "final_state" && objective != "lightcone") {
+    sim::bad_setting("objective", objective,
+                     "is not an objective (allowed: final_state, lightcone)");
+  }
+  const int dirs = static_cast<int>(directions);
+  sim::GradcheckReport r;
+  if (objective == "lightcone") {
+    // The observer at the box centre; unshuffled replicas, so that J is smooth in the state.
+    sim::LightconeSpec lc;
+    lc.observer.fill(0.5 * c.box_size);
+    const double z_max = s.get_double("lightcone_z_max");
+    if (!(z_max > 0 && z_max < 1 / c.time_grid().front() - 1)) {
+      sim::bad_setting("lightcone_z_max", s.get_string("lightcone_z_max"),
+                       "is out of range (allowed: 0 < z_max < the initial redshift)");
+    }
+    lc.shell_edges = sim::uniform_shell_edges(sim::Cosmology(c.cosmology).chi(1 / (1 + z_max)),
+                                              s.get_double("lightcone_shell_width"));
+    lc.flat_field_deg = s.get_double("lightcone_field_deg");
+    lc.flat_pixels = static_cast<int>(s.get_int("lightcone_field_pixels"));
+    lc.shuffle = false;
+    const std::vector<sim::SourceDistribution> src =
+        sim::parse_sources(s.get_string("source_z"), "");
+    if (src.size() != 1) {
+      sim::bad_setting("source_z", s.get_string("source_z"), "is not one redshift (allowed: one)");
+    }
+    r = c.double_precision
+            ? sim::lightcone_gradient_check<double>(c, lc, src[0], mode, dirs, eps_noise, eps_param)
+            : sim::lightcone_gradient_check<float>(c, lc, src[0], mode, dirs, eps_noise, eps_param);
+  } else {
+    r = c.double_precision ? sim::gradient_check<double>(c, mode, dirs, eps_noise, eps_param)
+                           : sim::gradient_check<float>(c, mode, dirs, eps_noise, eps_param);
+  }
+  std::printf("gradcheck: %d^3 particles, %d^3 mesh, %d steps, %s, %s, objective %s\n", c.particles,
+              c.mesh, static_cast<int>(c.time_grid().size()) - 1,
+              c.double_precision ? "double" : "float", s.get_string("gradient_mode").c_str(),
+              objective.c_str());
   std::printf("%-10s %16s %16s %12s\n", "quantity", "finite diff.", "adjoint", "rel. error");
   std::printf("%-10s %16s %16s %12.3e\n", "noise", "-", "-", r.noise_error);
   for (int i = 0; i < sim::kNumCosmoParams; ++i) {

@@ -37,7 +37,7 @@ std::vector<FitsKeyword> map_keywords(const LightconeSpec& spec, double z_source
 
 /// The measured C_ell with the Limber prediction at each bin's ell as extra columns.
 std::string cl_table(const AngularPower& p, const std::vector<double>& lin,
-                     const std::vector<double>& nl, const std::string& source) {
+                     const std::vector<double>& nl, double shot, const std::string& source) {
   std::ostringstream out;
   out << "# convergence C_ell of the lightcone for source " << source << " (" << p.map_type
       << " map";
@@ -50,13 +50,18 @@ std::string cl_table(const AngularPower& p, const std::vector<double>& lin,
       << (p.pixel_window_divided ? "divided" : "not divided") << ")\n"
       << "# Limber C_ell over the same distance range (Kaiser 1992; halofit: Takahashi et al. "
          "2012)\n"
+      << "# Poisson noise of the shell counts, cl_poisson = sum_s w_s^2 / n_s (n_s: mean "
+         "particles per sr of shell s) = "
+      << shot
+      << ": an upper bound on the particles' discreteness noise (they start on a lattice and "
+         "stay sub-Poissonian on large scales); not subtracted\n"
       << "# ell_mean ell_low ell_high cl_measured modes pixwin2 cl_limber_linear "
-         "cl_limber_halofit   (C_ell dimensionless per sr)\n";
+         "cl_limber_halofit cl_poisson   (C_ell dimensionless per sr)\n";
   for (std::size_t b = 0; b < p.ell.size(); ++b) {
     char line[256];
-    std::snprintf(line, sizeof line, "%.6g %.6g %.6g %.8e %.6g %.6g %.8e %.8e\n", p.ell[b],
+    std::snprintf(line, sizeof line, "%.6g %.6g %.6g %.8e %.6g %.6g %.8e %.8e %.8e\n", p.ell[b],
                   p.ell_low[b], p.ell_high[b], p.cl[b], p.modes[b], p.pixel_window2[b], lin[b],
-                  nl[b]);
+                  nl[b], shot);
     out << line;
   }
   return out.str();
@@ -124,6 +129,8 @@ std::vector<std::string> LightconeOutput<T>::write(const std::string& dir) const
   const LimberPower nl_power = halofit_limber_power(linear_, a_min);
   for (const SourceDistribution& src : sources_) {
     const std::vector<double> w = born_weights(cosmology_, src, spec_.shell_edges);
+    double shot = 0;  // Poisson noise of the shell counts through the Born sum (an upper bound)
+    for (int s = 0; s < shells; ++s) shot += w[s] * w[s] / mean[s];
     const double z_source = src.kind() == SourceDistribution::Kind::plane ? src.z_max() : 0.0;
     const std::string stem = dir + "/lightcone_kappa_" + src.name();
     viz::PlotSpec plot;
@@ -142,7 +149,7 @@ std::vector<std::string> LightconeOutput<T>::write(const std::string& dir) const
     auto add_measured = [&](const AngularPower& p, const std::string& path, const char* label) {
       const std::vector<double> lin = limber_kappa_cl(cosmology_, lin_power, src, p.ell, limber);
       const std::vector<double> nl = limber_kappa_cl(cosmology_, nl_power, src, p.ell, limber);
-      write_file_atomic(path, cl_table(p, lin, nl, src.name()));
+      write_file_atomic(path, cl_table(p, lin, nl, shot, src.name()));
       files.push_back(path);
       viz::Series m;
       m.label = label;
@@ -159,7 +166,7 @@ std::vector<std::string> LightconeOutput<T>::write(const std::string& dir) const
       fo.keywords = map_keywords(spec_, z_source);
       fo.string_keywords = {{"SOURCE", src.name(), "source redshift distribution"}};
       write_healpix_fits(stem + "_healpix.fits", kappa, fo);
-      write_png(stem + "_healpix.png", mollweide_image(kappa, 1600));
+      write_png(stem + "_healpix.png", mollweide_image(kappa, 1000));
       const int lmax = std::min(3 * spec_.nside - 1, 2 * spec_.nside);
       const HealpixShear shear = healpix_kappa_to_shear(kappa, lmax);
       const std::string gstem = dir + "/lightcone_gamma";
@@ -171,7 +178,7 @@ std::vector<std::string> LightconeOutput<T>::write(const std::string& dir) const
                                  gstem + "1_" + src.name() + "_healpix.fits",
                                  gstem + "2_" + src.name() + "_healpix.fits"});
       AngularPowerOptions po;
-      po.binning = EllBinning::kLog;
+      po.binning = EllBinning::log;
       add_measured(healpix_cl(kappa, nullptr, lmax, 24, po), stem + "_healpix_cl.txt",
                    "HEALPix map");
     }
@@ -190,7 +197,7 @@ std::vector<std::string> LightconeOutput<T>::write(const std::string& dir) const
                                  gstem + "1_" + src.name() + "_flat.fits",
                                  gstem + "2_" + src.name() + "_flat.fits"});
       AngularPowerOptions po;
-      po.binning = EllBinning::kLog;
+      po.binning = EllBinning::log;
       add_measured(flat_cl(kappa, nullptr, 16, po), stem + "_flat_cl.txt", "flat field");
     }
     for (auto [power, label, style] :
@@ -203,6 +210,12 @@ std::vector<std::string> LightconeOutput<T>::write(const std::string& dir) const
       t.line = style;
       plot.series.push_back(t);
     }
+    viz::Series noise;
+    noise.label = "Poisson noise (upper bound, not subtracted)";
+    noise.x = theory_ell;
+    noise.y = scaled(theory_ell, std::vector<double>(theory_ell.size(), shot));
+    noise.line = viz::LineStyle::dotted;
+    plot.series.push_back(noise);
     viz::write_plot_png(stem + "_cl.png", plot);
     files.push_back(stem + "_cl.png");
   }

@@ -36,7 +36,9 @@ class LightconeOutput {
   /// After the run, into `dir` (collective; rank 0 writes the maps, every rank its catalogue):
   /// for each source NAME (sim::SourceDistribution::name()), with nside > 0:
   /// lightcone_kappa_NAME_healpix.fits (+ .png, Mollweide), lightcone_gamma1_NAME_healpix.fits,
-  /// lightcone_gamma2_NAME_healpix.fits, lightcone_kappa_NAME_healpix_cl.txt; with a flat
+  /// lightcone_gamma2_NAME_healpix.fits, lightcone_kappa_NAME_healpix_cl.txt (with the Limber
+  /// C_ell and the Poisson noise of the shell counts, sum_s w_s^2 / n_s: an upper bound, the
+  /// particles being sub-Poissonian); with a flat
   /// field the same with _flat; lightcone_kappa_NAME_cl.png (measured C_ell against the
   /// Limber linear and halofit C_ell over the lightcone's range); with write_shells
   /// lightcone_shell_NN_healpix.fits / _flat.fits (mass per pixel [Msun/h]); with a particle

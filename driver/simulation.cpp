@@ -149,11 +149,12 @@ RunSummary run(const RunConfig& config, const std::string& settings_ini, const C
     const std::vector<std::string> files = lightcone->write(opts.output_dir);
     summary.files.insert(summary.files.end(), files.begin(), files.end());
     summary.output_seconds += lw.seconds();
-    log_info("lightcone: ", comm.sum(static_cast<std::int64_t>(lightcone->lightcone().crossings())),
-             " crossings deposited in ", lightcone->seconds(),
-             " s (during the steps), maps and "
-             "files in ",
-             lw.seconds(), " s");
+    summary.lightcone_seconds = lightcone->seconds();
+    summary.lightcone_crossings =
+        comm.sum(static_cast<std::int64_t>(lightcone->lightcone().crossings()));
+    log_info("lightcone: ", summary.lightcone_crossings, " crossings deposited in ",
+             summary.lightcone_seconds, " s (during the steps), maps and files in ", lw.seconds(),
+             " s");
   }
   summary.kick_drift_seconds = steps.kick_drift;
   summary.force = gravity.timings();

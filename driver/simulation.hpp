@@ -1,6 +1,7 @@
 // The whole forward simulation of `cosmograd run`: ICs, KDK steps, outputs.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,15 +17,17 @@ using sim::SimSpec;
 
 /// Timings and results of one run.
 struct RunSummary {
-  double ic_seconds = 0;           ///< white noise + LPT [s]
-  double planning_seconds = 0;     ///< FFT plans of the force mesh [s]
-  double evolve_seconds = 0;       ///< all steps, outputs excluded [s]
-  double output_seconds = 0;       ///< writing outputs [s]
-  double kick_drift_seconds = 0;   ///< kicks and drifts [s]
-  ForceTimings force;              ///< force phases, summed over steps [s]
-  int steps = 0;                   ///< steps taken
-  std::size_t peak_rss_bytes = 0;  ///< peak resident memory [bytes]
-  std::vector<std::string> files;  ///< outputs written
+  double ic_seconds = 0;                 ///< white noise + LPT [s]
+  double planning_seconds = 0;           ///< FFT plans of the force mesh [s]
+  double evolve_seconds = 0;             ///< all steps, outputs excluded [s]
+  double output_seconds = 0;             ///< writing outputs [s]
+  double kick_drift_seconds = 0;         ///< kicks and drifts [s]
+  ForceTimings force;                    ///< force phases, summed over steps [s]
+  int steps = 0;                         ///< steps taken
+  std::size_t peak_rss_bytes = 0;        ///< peak resident memory [bytes]
+  double lightcone_seconds = 0;          ///< finding and depositing lightcone crossings [s]
+  std::int64_t lightcone_crossings = 0;  ///< crossings deposited (all ranks)
+  std::vector<std::string> files;        ///< outputs written
 };
 
 /// Runs the simulation of `c` and writes its outputs (and the resolved `settings_ini`

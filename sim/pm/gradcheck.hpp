@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 
 #include "sim/pm/adjoint.hpp"
 
@@ -18,6 +19,22 @@ struct GradcheckReport {
   /// The worst of all relative errors.
   double worst() const;
 };
+
+/// J of a double-precision forward run of `sim` from w (its cosmology already set).
+using ObjectiveValue =
+    std::function<double(DifferentiableSim<double>& sim, const Field<double>& w)>;
+/// dJ/dw and dJ/dtheta in precision T: a forward run of `sim` from w, then backward().
+template <class T>
+using ObjectiveGradient =
+    std::function<SimGradients<T>(DifferentiableSim<T>& sim, const Field<T>& w)>;
+
+/// Compares `gradient` (precision T) with central differences of `value` (double) for runs of
+/// `c` from its white noise: along `directions` random noise directions (step eps_noise) and
+/// in each cosmological parameter (step eps_param max(1, |theta|)); `seed` draws the directions.
+template <class T>
+GradcheckReport gradient_check(const SimSpec& c, GradientMode mode, int directions,
+                               double eps_noise, double eps_param, std::uint32_t seed,
+                               const ObjectiveValue& value, const ObjectiveGradient<T>& gradient);
 
 /// Runs `c` forward from its white noise with J = a . disp_final + b . mom_final for random
 /// a, b, and compares backward() in precision T (float or double) with central differences

@@ -122,7 +122,7 @@ std::vector<double> healpix_cl_per_ell(const HealpixMap& map, const HealpixMap* 
 
 AngularPower bin_cl(const std::vector<double>& cl, int ell_min, int bins, EllBinning binning) {
   const int lmax = static_cast<int>(cl.size()) - 1;
-  const int lo = binning == EllBinning::kLog ? 1 : 0;
+  const int lo = binning == EllBinning::log ? 1 : 0;
   if (ell_min < lo || ell_min > lmax) {
     throw std::invalid_argument("ell_min = " + std::to_string(ell_min) +
                                 " is out of range (allowed: " + std::to_string(lo) +
@@ -137,7 +137,7 @@ AngularPower bin_cl(const std::vector<double>& cl, int ell_min, int bins, EllBin
   std::vector<int> edges{ell_min};
   for (int i = 1; i <= bins; ++i) {
     double e;
-    if (binning == EllBinning::kLinear) {
+    if (binning == EllBinning::linear) {
       e = ell_min + static_cast<double>(i) * count / bins;
     } else {
       e = ell_min *
@@ -259,7 +259,7 @@ AngularPower flat_cl(const FlatMap& map, const FlatMap* mask, int bins,
   const double field_rad = n * d;
   const double lf = 2.0 * M_PI / field_rad;
   const double lnyq = M_PI / d;
-  const bool log_bins = options.binning == EllBinning::kLog;
+  const bool log_bins = options.binning == EllBinning::log;
   const double lo = log_bins ? lf * (1.0 - 1e-9) : 0.5 * lf;
   std::vector<double> edges(static_cast<std::size_t>(bins) + 1);
   for (int i = 0; i <= bins; ++i) {

@@ -11,13 +11,13 @@ namespace cosmograd::sim {
 
 /// How ell bins are spaced.
 enum class EllBinning {
-  kLinear,  ///< equal widths in ell
-  kLog,     ///< equal widths in log(ell)
+  linear,  ///< equal widths in ell
+  log,     ///< equal widths in log(ell)
 };
 
 /// Choices shared by healpix_cl and flat_cl.
 struct AngularPowerOptions {
-  EllBinning binning = EllBinning::kLinear;  ///< bin spacing
+  EllBinning binning = EllBinning::linear;  ///< bin spacing
   int ell_min = 2;                   ///< HEALPix: lowest multipole binned (0..lmax); flat: unused
   int iterations = 3;                ///< HEALPix: map2alm Jacobi iterations, 0 to 10
   bool divide_pixel_window = false;  ///< divide C_ell by the pixel window squared (see below)

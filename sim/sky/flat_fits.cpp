@@ -3,77 +3,26 @@
 
 #include <fitsio.h>
 
-#include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "sim/core/atomic_file.hpp"
-#include "sim/core/check.hpp"
+#include "sim/sky/detail/fits_file.hpp"
 
 namespace cosmograd::sim {
 namespace {
 
-// Throws CallError "<call> failed (cfitsio status s): <path>: <message>; <error stack>".
-[[noreturn]] void fits_failed(int status, const std::string& path, const char* call) {
-  char text[FLEN_STATUS] = {0};
-  fits_get_errstatus(status, text);
-  std::string detail = path + ": " + text;
-  char msg[FLEN_ERRMSG] = {0};
-  while (fits_read_errmsg(msg) != 0) detail += std::string("; ") + msg;
-  call_failed("cfitsio", call, status, detail);
-}
-
-// Closes the file on scope exit (errors there are ignored: one is already in flight).
-struct FitsHandle {
-  fitsfile* f = nullptr;
-  std::string path;
-  ~FitsHandle() {
-    if (f != nullptr) {
-      int s = 0;
-      fits_close_file(f, &s);
-    }
-  }
-  void check(int status, const char* call) const {
-    if (status != 0) fits_failed(status, path, call);
-  }
-  void close() {
-    int s = 0;
-    fitsfile* g = f;
-    f = nullptr;
-    fits_close_file(g, &s);
-    check(s, "fits_close_file");
-  }
-};
-
-bool printable(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 32 && c <= 126; });
-}
+using detail::check_key;
+using detail::FitsHandle;
+using detail::printable;
 
 const char* const kReserved[] = {"SIMPLE", "BITPIX", "NAXIS",  "NAXIS1", "NAXIS2",  "EXTEND",
                                  "CTYPE1", "CTYPE2", "CRPIX1", "CRPIX2", "CRVAL1",  "CRVAL2",
                                  "CDELT1", "CDELT2", "CUNIT1", "CUNIT2", "RADESYS", "EQUINOX",
                                  "BUNIT",  "END",    "CD1_1",  "CD1_2",  "CD2_1",   "CD2_2",
                                  "PC1_1",  "PC1_2",  "PC2_1",  "PC2_2",  "LONPOLE", "LATPOLE"};
-
-void check_key(const std::string& k) {
-  const bool ok = !k.empty() && k.size() <= 8 && std::all_of(k.begin(), k.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-  if (!ok) {
-    throw std::invalid_argument("FITS keyword '" + k +
-                                "' is not allowed (allowed: 1 to 8 characters of A-Z, 0-9, "
-                                "'-', '_')");
-  }
-  for (const char* r : kReserved) {
-    if (k == r) {
-      throw std::invalid_argument("FITS keyword '" + k +
-                                  "' is reserved (the writer sets it; choose another name)");
-    }
-  }
-}
 
 // A numeric keyword, or `fallback` when absent (other errors throw).
 double read_double_key(const FitsHandle& h, const char* key, double fallback, bool* found) {
@@ -119,27 +68,18 @@ void write_flat_fits(const std::string& path, const FlatMap& map, const FlatFits
                                 "' is not allowed (allowed: printable ASCII, at most 68)");
   }
   for (const FitsKeyword& k : options.keywords) {
-    check_key(k.key);
+    check_key(k.key, kReserved);
     if (!std::isfinite(k.value) || !printable(k.comment)) {
       throw std::invalid_argument("FITS keyword " + k.key + " = " + std::to_string(k.value) +
                                   " is not allowed (allowed: a finite number, printable comment)");
     }
   }
-  for (const FitsStringKeyword& k : options.string_keywords) {
-    check_key(k.key);
-    if (!printable(k.value) || k.value.size() > 68 || !printable(k.comment)) {
-      throw std::invalid_argument("FITS keyword " + k.key + " = '" + k.value +
-                                  "' is not allowed (allowed: printable ASCII, at most 68 "
-                                  "characters, printable comment)");
-    }
-  }
+  detail::check_string_keywords(options.string_keywords, kReserved);
 
   AtomicWrite out(path);
   FitsHandle h;
-  h.path = out.temp_path();
+  h.create(out.temp_path());
   int status = 0;
-  fits_create_diskfile(&h.f, out.temp_path().c_str(), &status);
-  h.check(status, "fits_create_diskfile");
   long naxes[2] = {map.n, map.n};
   fits_create_img(h.f, DOUBLE_IMG, 2, naxes, &status);
   h.check(status, "fits_create_img");
@@ -166,19 +106,7 @@ void write_flat_fits(const std::string& path, const FlatMap& map, const FlatFits
   key_str("CUNIT2", "deg", nullptr);
   key_str("RADESYS", "ICRS", nullptr);
   if (!options.unit.empty()) key_str("BUNIT", options.unit, "unit of the map values");
-  for (const FitsKeyword& k : options.keywords) {
-    const char* comment = k.comment.empty() ? nullptr : k.comment.c_str();
-    if (k.value == std::floor(k.value) && std::fabs(k.value) < 9.0e15) {
-      LONGLONG v = static_cast<LONGLONG>(k.value);
-      fits_write_key(h.f, TLONGLONG, k.key.c_str(), &v, comment, &status);
-    } else {
-      fits_write_key_dbl(h.f, k.key.c_str(), k.value, -17, comment, &status);
-    }
-    h.check(status, "fits_write_key");
-  }
-  for (const FitsStringKeyword& k : options.string_keywords) {
-    key_str(k.key.c_str(), k.value, k.comment.empty() ? nullptr : k.comment.c_str());
-  }
+  detail::write_keywords(h, options.keywords, options.string_keywords);
   fits_write_img(h.f, TDOUBLE, 1, static_cast<LONGLONG>(map.pixels()),
                  const_cast<double*>(map.values.data()), &status);
   h.check(status, "fits_write_img");
@@ -188,10 +116,8 @@ void write_flat_fits(const std::string& path, const FlatMap& map, const FlatFits
 
 FlatMap read_flat_fits(const std::string& path, FlatFitsInfo* info) {
   FitsHandle h;
-  h.path = path;
+  h.open_readonly(path);
   int status = 0;
-  fits_open_diskfile(&h.f, path.c_str(), READONLY, &status);
-  h.check(status, "fits_open_diskfile");
   int naxis = 0;
   fits_get_img_dim(h.f, &naxis, &status);
   h.check(status, "fits_get_img_dim");

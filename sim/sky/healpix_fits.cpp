@@ -4,7 +4,6 @@
 #include <fitsio.h>
 #include <healpix_base.h>
 
-#include <algorithm>
 #include <cctype>
 #include <cfloat>
 #include <cmath>
@@ -15,54 +14,14 @@
 #include <vector>
 
 #include "sim/core/atomic_file.hpp"
-#include "sim/core/check.hpp"
+#include "sim/sky/detail/fits_file.hpp"
 
 namespace cosmograd::sim {
 namespace {
 
-// Throws CallError "<call> failed (cfitsio status s): <path>: <message>; <error stack>".
-[[noreturn]] void fits_failed(int status, const std::string& path, const char* call) {
-  char text[FLEN_STATUS] = {0};
-  fits_get_errstatus(status, text);
-  std::string detail = path + ": " + text;
-  char msg[FLEN_ERRMSG] = {0};
-  while (fits_read_errmsg(msg) != 0) detail += std::string("; ") + msg;
-  call_failed("cfitsio", call, status, detail);
-}
-
-// Closes the file on scope exit (errors on this path are ignored: an error is already in
-// flight, or close() reported it).
-struct FitsHandle {
-  fitsfile* f = nullptr;
-  std::string path;
-  ~FitsHandle() {
-    if (f != nullptr) {
-      int s = 0;
-      fits_close_file(f, &s);
-    }
-  }
-  void check(int status, const char* call) const {
-    if (status != 0) fits_failed(status, path, call);
-  }
-  void close() {
-    int s = 0;
-    fitsfile* g = f;
-    f = nullptr;
-    fits_close_file(g, &s);
-    check(s, "fits_close_file");
-  }
-};
-
-bool valid_key(const std::string& k) {
-  if (k.empty() || k.size() > 8) return false;
-  return std::all_of(k.begin(), k.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-}
-
-bool printable(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 32 && c <= 126; });
-}
+using detail::check_key;
+using detail::FitsHandle;
+using detail::printable;
 
 const char* const kReserved[] = {
     "SIMPLE", "BITPIX",   "NAXIS",   "NAXIS1",   "NAXIS2", "EXTEND",   "XTENSION", "PCOUNT",
@@ -71,21 +30,8 @@ const char* const kReserved[] = {
 
 void check_keywords(const std::vector<FitsKeyword>& num,
                     const std::vector<FitsStringKeyword>& str) {
-  auto check_key = [](const std::string& k) {
-    if (!valid_key(k)) {
-      throw std::invalid_argument("FITS keyword '" + k +
-                                  "' is not allowed (allowed: 1 to 8 characters of A-Z, 0-9, "
-                                  "'-', '_')");
-    }
-    for (const char* r : kReserved) {
-      if (k == r) {
-        throw std::invalid_argument("FITS keyword '" + k +
-                                    "' is reserved (the writer sets it; choose another name)");
-      }
-    }
-  };
   for (const FitsKeyword& k : num) {
-    check_key(k.key);
+    check_key(k.key, kReserved);
     if (!std::isfinite(k.value)) {
       throw std::invalid_argument("FITS keyword " + k.key + " = " + std::to_string(k.value) +
                                   " is not allowed (allowed: a finite number)");
@@ -95,34 +41,7 @@ void check_keywords(const std::vector<FitsKeyword>& num,
                                   ": comment is not allowed (allowed: printable ASCII)");
     }
   }
-  for (const FitsStringKeyword& k : str) {
-    check_key(k.key);
-    if (!printable(k.value) || k.value.size() > 68 || !printable(k.comment)) {
-      throw std::invalid_argument("FITS keyword " + k.key + " = '" + k.value +
-                                  "' is not allowed (allowed: printable ASCII, at most 68 "
-                                  "characters, printable comment)");
-    }
-  }
-}
-
-void write_keywords(const FitsHandle& h, const std::vector<FitsKeyword>& num,
-                    const std::vector<FitsStringKeyword>& str) {
-  int status = 0;
-  for (const FitsKeyword& k : num) {
-    const char* comment = k.comment.empty() ? nullptr : k.comment.c_str();
-    if (k.value == std::floor(k.value) && std::fabs(k.value) < 9.0e15) {
-      LONGLONG v = static_cast<LONGLONG>(k.value);
-      fits_write_key(h.f, TLONGLONG, k.key.c_str(), &v, comment, &status);
-    } else {
-      fits_write_key_dbl(h.f, k.key.c_str(), k.value, -17, comment, &status);
-    }
-    h.check(status, "fits_write_key");
-  }
-  for (const FitsStringKeyword& k : str) {
-    fits_write_key(h.f, TSTRING, k.key.c_str(), const_cast<char*>(k.value.c_str()),
-                   k.comment.empty() ? nullptr : k.comment.c_str(), &status);
-    h.check(status, "fits_write_key");
-  }
+  detail::check_string_keywords(str, kReserved);
 }
 
 bool valid_nside(long long nside) {
@@ -147,6 +66,24 @@ std::string read_string_key(const FitsHandle& h, const char* key) {
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
+}
+
+// Moves to the first extension; nullptr when it is a BINTABLE, else why the file is not a
+// HEALPix map (cfitsio errors throw).
+const char* move_to_table(const FitsHandle& h) {
+  int status = 0;
+  int nhdu = 0;
+  fits_get_num_hdus(h.f, &nhdu, &status);
+  h.check(status, "fits_get_num_hdus");
+  if (nhdu < 2) {
+    return ": not a HEALPix map (no BINTABLE extension after the primary HDU; an image would be a "
+           "flat map)";
+  }
+  int type = 0;
+  fits_movabs_hdu(h.f, 2, &type, &status);
+  h.check(status, "fits_movabs_hdu");
+  if (type != BINARY_TBL) return ": not a HEALPix map (the first extension is not a BINTABLE)";
+  return nullptr;
 }
 
 }  // namespace
@@ -190,10 +127,8 @@ void write_healpix_fits(const std::string& path, const HealpixMap& map,
 
   AtomicWrite out(path);
   FitsHandle h;
-  h.path = out.temp_path();
+  h.create(out.temp_path());
   int status = 0;
-  fits_create_diskfile(&h.f, out.temp_path().c_str(), &status);
-  h.check(status, "fits_create_diskfile");
   fits_create_img(h.f, BYTE_IMG, 0, nullptr, &status);
   h.check(status, "fits_create_img");
 
@@ -226,7 +161,7 @@ void write_healpix_fits(const std::string& path, const HealpixMap& map,
   key_str("OBJECT", "FULLSKY", "Sky coverage, either FULLSKY or PARTIAL");
   key_str("COORDSYS", options.coordsys, "Ecliptic, Galactic or Celestial (equatorial)");
   if (!options.unit.empty()) key_str("BUNIT", options.unit, "Unit of the map values");
-  write_keywords(h, options.keywords, options.string_keywords);
+  detail::write_keywords(h, options.keywords, options.string_keywords);
 
   fits_write_col(h.f, TDOUBLE, 1, 1, 1, npix, const_cast<double*>(map.values.data()), &status);
   h.check(status, "fits_write_col");
@@ -236,41 +171,15 @@ void write_healpix_fits(const std::string& path, const HealpixMap& map,
 
 bool is_healpix_fits(const std::string& path) {
   FitsHandle h;
-  h.path = path;
-  int status = 0;
-  fits_open_diskfile(&h.f, path.c_str(), READONLY, &status);
-  h.check(status, "fits_open_diskfile");
-  int nhdu = 0;
-  fits_get_num_hdus(h.f, &nhdu, &status);
-  h.check(status, "fits_get_num_hdus");
-  if (nhdu < 2) return false;
-  int type = 0;
-  fits_movabs_hdu(h.f, 2, &type, &status);
-  h.check(status, "fits_movabs_hdu");
-  if (type != BINARY_TBL) return false;
+  h.open_readonly(path);
+  if (move_to_table(h) != nullptr) return false;
   return upper(read_string_key(h, "PIXTYPE")) == "HEALPIX";
 }
 
 HealpixMap read_healpix_fits(const std::string& path, HealpixFitsInfo* info) {
   FitsHandle h;
-  h.path = path;
-  int status = 0;
-  fits_open_diskfile(&h.f, path.c_str(), READONLY, &status);
-  h.check(status, "fits_open_diskfile");
-  int nhdu = 0;
-  fits_get_num_hdus(h.f, &nhdu, &status);
-  h.check(status, "fits_get_num_hdus");
-  if (nhdu < 2) {
-    throw std::runtime_error(path +
-                             ": not a HEALPix map (no BINTABLE extension after the primary "
-                             "HDU; an image would be a flat map)");
-  }
-  int type = 0;
-  fits_movabs_hdu(h.f, 2, &type, &status);
-  h.check(status, "fits_movabs_hdu");
-  if (type != BINARY_TBL) {
-    throw std::runtime_error(path + ": not a HEALPix map (the first extension is not a BINTABLE)");
-  }
+  h.open_readonly(path);
+  if (const char* why = move_to_table(h)) throw std::runtime_error(path + why);
   const std::string pixtype = upper(read_string_key(h, "PIXTYPE"));
   if (!pixtype.empty() && pixtype != "HEALPIX") {
     throw std::runtime_error(path + ": not a HEALPix map (PIXTYPE = '" + pixtype +
@@ -289,6 +198,7 @@ HealpixMap read_healpix_fits(const std::string& path, HealpixFitsInfo* info) {
                              "' is not supported (allowed: RING, NESTED)");
   }
 
+  int status = 0;
   int ncols = 0;
   fits_get_num_cols(h.f, &ncols, &status);
   h.check(status, "fits_get_num_cols");
@@ -331,9 +241,7 @@ HealpixMap read_healpix_fits(const std::string& path, HealpixFitsInfo* info) {
   h.check(status, "fits_read_col");
 
   if (info != nullptr) {
-    char key[16];
-    std::snprintf(key, sizeof key, "TTYPE1");
-    info->column = read_string_key(h, key);
+    info->column = read_string_key(h, "TTYPE1");
     info->ordering = ordering;
     info->coordsys = read_string_key(h, "COORDSYS");
     info->unit = read_string_key(h, "TUNIT1");

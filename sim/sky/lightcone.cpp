@@ -199,7 +199,7 @@ template <class T>
 template <class Fn>
 void Lightcone<T>::for_each_crossing(const DriftInfo& info, const Particles<T>& p,
                                      const std::vector<Replica>& replicas, const SkyCone& cone,
-                                     Fn&& fn) {
+                                     bool exclusive, Fn&& fn) {
   if (info.step < 0 || info.step >= static_cast<int>(chi_.size())) {
     throw std::logic_error("Lightcone: bind() the schedule before the run");
   }
@@ -253,7 +253,11 @@ void Lightcone<T>::for_each_crossing(const DriftInfo& info, const Particles<T>& 
       moved_[6 * s + 3 + d] = static_cast<T>(D * static_cast<double>(p.mom[3 * j + d]));
     }
   }
+  // The (replica, cell) pairs whose cell may hold a crossing, in a fixed order (replicas in
+  // parallel, then concatenated).
   const auto& o = spec_.observer;
+  std::vector<std::vector<std::uint32_t>> cells_of(replicas.size());
+#pragma omp parallel for schedule(dynamic, 16)
   for (std::size_t ri = 0; ri < replicas.size(); ++ri) {
     const Replica& R = replicas[ri];
     std::array<double, 3> blo{}, bhi{};
@@ -263,41 +267,69 @@ void Lightcone<T>::for_each_crossing(const DriftInfo& info, const Particles<T>& 
     }
     const auto range = box_distance_range(blo, bhi);
     if (range[0] > chi_hi || range[1] < chi_lo) continue;
-#pragma omp parallel for schedule(static)
+    // A replica inside the drift's shell and the cone: every occupied cell.
+    const bool all = range[0] >= chi_lo && range[1] <= chi_hi && cone.full_sky();
     for (std::size_t c = 0; c < ncell; ++c) {
       if (cells_.start[c] == cells_.start[c + 1]) continue;
-      const int cidx[3] = {static_cast<int>(c / (nc * nc)), static_cast<int>((c / nc) % nc),
-                           static_cast<int>(c % nc)};
-      int shifted[3];
-      for (int d = 0; d < 3; ++d) shifted[d] = (cidx[d] + R.shift[d]) % nc;
-      std::array<double, 3> lo{}, hi{};
-      for (int k = 0; k < 3; ++k) {
-        lo[k] = R.n[k] * L - o[k] + shifted[R.perm[k]] * cs - margin;
-        hi[k] = lo[k] + cs + 2 * margin;
-      }
-      const auto r = box_distance_range(lo, hi);
-      if (r[0] > chi_hi || r[1] < chi_lo || !box_may_meet_cone(lo, hi, cone)) continue;
-      double wrap[3];
-      for (int d = 0; d < 3; ++d)
-        wrap[d] = R.shift[d] * cs - (cidx[d] + R.shift[d] >= nc ? L : 0.0);
-      const int tid = detail::thread_index();
-      double offset[3];
-      for (int k = 0; k < 3; ++k) offset[k] = wrap[R.perm[k]] + R.n[k] * L - o[k];
-      for (std::uint32_t s = cells_.start[c]; s < cells_.start[c + 1]; ++s) {
-        const T* xv = &moved_[6 * static_cast<std::size_t>(s)];
-        std::array<double, 3> q{}, v{};
+      if (!all) {
+        std::array<double, 3> lo{}, hi{};
         for (int k = 0; k < 3; ++k) {
           const int d = R.perm[k];
-          v[k] = static_cast<double>(xv[3 + d]);
-          q[k] = static_cast<double>(xv[d]) + offset[k] - v[k];
+          const std::size_t cd = d == 0 ? c / (nc * nc) : d == 1 ? (c / nc) % nc : c % nc;
+          lo[k] = R.n[k] * L - o[k] + ((static_cast<int>(cd) + R.shift[d]) % nc) * cs - margin;
+          hi[k] = lo[k] + cs + 2 * margin;
         }
-        const std::uint32_t j = cells_.order[s];
-        Crossing x;
-        if (!find_crossing(q, v, chi, x)) continue;
-        if (!(x.chi >= lo_edge && x.chi < hi_edge)) continue;
-        fn(tid, j, ri, q, v, x);
+        const auto r = box_distance_range(lo, hi);
+        if (r[0] > chi_hi || r[1] < chi_lo || !box_may_meet_cone(lo, hi, cone)) continue;
       }
+      cells_of[ri].push_back(static_cast<std::uint32_t>(c));
     }
+  }
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> work;
+  std::vector<std::size_t> replica_start{0};
+  for (std::size_t ri = 0; ri < replicas.size(); ++ri) {
+    for (std::uint32_t c : cells_of[ri]) work.emplace_back(static_cast<std::uint32_t>(ri), c);
+    replica_start.push_back(work.size());
+    cells_of[ri] = std::vector<std::uint32_t>();
+  }
+  // The particles of one (replica, cell) pair.
+  auto visit = [&](const std::pair<std::uint32_t, std::uint32_t>& item, int tid) {
+    const Replica& R = replicas[item.first];
+    const std::size_t c = item.second;
+    const int cidx[3] = {static_cast<int>(c / (nc * nc)), static_cast<int>((c / nc) % nc),
+                         static_cast<int>(c % nc)};
+    double offset[3];
+    for (int k = 0; k < 3; ++k) {
+      const int d = R.perm[k];
+      const double wrap = R.shift[d] * cs - (cidx[d] + R.shift[d] >= nc ? L : 0.0);
+      offset[k] = wrap + R.n[k] * L - o[k];
+    }
+    for (std::uint32_t s = cells_.start[c]; s < cells_.start[c + 1]; ++s) {
+      const T* xv = &moved_[6 * static_cast<std::size_t>(s)];
+      std::array<double, 3> q{}, v{};
+      for (int k = 0; k < 3; ++k) {
+        const int d = R.perm[k];
+        v[k] = static_cast<double>(xv[3 + d]);
+        q[k] = static_cast<double>(xv[d]) + offset[k] - v[k];
+      }
+      Crossing x;
+      if (!find_crossing(q, v, chi, x)) continue;
+      if (!(x.chi >= lo_edge && x.chi < hi_edge)) continue;
+      fn(tid, cells_.order[s], item.first, q, v, x);
+    }
+  };
+  if (exclusive) {
+    // A particle in one thread at a time: replicas one after another, cells in parallel.
+    for (std::size_t ri = 0; ri < replicas.size(); ++ri) {
+      const std::ptrdiff_t b = static_cast<std::ptrdiff_t>(replica_start[ri]);
+      const std::ptrdiff_t e = static_cast<std::ptrdiff_t>(replica_start[ri + 1]);
+#pragma omp parallel for schedule(static)
+      for (std::ptrdiff_t i = b; i < e; ++i) visit(work[i], detail::thread_index());
+    }
+  } else {
+    const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(work.size());
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t i = 0; i < n; ++i) visit(work[i], detail::thread_index());
   }
 }
 
@@ -311,7 +343,8 @@ void Lightcone<T>::on_drift(const DriftInfo& info, const Particles<T>& p) {
     const T_Healpix_Base<int> base(std::max(1, spec_.nside), RING, SET_NSIDE);
     const double cos_cone = std::cos(spec_.particle_cone_deg * kDeg);
     const DriftChi<double>& a_of_u = a_[info.step];
-    for_each_crossing(info, p, sky_replicas_, SkyCone{},
+    std::vector<LightconeParticles> found(catalogue ? threads : 0);
+    for_each_crossing(info, p, sky_replicas_, SkyCone{}, false,
                       [&](int tid, std::uint32_t j, std::size_t ri, const auto&, const auto& v,
                           const Crossing& x) {
                         const int s = shell_of(x.chi);
@@ -327,18 +360,25 @@ void Lightcone<T>::on_drift(const DriftInfo& info, const Particles<T>& p) {
                           // a at the crossing (the catalogue's redshift; the maps do not use it)
                           // and the velocity v = 100 p / a km/s (sim/core/units.hpp).
                           const double a = a_of_u(x.u);
-#pragma omp critical(lightcone_catalogue)
-                          {
-                            catalogue_.id.push_back(p.id[j]);
-                            catalogue_.replica.push_back(static_cast<std::uint32_t>(ri));
-                            for (int k = 0; k < 3; ++k) {
-                              catalogue_.pos.push_back(x.r[k]);
-                              catalogue_.vel.push_back(100.0 * v[k] / info.factor / a);
-                            }
-                            catalogue_.a.push_back(a);
+                          LightconeParticles& c = found[tid];
+                          c.id.push_back(p.id[j]);
+                          c.replica.push_back(static_cast<std::uint32_t>(ri));
+                          for (int k = 0; k < 3; ++k) {
+                            c.pos.push_back(x.r[k]);
+                            c.vel.push_back(100.0 * v[k] / info.factor / a);
                           }
+                          c.a.push_back(a);
                         }
                       });
+    // In thread order (each thread's share of the static schedule): the same catalogue, in the
+    // same order, for the same thread count.
+    for (const LightconeParticles& c : found) {
+      catalogue_.id.insert(catalogue_.id.end(), c.id.begin(), c.id.end());
+      catalogue_.replica.insert(catalogue_.replica.end(), c.replica.begin(), c.replica.end());
+      catalogue_.pos.insert(catalogue_.pos.end(), c.pos.begin(), c.pos.end());
+      catalogue_.vel.insert(catalogue_.vel.end(), c.vel.begin(), c.vel.end());
+      catalogue_.a.insert(catalogue_.a.end(), c.a.begin(), c.a.end());
+    }
   }
   if (!flat_.empty()) {
     // Per-thread maps, summed in thread order: the same bits for the same thread count.
@@ -348,7 +388,7 @@ void Lightcone<T>::on_drift(const DriftInfo& info, const Particles<T>& p) {
     }
     const int n = spec_.flat_pixels;
     for_each_crossing(
-        info, p, flat_replicas_, flat_cone_,
+        info, p, flat_replicas_, flat_cone_, false,
         [&](int tid, std::uint32_t, std::size_t, const auto&, const auto&, const Crossing& x) {
           if (!(x.r[2] > 0)) return;
           FlatMap& m = local[tid][shell_of(x.chi)];
@@ -410,7 +450,7 @@ void Lightcone<T>::drift_cotangent(const DriftInfo& info, const Particles<T>& p,
   const double d = flat_cot_.front().pixel_rad();
   const double D = info.factor;
   for_each_crossing(
-      info, p, flat_replicas_, flat_cone_,
+      info, p, flat_replicas_, flat_cone_, true,
       [&](int tid, std::uint32_t j, std::size_t ri, const auto&, const auto& v, const Crossing& x) {
         if (!(x.r[2] > 0)) return;
         const FlatMap& g = flat_cot_[shell_of(x.chi)];

@@ -107,12 +107,14 @@ class Lightcone final : public StepObserver<T> {
   double seconds() const { return seconds_; }
 
  private:
-  /// Calls fn(j, replica, q, v, crossing) for every particle j of `p` crossing the lightcone
-  /// inside [first edge, last edge) during `info` in one of `replicas`, cells in parallel
-  /// (fn may write to per-particle data of j; replicas run one after another).
+  /// Calls fn(thread, j, replica, q, v, crossing) for every particle j of `p` crossing the
+  /// lightcone inside [first edge, last edge) during `info` in one of `replicas` within `cone`,
+  /// (replica, cell) pairs in parallel with a static schedule; `exclusive`: replicas one after
+  /// another, so that fn may write to per-particle data of j.
   template <class Fn>
   void for_each_crossing(const DriftInfo& info, const Particles<T>& p,
-                         const std::vector<Replica>& replicas, const SkyCone& cone, Fn&& fn);
+                         const std::vector<Replica>& replicas, const SkyCone& cone, bool exclusive,
+                         Fn&& fn);
   int shell_of(double chi) const;
 
   LightconeSpec spec_;

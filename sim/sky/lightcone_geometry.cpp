@@ -135,26 +135,31 @@ bool find_crossing(const std::array<double, 3>& q, const std::array<double, 3>& 
     }
     return std::sqrt(s);
   };
-  const double f0 = norm_at(0.0) - chi.chi0;
-  if (!(f0 < 0)) return false;
-  const double f1 = norm_at(1.0) - chi.chi1;
-  if (!(f1 >= 0)) return false;
+  // Both ends compared squared first: most particles tested are rejected here.
+  double q2 = 0, e2 = 0;
+  for (int k = 0; k < 3; ++k) {
+    q2 += q[k] * q[k];
+    e2 += (q[k] + v[k]) * (q[k] + v[k]);
+  }
+  if (!(q2 < chi.chi0 * chi.chi0) || !(e2 >= chi.chi1 * chi.chi1)) return false;
+  const double f0 = std::sqrt(q2) - chi.chi0, f1 = std::sqrt(e2) - chi.chi1;
   // F is monotone (particles move far slower than light): Newton from the secant, kept inside
-  // the bracket, converges in two or three iterations.
+  // the bracket. Convergence is quadratic, so a step below 1e-6 leaves an error ~1e-12: take
+  // it and stop (two iterations, typically).
   double u = f0 / (f0 - f1), lo = 0, hi = 1;
-  double dist = 0, df = 1;
   for (int it = 0; it < 60; ++it) {
-    dist = norm_at(u);
+    const double dist = norm_at(u);
     const double f = dist - chi(u);
-    df = rv / dist - chi.derivative(u);
+    const double df = rv / dist - chi.derivative(u);
     if (f < 0) {
       lo = u;
     } else {
       hi = u;
     }
     double next = u - f / df;
-    if (!(next >= lo && next <= hi)) next = 0.5 * (lo + hi);  // safeguard: bisection
-    const bool done = std::abs(next - u) < 1e-11;
+    const bool newton = next >= lo && next <= hi;
+    if (!newton) next = 0.5 * (lo + hi);  // safeguard: bisection
+    const bool done = newton && std::abs(next - u) < 1e-6;
     u = next;
     if (done) break;
   }

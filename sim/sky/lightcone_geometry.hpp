@@ -104,7 +104,7 @@ struct Crossing {
 
 /// Whether the trajectory q + u v crosses the lightcone during the drift (|q| < chi(0) and
 /// |q + v| >= chi(1): exactly one of consecutive drifts claims a particle) and where: Newton
-/// iterations on F(u) = |q + u v| - chi(u) from the linear estimate, to 1e-11 in u.
+/// iterations on F(u) = |q + u v| - chi(u) from the linear estimate, to ~1e-12 in u.
 bool find_crossing(const std::array<double, 3>& q, const std::array<double, 3>& v,
                    const DriftChi<double>& chi, Crossing& out);
 

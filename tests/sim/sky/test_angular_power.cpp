@@ -66,7 +66,7 @@ TEST(HealpixCl, RecoversTheInputSpectrumWithinCosmicVariance) {
   ASSERT_EQ(p.cl.size(), 12u);
   EXPECT_EQ(p.f_sky, 1.0);
   EXPECT_EQ(p.map_type, "healpix");
-  const cg::AngularPower expect = cg::bin_cl(cl, 2, bins, cg::EllBinning::kLinear);
+  const cg::AngularPower expect = cg::bin_cl(cl, 2, bins, cg::EllBinning::linear);
   double chi2 = 0;
   double total_modes = 0;
   for (std::size_t b = 0; b < p.cl.size(); ++b) {
@@ -120,17 +120,17 @@ TEST(HealpixCl, HalfSkyMaskIsCorrectedByFsky) {
 
 TEST(HealpixCl, BinningAndErrors) {
   std::vector<double> cl(101, 1.0);
-  const cg::AngularPower lin = cg::bin_cl(cl, 2, 10, cg::EllBinning::kLinear);
+  const cg::AngularPower lin = cg::bin_cl(cl, 2, 10, cg::EllBinning::linear);
   ASSERT_EQ(lin.cl.size(), 10u);
   EXPECT_EQ(lin.ell_low.front(), 2.0);
   EXPECT_EQ(lin.ell_high.back(), 101.0);
-  const cg::AngularPower lg = cg::bin_cl(cl, 2, 10, cg::EllBinning::kLog);
+  const cg::AngularPower lg = cg::bin_cl(cl, 2, 10, cg::EllBinning::log);
   EXPECT_LE(lg.cl.size(), 10u);
   for (std::size_t b = 1; b < lg.cl.size(); ++b) {
     EXPECT_EQ(lg.ell_low[b], lg.ell_high[b - 1]);
     EXPECT_GT(lg.ell_high[b] - lg.ell_low[b], lg.ell_high[b - 1] - lg.ell_low[b - 1] - 1.0);
   }
-  EXPECT_THROW(cg::bin_cl(cl, 2, 0, cg::EllBinning::kLinear), std::invalid_argument);
+  EXPECT_THROW(cg::bin_cl(cl, 2, 0, cg::EllBinning::linear), std::invalid_argument);
   const cg::HealpixMap m = cg::HealpixMap::filled(8, 1.0);
   try {
     cg::healpix_cl(m, nullptr, 0, 1);
