@@ -12,6 +12,25 @@ namespace cosmograd::driver {
 
 using namespace sim;  // NOLINT: the tables speak the engine's types throughout
 
+namespace {
+
+/// One row per x: x, then each column's value at it ("%.8e", space-separated).
+void write_columns(std::ostringstream& os, const std::vector<double>& x,
+                   const std::vector<std::vector<double>>& columns) {
+  char buf[32];
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%.8e", x[i]);
+    os << buf;
+    for (const auto& col : columns) {
+      std::snprintf(buf, sizeof buf, " %.8e", col[i]);
+      os << buf;
+    }
+    os << "\n";
+  }
+}
+
+}  // namespace
+
 std::string background_table(const Cosmology& c, int points) {
   std::ostringstream os;
   const auto& p = c.params();
@@ -49,16 +68,7 @@ std::string power_table(const LinearPower& linear, const std::vector<double>& z,
       columns.push_back(linear.power(ks, a));
     }
   }
-  char buf[32];
-  for (int i = 0; i < points; ++i) {
-    std::snprintf(buf, sizeof buf, "%.8e", ks[i]);
-    os << buf;
-    for (const auto& col : columns) {
-      std::snprintf(buf, sizeof buf, " %.8e", col[i]);
-      os << buf;
-    }
-    os << "\n";
-  }
+  write_columns(os, ks, columns);
   return os.str();
 }
 
@@ -80,16 +90,7 @@ std::string kappa_cl_table(const Cosmology& c, const LinearPower& linear,
     columns.push_back(limber_kappa_cl(c, linear, s, ell, true));
   }
   os << "\n";
-  char buf[32];
-  for (int i = 0; i < points; ++i) {
-    std::snprintf(buf, sizeof buf, "%.8e", ell[i]);
-    os << buf;
-    for (const auto& col : columns) {
-      std::snprintf(buf, sizeof buf, " %.8e", col[i]);
-      os << buf;
-    }
-    os << "\n";
-  }
+  write_columns(os, ell, columns);
   return os.str();
 }
 

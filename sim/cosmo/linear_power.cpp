@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/cosmo/gauss_legendre.hpp"
 #include "sim/cosmo/power_table.hpp"
 
 namespace cosmograd::sim {
@@ -14,39 +15,6 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kE = 2.71828182845904523536;
-
-// Gauss-Legendre nodes and weights on [-1, 1] (Newton on the Legendre recurrence).
-template <int N>
-struct GaussLegendre {
-  std::array<double, N> x{};
-  std::array<double, N> w{};
-  GaussLegendre() {
-    for (int i = 0; i < N; ++i) {
-      double z = std::cos(kPi * (i + 0.75) / (N + 0.5));
-      double dp = 1.0;
-      for (int it = 0; it < 100; ++it) {
-        double p0 = 1.0;
-        double p1 = z;
-        for (int n = 2; n <= N; ++n) {
-          const double p2 = ((2.0 * n - 1.0) * z * p1 - (n - 1.0) * p0) / n;
-          p0 = p1;
-          p1 = p2;
-        }
-        dp = N * (z * p1 - p0) / (z * z - 1.0);
-        const double dz = p1 / dp;
-        z -= dz;
-        if (std::fabs(dz) < 1e-16) break;
-      }
-      x[i] = z;
-      w[i] = 2.0 / ((1.0 - z * z) * dp * dp);
-    }
-  }
-};
-
-const GaussLegendre<8>& gauss_legendre_8() {
-  static const GaussLegendre<8> rule;
-  return rule;
-}
 
 // Baryon wiggles: period 2 pi / s ~ 0.06 h/Mpc for s ~ 100 Mpc/h. Panels no wider than
 // 0.04 h/Mpc in k resolve them (8 nodes per panel) for k < 1 h/Mpc; above, their relative
@@ -295,7 +263,7 @@ PowerQuadrature ln_k_quadrature(double k_min, double k_max, double max_dlnk, dou
         << k_min << ", k_max = " << k_max << ", max_dlnk = " << max_dlnk << ", max_dk = " << max_dk;
     throw std::invalid_argument(msg.str());
   }
-  const auto& gl = gauss_legendre_8();
+  const auto& gl = GaussLegendre<8>::get();
   PowerQuadrature rule;
   double u = std::log(k_min);
   const double u_end = std::log(k_max);

@@ -5,16 +5,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/cosmo/gauss_legendre.hpp"
+
 namespace cosmograd::sim {
 namespace {
-
-/// 8-point Gauss-Legendre nodes and weights on [-1, 1] (Abramowitz & Stegun, Table 25.4).
-constexpr std::array<double, 8> kNodes{
-    -0.9602898564975363, -0.7966664774136267, -0.5255324099163290, -0.1834346424956498,
-    0.1834346424956498,  0.5255324099163290,  0.7966664774136267,  0.9602898564975363};
-constexpr std::array<double, 8> kWeights{0.1012285362903763, 0.2223810344533745, 0.3137066458778873,
-                                         0.3626837833783620, 0.3626837833783620, 0.3137066458778873,
-                                         0.2223810344533745, 0.1012285362903763};
 
 template <class Map>
 void check_shells(const std::vector<Map>& shells, const std::vector<double>& mean_per_sr,
@@ -39,16 +33,16 @@ std::vector<S> born_weights(const CosmologyT<S>& c, const SourceDistribution& n,
                             const std::vector<double>& edges) {
   const S pre = lensing_prefactor(c);
   const double Ok = c.params().Omega_k;
+  const GaussLegendre<8>& gl = GaussLegendre<8>::get();
   std::vector<S> w;
   for (std::size_t s = 0; s + 1 < edges.size(); ++s) {
     const double lo = edges[s], hi = edges[s + 1], half = 0.5 * (hi - lo), mid = 0.5 * (hi + lo);
-    std::vector<double> chi(kNodes.size());
-    for (std::size_t i = 0; i < kNodes.size(); ++i) chi[i] = mid + half * kNodes[i];
+    std::vector<double> chi(gl.x.size());
+    for (std::size_t i = 0; i < gl.x.size(); ++i) chi[i] = mid + half * gl.x[i];
     const std::vector<S> g = lensing_efficiency(c, n, chi);
     S sum = 0.0;
-    for (std::size_t i = 0; i < kNodes.size(); ++i) {
-      sum +=
-          kWeights[i] * comoving_transverse(Ok, S(chi[i])) * g[i] / scale_factor_at_chi(c, chi[i]);
+    for (std::size_t i = 0; i < gl.x.size(); ++i) {
+      sum += gl.w[i] * comoving_transverse(Ok, S(chi[i])) * g[i] / scale_factor_at_chi(c, chi[i]);
     }
     w.push_back(pre * half * sum);
   }

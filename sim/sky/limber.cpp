@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/core/units.hpp"
+#include "sim/cosmo/gauss_legendre.hpp"
 #include "sim/cosmo/halofit.hpp"
 
 namespace cosmograd::sim {
@@ -18,36 +19,6 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr int kGL = 8;  // Gauss-Legendre points per panel
-
-/// Gauss-Legendre nodes and weights on [-1, 1] (Newton on the Legendre recurrence).
-struct GaussLegendre8 {
-  std::array<double, kGL> x{}, w{};
-  GaussLegendre8() {
-    for (int i = 0; i < kGL; ++i) {
-      double z = std::cos(kPi * (i + 0.75) / (kGL + 0.5));
-      double dp = 1.0;
-      for (int it = 0; it < 100; ++it) {
-        double p0 = 1.0, p1 = z;
-        for (int n = 2; n <= kGL; ++n) {
-          const double p2 = ((2.0 * n - 1.0) * z * p1 - (n - 1.0) * p0) / n;
-          p0 = p1;
-          p1 = p2;
-        }
-        dp = kGL * (z * p1 - p0) / (z * z - 1.0);
-        const double dz = p1 / dp;
-        z -= dz;
-        if (std::fabs(dz) < 1e-16) break;
-      }
-      x[i] = z;
-      w[i] = 2.0 / ((1.0 - z * z) * dp * dp);
-    }
-  }
-};
-
-const GaussLegendre8& gauss_legendre() {
-  static const GaussLegendre8 rule;
-  return rule;
-}
 
 std::string fmt(double x) {
   char buf[64];
@@ -63,7 +34,7 @@ struct Nodes {
 
 Nodes make_nodes(const Cosmology& c, const SourceDistribution& n,
                  const std::vector<double>& edges) {
-  const GaussLegendre8& gl = gauss_legendre();
+  const GaussLegendre<kGL>& gl = GaussLegendre<kGL>::get();
   const double ok = c.params().Omega_k;
   const double pref = lensing_prefactor(c);
   Nodes out;
