@@ -149,6 +149,9 @@ const std::vector<KeySpec>& run_keys() {
          "comoving width of the onion shells"},
         {"lightcone_nside", "", std::to_string(d.lightcone.nside),
          "HEALPix nside of the full-sky shells (0: none; a power of 2)"},
+        {"lightcone_healpix_deposit", "", d.lightcone.healpix_bilinear ? "bilinear" : "nearest",
+         "HEALPix deposit: nearest (pixel) or bilinear (the four surrounding pixel centres; "
+         "differentiable, smoother)"},
         {"lightcone_field_deg", "deg", format_setting(d.lightcone.field_deg),
          "side of a flat-sky field about +z with shuffled replicas (0: none; up to 60)"},
         {"lightcone_field_pixels", "per side", std::to_string(d.lightcone.field_pixels),
@@ -293,6 +296,12 @@ RunConfig run_config_from(const Settings& s) {
                 "is not positive (allowed: > 0 Mpc/h)");
   }
   lc.nside = get_int(s, "lightcone_nside");
+  const std::string& deposit = s.get_string("lightcone_healpix_deposit");
+  if (deposit != "nearest" && deposit != "bilinear") {
+    bad_setting("lightcone_healpix_deposit", deposit,
+                "is not a deposit (allowed: nearest, bilinear)");
+  }
+  lc.healpix_bilinear = deposit == "bilinear";
   lc.field_deg = s.get_double("lightcone_field_deg");
   lc.field_pixels = get_int(s, "lightcone_field_pixels");
   lc.particle_fraction = s.get_double("lightcone_particle_fraction");

@@ -38,6 +38,7 @@ struct LightconeOptions {
   std::vector<double> observer;    ///< observer position [Mpc/h] (empty: the box centre)
   double shell_width = 100;        ///< comoving width of the onion shells [Mpc/h]
   int nside = 256;                 ///< HEALPix shells' nside (0: no full-sky maps)
+  bool healpix_bilinear = false;   ///< HEALPix deposit: bilinear (differentiable) or nearest
   double field_deg = 0;            ///< side of the flat-sky field about +z [deg] (0: none)
   int field_pixels = 256;          ///< flat maps' pixels per side
   double particle_fraction = 0;    ///< fraction of crossing particles catalogued (0: none)

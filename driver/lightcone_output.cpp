@@ -79,6 +79,7 @@ sim::LightconeSpec lightcone_spec(const RunConfig& c, const sim::Cosmology& cosm
   }
   s.shell_edges = uniform_shell_edges(cosmology.chi(1.0 / (1.0 + o.z_max)), o.shell_width);
   s.nside = o.nside;
+  s.healpix_bilinear = o.healpix_bilinear;
   s.flat_field_deg = o.field_deg;
   s.flat_pixels = o.field_pixels;
   s.seed = c.sim.seed;

@@ -54,64 +54,82 @@ template std::vector<CosmoDual> born_weights<CosmoDual>(const CosmologyDual&,
                                                         const SourceDistribution&,
                                                         const std::vector<double>&);
 
-HealpixMap born_kappa(const std::vector<HealpixMap>& shells, const std::vector<double>& mean_per_sr,
-                      const std::vector<double>& weights) {
+namespace {
+
+/// Solid angle of pixel i [sr].
+double pixel_sr(const HealpixMap& m, std::size_t) {
+  return 4 * M_PI / static_cast<double>(m.pixels());
+}
+double pixel_sr(const FlatMap& m, std::size_t i) {
+  return m.pixel_solid_angle(static_cast<int>(i % m.n), static_cast<int>(i / m.n));
+}
+
+template <class Map>
+Map kappa_of(const std::vector<Map>& shells, const std::vector<double>& mean_per_sr,
+             const std::vector<double>& weights) {
   check_shells(shells, mean_per_sr, weights);
-  HealpixMap k = HealpixMap::filled(shells.front().nside);
-  const double pixel_sr = 4 * M_PI / static_cast<double>(k.pixels());
-  for (std::size_t s = 0; s < shells.size(); ++s) {
-    const double inv_mean = 1.0 / (mean_per_sr[s] * pixel_sr);
-    for (std::size_t i = 0; i < k.values.size(); ++i) {
-      k.values[i] += weights[s] * (shells[s].values[i] * inv_mean - 1.0);
+  Map k = shells.front();
+  for (std::size_t i = 0; i < k.values.size(); ++i) {
+    const double omega = pixel_sr(k, i);
+    double sum = 0;
+    for (std::size_t s = 0; s < shells.size(); ++s) {
+      sum += weights[s] * (shells[s].values[i] / (mean_per_sr[s] * omega) - 1.0);
     }
+    k.values[i] = sum;
   }
   return k;
 }
 
-FlatMap born_kappa(const std::vector<FlatMap>& shells, const std::vector<double>& mean_per_sr,
-                   const std::vector<double>& weights) {
+template <class Map>
+std::vector<Map> kappa_vjp(const Map& kappa_cot, const std::vector<Map>& shells,
+                           const std::vector<double>& mean_per_sr,
+                           const std::vector<double>& weights, std::vector<double>* weights_cot) {
   check_shells(shells, mean_per_sr, weights);
-  const FlatMap& f = shells.front();
-  FlatMap k = FlatMap::filled(f.n, f.field_deg);
-  for (int iy = 0; iy < f.n; ++iy) {
-    for (int ix = 0; ix < f.n; ++ix) {
-      const double omega = f.pixel_solid_angle(ix, iy);
-      const std::size_t i = static_cast<std::size_t>(iy) * f.n + ix;
-      for (std::size_t s = 0; s < shells.size(); ++s) {
-        k.values[i] += weights[s] * (shells[s].values[i] / (mean_per_sr[s] * omega) - 1.0);
+  if (kappa_cot.values.size() != shells.front().values.size()) {
+    throw std::invalid_argument(
+        "born_kappa_vjp: the cotangent has " + std::to_string(kappa_cot.values.size()) +
+        " pixels (allowed: " + std::to_string(shells.front().values.size()) + ")");
+  }
+  std::vector<Map> out(shells.size(), shells.front());
+  if (weights_cot != nullptr) weights_cot->assign(shells.size(), 0.0);
+  for (std::size_t i = 0; i < kappa_cot.values.size(); ++i) {
+    const double omega = pixel_sr(kappa_cot, i);
+    for (std::size_t s = 0; s < shells.size(); ++s) {
+      const double inv_mean = 1.0 / (mean_per_sr[s] * omega);
+      out[s].values[i] = kappa_cot.values[i] * weights[s] * inv_mean;
+      if (weights_cot != nullptr) {
+        (*weights_cot)[s] += kappa_cot.values[i] * (shells[s].values[i] * inv_mean - 1.0);
       }
     }
   }
-  return k;
+  return out;
+}
+
+}  // namespace
+
+HealpixMap born_kappa(const std::vector<HealpixMap>& shells, const std::vector<double>& mean_per_sr,
+                      const std::vector<double>& weights) {
+  return kappa_of(shells, mean_per_sr, weights);
+}
+
+FlatMap born_kappa(const std::vector<FlatMap>& shells, const std::vector<double>& mean_per_sr,
+                   const std::vector<double>& weights) {
+  return kappa_of(shells, mean_per_sr, weights);
 }
 
 std::vector<FlatMap> born_kappa_vjp(const FlatMap& kappa_cot, const std::vector<FlatMap>& shells,
                                     const std::vector<double>& mean_per_sr,
                                     const std::vector<double>& weights,
                                     std::vector<double>* weights_cot) {
-  check_shells(shells, mean_per_sr, weights);
-  const FlatMap& f = shells.front();
-  if (kappa_cot.values.size() != f.values.size()) {
-    throw std::invalid_argument("born_kappa_vjp: the cotangent has " +
-                                std::to_string(kappa_cot.values.size()) +
-                                " pixels (allowed: " + std::to_string(f.values.size()) + ")");
-  }
-  std::vector<FlatMap> out(shells.size(), FlatMap::filled(f.n, f.field_deg));
-  if (weights_cot != nullptr) weights_cot->assign(shells.size(), 0.0);
-  for (int iy = 0; iy < f.n; ++iy) {
-    for (int ix = 0; ix < f.n; ++ix) {
-      const double omega = f.pixel_solid_angle(ix, iy);
-      const std::size_t i = static_cast<std::size_t>(iy) * f.n + ix;
-      for (std::size_t s = 0; s < shells.size(); ++s) {
-        const double inv_mean = 1.0 / (mean_per_sr[s] * omega);
-        out[s].values[i] = kappa_cot.values[i] * weights[s] * inv_mean;
-        if (weights_cot != nullptr) {
-          (*weights_cot)[s] += kappa_cot.values[i] * (shells[s].values[i] * inv_mean - 1.0);
-        }
-      }
-    }
-  }
-  return out;
+  return kappa_vjp(kappa_cot, shells, mean_per_sr, weights, weights_cot);
+}
+
+std::vector<HealpixMap> born_kappa_vjp(const HealpixMap& kappa_cot,
+                                       const std::vector<HealpixMap>& shells,
+                                       const std::vector<double>& mean_per_sr,
+                                       const std::vector<double>& weights,
+                                       std::vector<double>* weights_cot) {
+  return kappa_vjp(kappa_cot, shells, mean_per_sr, weights, weights_cot);
 }
 
 }  // namespace cosmograd::sim

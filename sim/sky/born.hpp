@@ -28,11 +28,17 @@ HealpixMap born_kappa(const std::vector<HealpixMap>& shells, const std::vector<d
 /// kappa on flat shells (each pixel's mean from its solid angle, FlatMap::pixel_solid_angle).
 FlatMap born_kappa(const std::vector<FlatMap>& shells, const std::vector<double>& mean_per_sr,
                    const std::vector<double>& weights);
-/// The vjp of the flat born_kappa: dJ/d(shell counts) given dJ/dkappa, and, when
-/// `weights_cot` is not null, dJ/dw_s = sum_pixels dJ/dkappa delta_s in it.
+/// The vjp of born_kappa: dJ/d(shell counts) given dJ/dkappa, and, when `weights_cot` is not
+/// null, dJ/dw_s = sum_pixels dJ/dkappa delta_s in it.
 std::vector<FlatMap> born_kappa_vjp(const FlatMap& kappa_cot, const std::vector<FlatMap>& shells,
                                     const std::vector<double>& mean_per_sr,
                                     const std::vector<double>& weights,
                                     std::vector<double>* weights_cot = nullptr);
+/// The vjp of the HEALPix born_kappa, as the flat one.
+std::vector<HealpixMap> born_kappa_vjp(const HealpixMap& kappa_cot,
+                                       const std::vector<HealpixMap>& shells,
+                                       const std::vector<double>& mean_per_sr,
+                                       const std::vector<double>& weights,
+                                       std::vector<double>* weights_cot = nullptr);
 
 }  // namespace cosmograd::sim

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "sim/core/check.hpp"
 #include "sim/core/timer.hpp"
 #include "sim/mesh/detail/paint_loops.hpp"
+#include "sim/sky/healpix_interpolation.hpp"
 
 namespace cosmograd::sim {
 namespace {
@@ -37,6 +39,24 @@ FlatCic flat_cic(const FlatMap& m, double xi, double eta) {
   const double gx = xi / d + 0.5 * m.n - 0.5, gy = eta / d + 0.5 * m.n - 0.5;
   const double fx0 = std::floor(gx), fy0 = std::floor(gy);
   return {static_cast<int>(fx0), static_cast<int>(fy0), gx - fx0, gy - fy0};
+}
+
+/// Colatitude and longitude of r (observer frame) [rad] and their gradients with respect to r.
+struct SkyDirection {
+  double theta = 0, phi = 0;
+  std::array<double, 3> dtheta{}, dphi{};  // [rad / (Mpc/h)]
+};
+SkyDirection sky_direction(const std::array<double, 3>& r) {
+  SkyDirection d;
+  const double rho2 = r[0] * r[0] + r[1] * r[1], rho = std::sqrt(rho2);
+  const double r2 = rho2 + r[2] * r[2];
+  d.theta = std::atan2(rho, r[2]);
+  d.phi = std::atan2(r[1], r[0]);
+  if (rho > 0) {
+    d.dtheta = {r[2] * r[0] / (rho * r2), r[2] * r[1] / (rho * r2), -rho / r2};
+    d.dphi = {-r[1] / rho2, r[0] / rho2, 0.0};
+  }
+  return d;
 }
 
 }  // namespace
@@ -113,7 +133,7 @@ Lightcone<T>::Lightcone(const LightconeSpec& spec, double box_size, int n_side, 
   const int shells = static_cast<int>(spec_.shell_edges.size()) - 1;
   if (spec_.nside > 0) {
     healpix_.assign(shells, HealpixMap{spec_.nside, {}});
-    counts_.resize(shells);
+    if (!spec_.healpix_bilinear) counts_.resize(shells);
   }
   if (spec_.flat_field_deg > 0) {
     // The field plus one pixel on each side (cloud-in-cell reaches one pixel), to its corner.
@@ -175,9 +195,13 @@ void Lightcone<T>::on_state(const StepInfo& info, const Particles<T>& p) {
   if (info.step == 0) {
     // Integer counts during the run (an atomic add per crossing, half a double map's memory).
     for (std::size_t s = 0; s < healpix_.size(); ++s) {
-      healpix_[s].values.clear();
-      healpix_[s].values.shrink_to_fit();
-      counts_[s].assign(healpix_[s].pixels(), 0);
+      if (spec_.healpix_bilinear) {
+        healpix_[s].values.assign(healpix_[s].pixels(), 0.0);
+      } else {
+        healpix_[s].values.clear();
+        healpix_[s].values.shrink_to_fit();
+        counts_[s].assign(healpix_[s].pixels(), 0);
+      }
     }
     for (auto& m : flat_) std::fill(m.values.begin(), m.values.end(), 0.0);
     catalogue_ = LightconeParticles{};
@@ -185,8 +209,10 @@ void Lightcone<T>::on_state(const StepInfo& info, const Particles<T>& p) {
   }
   if (info.step == steps_) {
     for (std::size_t s = 0; s < healpix_.size(); ++s) {
-      healpix_[s].values.assign(counts_[s].begin(), counts_[s].end());
-      counts_[s] = std::vector<std::uint32_t>();
+      if (!spec_.healpix_bilinear) {
+        healpix_[s].values.assign(counts_[s].begin(), counts_[s].end());
+        counts_[s] = std::vector<std::uint32_t>();
+      }
       if (comm_.distributed()) comm_.sum(healpix_[s].values.data(), healpix_[s].values.size());
     }
     if (comm_.distributed()) {
@@ -348,7 +374,7 @@ void Lightcone<T>::on_drift(const DriftInfo& info, const Particles<T>& p) {
                       [&](int tid, std::uint32_t j, std::size_t ri, const auto&, const auto& v,
                           const Crossing& x) {
                         const int s = shell_of(x.chi);
-                        if (!healpix_.empty()) {
+                        if (!counts_.empty()) {
                           const int pix = base.vec2pix(vec3(x.r[0], x.r[1], x.r[2]));
                           std::uint32_t& cell = counts_[s][pix];
 #pragma omp atomic
@@ -378,6 +404,39 @@ void Lightcone<T>::on_drift(const DriftInfo& info, const Particles<T>& p) {
       catalogue_.pos.insert(catalogue_.pos.end(), c.pos.begin(), c.pos.end());
       catalogue_.vel.insert(catalogue_.vel.end(), c.vel.begin(), c.vel.end());
       catalogue_.a.insert(catalogue_.a.end(), c.a.begin(), c.a.end());
+    }
+  }
+  if (spec_.healpix_bilinear && !healpix_.empty()) {
+    // Per-thread maps of the shells this drift reaches, summed in thread order: the same bits
+    // for the same thread count.
+    const auto& e = spec_.shell_edges;
+    const DriftChi<double>& chi = chi_[info.step];
+    const int last = static_cast<int>(healpix_.size()) - 1;
+    const int s_lo = std::max(0, shell_of(std::max(chi.chi1, e.front())) - 1);
+    const int s_hi = std::min(last, shell_of(std::min(chi.chi0, e.back() * (1 - 1e-15))) + 1);
+    if (chi.chi1 < e.back() && chi.chi0 >= e.front()) {
+      const std::size_t npix = healpix_.front().pixels();
+      const int active = s_hi - s_lo + 1;
+      std::vector<std::vector<double>> local(static_cast<std::size_t>(threads) * active,
+                                             std::vector<double>(npix, 0.0));
+      for_each_crossing(
+          info, p, sky_replicas_, SkyCone{}, false,
+          [&](int tid, std::uint32_t, std::size_t, const auto&, const auto&, const Crossing& x) {
+            const SkyDirection dir = sky_direction(x.r);
+            const HealpixBilinear w = healpix_bilinear(spec_.nside, dir.theta, dir.phi);
+            const int a = shell_of(x.chi) - s_lo;
+            COSMOGRAD_ASSERT(a >= 0 && a < active, "a crossing outside the drift's shells");
+            std::vector<double>& m = local[static_cast<std::size_t>(tid) * active + a];
+            for (int k = 0; k < 4; ++k) m[w.pixel[k]] += w.weight[k];
+            ++counts[tid];
+          });
+      for (int t = 0; t < threads; ++t) {
+        for (int a = 0; a < active; ++a) {
+          const std::vector<double>& m = local[static_cast<std::size_t>(t) * active + a];
+          std::vector<double>& out = healpix_[s_lo + a].values;
+          for (std::size_t i = 0; i < npix; ++i) out[i] += m[i];
+        }
+      }
     }
   }
   if (!flat_.empty()) {
@@ -438,69 +497,112 @@ void Lightcone<T>::set_flat_cotangent(std::vector<FlatMap> cot) {
 }
 
 template <class T>
+void Lightcone<T>::set_healpix_cotangent(std::vector<HealpixMap> cot) {
+  if (!cot.empty()) {
+    if (!spec_.healpix_bilinear) {
+      throw std::invalid_argument(
+          "set_healpix_cotangent: the HEALPix shells are deposited to the nearest pixel, which "
+          "has no gradient (allowed: a lightcone with healpix_bilinear = true)");
+    }
+    if (cot.size() != healpix_.size()) {
+      throw std::invalid_argument("set_healpix_cotangent: " + std::to_string(cot.size()) +
+                                  " maps for " + std::to_string(healpix_.size()) +
+                                  " HEALPix shells (allowed: one per shell)");
+    }
+    for (const auto& m : cot) {
+      if (m.nside != spec_.nside || m.values.size() != m.pixels()) {
+        throw std::invalid_argument("set_healpix_cotangent: a map of nside " +
+                                    std::to_string(m.nside) +
+                                    " (allowed: " + std::to_string(spec_.nside) + ")");
+      }
+    }
+  }
+  healpix_cot_ = std::move(cot);
+}
+
+template <class T>
 void Lightcone<T>::drift_cotangent(const DriftInfo& info, const Particles<T>& p,
                                    StateCotangent<T>& cot) {
-  if (flat_cot_.empty()) return;
+  if (!has_drift_cotangent()) return;
   Stopwatch sw;
   if (info.step == steps_ - 1) param_grad_.fill(0.0);  // the reverse pass starts here
   const int threads = detail::max_threads();
   // Per thread: dJ/dD and dJ/d(chi0, slope0, chi1, slope1) of this drift.
   std::vector<std::array<double, 5>> partial(threads, std::array<double, 5>{});
-  const int n = spec_.flat_pixels;
-  const double d = flat_cot_.front().pixel_rad();
   const double D = info.factor;
-  for_each_crossing(
-      info, p, flat_replicas_, flat_cone_, true,
-      [&](int tid, std::uint32_t j, std::size_t ri, const auto&, const auto& v, const Crossing& x) {
-        if (!(x.r[2] > 0)) return;
-        const FlatMap& g = flat_cot_[shell_of(x.chi)];
-        const double xi = x.r[0] / x.r[2], eta = x.r[1] / x.r[2];
-        const FlatCic w = flat_cic(g, xi, eta);
-        // dJ/d(gx, gy) of the cloud-in-cell weights (the crossing set and pixels held fixed).
-        double g_gx = 0, g_gy = 0;
-        for (int dy = 0; dy < 2; ++dy) {
-          const int iy = w.iy0 + dy;
-          if (iy < 0 || iy >= n) continue;
-          const double wy = dy ? w.fy : 1 - w.fy, dwy = dy ? 1.0 : -1.0;
-          for (int dx = 0; dx < 2; ++dx) {
-            const int ix = w.ix0 + dx;
-            if (ix < 0 || ix >= n) continue;
-            const double c = g.values[static_cast<std::size_t>(iy) * n + ix];
-            const double wx = dx ? w.fx : 1 - w.fx, dwx = dx ? 1.0 : -1.0;
-            g_gx += c * dwx * wy;
-            g_gy += c * wx * dwy;
+  // dJ/d(crossing point) -> dJ/d x(a1), dJ/d p(ah) of particle j and the drift's parameters:
+  // r = q + u v with F(u) = |q + u v| - chi(u) = 0 (implicit function theorem; the crossing
+  // set held fixed), q = perm(x1 + wrap) - v + offset and v = D perm(p).
+  auto chain = [&](int tid, std::uint32_t j, const Replica& R, const std::array<double, 3>& v,
+                   const Crossing& x, const std::array<double, 3>& gr) {
+    double gu = 0;
+    for (int k = 0; k < 3; ++k) gu += gr[k] * v[k];
+    const double s = gu / x.dF_du;
+    double gD = 0;
+    for (int k = 0; k < 3; ++k) {
+      const int dim = R.perm[k];
+      const double gq = gr[k] - s * x.r[k] / x.chi;
+      const double gv = x.u * gq - gq;  // through r = q + u v, and q's -v
+      cot.disp[3 * j + dim] += static_cast<T>(gq);
+      cot.mom[3 * j + dim] += static_cast<T>(D * gv);
+      gD += gv * static_cast<double>(p.mom[3 * j + dim]);
+    }
+    const auto h = DriftChi<double>::basis(x.u);
+    auto& acc = partial[tid];
+    acc[0] += gD;
+    for (int b = 0; b < 4; ++b) acc[1 + b] += s * h[b];  // du/dc_b = h_b / F_u
+  };
+  if (!flat_cot_.empty()) {
+    const int n = spec_.flat_pixels;
+    const double d = flat_cot_.front().pixel_rad();
+    for_each_crossing(
+        info, p, flat_replicas_, flat_cone_, true,
+        [&](int tid, std::uint32_t j, std::size_t ri, const auto&, const auto& v,
+            const Crossing& x) {
+          if (!(x.r[2] > 0)) return;
+          const FlatMap& g = flat_cot_[shell_of(x.chi)];
+          const FlatCic w = flat_cic(g, x.r[0] / x.r[2], x.r[1] / x.r[2]);
+          // dJ/d(gx, gy) of the cloud-in-cell weights (the pixels held fixed).
+          double g_gx = 0, g_gy = 0;
+          for (int dy = 0; dy < 2; ++dy) {
+            const int iy = w.iy0 + dy;
+            if (iy < 0 || iy >= n) continue;
+            const double wy = dy ? w.fy : 1 - w.fy, dwy = dy ? 1.0 : -1.0;
+            for (int dx = 0; dx < 2; ++dx) {
+              const int ix = w.ix0 + dx;
+              if (ix < 0 || ix >= n) continue;
+              const double c = g.values[static_cast<std::size_t>(iy) * n + ix];
+              const double wx = dx ? w.fx : 1 - w.fx, dwx = dx ? 1.0 : -1.0;
+              g_gx += c * dwx * wy;
+              g_gy += c * wx * dwy;
+            }
           }
-        }
-        if (g_gx == 0 && g_gy == 0) return;
-        // xi = r_x / r_z, eta = r_y / r_z; gx = xi / d + const.
-        const double gxi = g_gx / d, geta = g_gy / d;
-        const std::array<double, 3> gr{gxi / x.r[2], geta / x.r[2],
-                                       -(gxi * x.r[0] + geta * x.r[1]) / (x.r[2] * x.r[2])};
-        // r = q + u v with F(u) = |q + u v| - chi(u) = 0 (implicit function theorem).
-        double gu = 0;
-        for (int k = 0; k < 3; ++k) gu += gr[k] * v[k];
-        const double s = gu / x.dF_du;
-        std::array<double, 3> gq{}, gv{};
-        for (int k = 0; k < 3; ++k) {
-          const double rhat = x.r[k] / x.chi;
-          gq[k] = gr[k] - s * rhat;
-          gv[k] = x.u * gq[k];
-        }
-        // q = perm(x1 + wrap) - v + offset, v = D perm(p): dJ/dv in total is gv - gq.
-        const Replica& R = flat_replicas_[ri];
-        double gD = 0;
-        for (int k = 0; k < 3; ++k) {
-          const int dim = R.perm[k];
-          const double gvt = gv[k] - gq[k];
-          cot.disp[3 * j + dim] += static_cast<T>(gq[k]);
-          cot.mom[3 * j + dim] += static_cast<T>(D * gvt);
-          gD += gvt * static_cast<double>(p.mom[3 * j + dim]);
-        }
-        const auto h = DriftChi<double>::basis(x.u);
-        auto& acc = partial[tid];
-        acc[0] += gD;
-        for (int b = 0; b < 4; ++b) acc[1 + b] += s * h[b];  // du/dc_b = h_b / F_u
-      });
+          if (g_gx == 0 && g_gy == 0) return;
+          // xi = r_x / r_z, eta = r_y / r_z; gx = xi / d + const.
+          const double gxi = g_gx / d, geta = g_gy / d;
+          chain(tid, j, flat_replicas_[ri], v, x,
+                {gxi / x.r[2], geta / x.r[2], -(gxi * x.r[0] + geta * x.r[1]) / (x.r[2] * x.r[2])});
+        });
+  }
+  if (!healpix_cot_.empty()) {
+    for_each_crossing(info, p, sky_replicas_, SkyCone{}, true,
+                      [&](int tid, std::uint32_t j, std::size_t ri, const auto&, const auto& v,
+                          const Crossing& x) {
+                        const HealpixMap& g = healpix_cot_[shell_of(x.chi)];
+                        const SkyDirection dir = sky_direction(x.r);
+                        const HealpixBilinear w = healpix_bilinear(spec_.nside, dir.theta, dir.phi);
+                        double g_theta = 0, g_phi = 0;
+                        for (int k = 0; k < 4; ++k) {
+                          g_theta += g.values[w.pixel[k]] * w.d_theta[k];
+                          g_phi += g.values[w.pixel[k]] * w.d_phi[k];
+                        }
+                        if (g_theta == 0 && g_phi == 0) return;
+                        std::array<double, 3> gr{};
+                        for (int k = 0; k < 3; ++k)
+                          gr[k] = g_theta * dir.dtheta[k] + g_phi * dir.dphi[k];
+                        chain(tid, j, sky_replicas_[ri], v, x, gr);
+                      });
+  }
   if (!chi_dual_.empty()) {
     std::array<double, 5> total{};
     for (const auto& a : partial) {

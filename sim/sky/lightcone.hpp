@@ -6,8 +6,9 @@
 // each replica shuffled). The flat maps are differentiable: given dJ/d(shell maps) the reverse
 // pass adds dJ/d(positions, momenta) at every drift and dJ/d(cosmology) of the crossing (the
 // crossing set is held fixed within a step; the crossing point moves with the state, the drift
-// factor and chi(a)). Optionally records the crossing particles (a sky region, a random
-// fraction) as a catalogue. With MPI each rank deposits its particles and the maps are summed.
+// factor and chi(a)), and so are the HEALPix maps with bilinear deposits. Optionally records the
+// crossing particles (a sky region, a random fraction) as a catalogue. With MPI each rank deposits
+// its particles and the maps are summed.
 #pragma once
 
 #include <array>
@@ -29,6 +30,9 @@ struct LightconeSpec {
   std::array<double, 3> observer{};  ///< observer position in the box [Mpc/h]
   std::vector<double> shell_edges;   ///< comoving distances of the shell edges [Mpc/h], increasing
   int nside = 0;                     ///< HEALPix shells' resolution (0: none)
+  bool healpix_bilinear = false;     ///< HEALPix deposit: bilinear weights over the four
+                                     ///< surrounding pixel centres (differentiable) instead of
+                                     ///< the nearest pixel
   double flat_field_deg = 0;         ///< side of the flat-sky field about +z [deg] (0: none)
   int flat_pixels = 256;             ///< flat maps' pixels per side
   int cells = 16;                    ///< chaining cells per box side (culling only)
@@ -77,9 +81,12 @@ class Lightcone final : public StepObserver<T> {
   void on_drift(const DriftInfo& info, const Particles<T>& p) override;
 
   /// Sets dJ/d(flat shell map) for the reverse pass, one map per shell in particle-mass units
-  /// (the same values on every rank); an empty vector switches the reverse pass off.
+  /// (the same values on every rank); an empty vector switches it off.
   void set_flat_cotangent(std::vector<FlatMap> cot);
-  bool has_drift_cotangent() const override { return !flat_cot_.empty(); }
+  /// Sets dJ/d(HEALPix shell map) for the reverse pass (needs healpix_bilinear), as
+  /// set_flat_cotangent().
+  void set_healpix_cotangent(std::vector<HealpixMap> cot);
+  bool has_drift_cotangent() const override { return !flat_cot_.empty() || !healpix_cot_.empty(); }
   /// Adds dJ/d x(a1), dJ/d p(ah) of the crossings in this drift to `cot` (and keeps their
   /// dJ/d(cosmology) for add_parameter_gradient()).
   void drift_cotangent(const DriftInfo& info, const Particles<T>& p,
@@ -90,7 +97,7 @@ class Lightcone final : public StepObserver<T> {
 
   /// Shell edges [Mpc/h].
   const std::vector<double>& shell_edges() const { return spec_.shell_edges; }
-  /// HEALPix shell maps: particles per pixel (empty without nside).
+  /// HEALPix shell maps: particles per pixel (empty without nside; filled at the last step).
   const std::vector<HealpixMap>& healpix_shells() const { return healpix_; }
   /// Flat shell maps: particles per pixel, cloud-in-cell (empty without flat_field_deg).
   const std::vector<FlatMap>& flat_shells() const { return flat_; }
@@ -134,6 +141,7 @@ class Lightcone final : public StepObserver<T> {
   std::vector<std::vector<std::uint32_t>> counts_;  // HEALPix shells during the run
   std::vector<FlatMap> flat_;
   std::vector<FlatMap> flat_cot_;
+  std::vector<HealpixMap> healpix_cot_;
   LightconeParticles catalogue_;
   std::array<double, kNumCosmoParams> param_grad_{};
   std::uint64_t crossings_ = 0;

@@ -1,9 +1,11 @@
-// The lightcone objective of `cosmograd gradcheck`: a Born convergence loss on the flat-sky
-// maps of an on-the-fly lightcone, J = sum_pixels (kappa - kappa_0)^2 / 2 with kappa_0 a fixed
-// random map, differentiated through the crossings, the simulation and the Born weights.
+// The lightcone objective of `cosmograd gradcheck`: a Born convergence loss on the maps of an
+// on-the-fly lightcone, J = sum over pixels of (kappa - kappa_0)^2 / 2 on the flat field and
+// on the (bilinear) HEALPix maps, with kappa_0 fixed random maps, differentiated through the
+// crossings, the simulation and the Born weights.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "sim/pm/gradcheck.hpp"
 #include "sim/sky/lightcone.hpp"
@@ -11,15 +13,23 @@
 
 namespace cosmograd::sim {
 
+/// The kappa_0 maps of the loss: one value per pixel of the flat and of the HEALPix maps
+/// (empty where the lightcone has none).
+struct KappaTargets {
+  std::vector<double> flat;     ///< flat-field pixels, values[iy * n + ix]
+  std::vector<double> healpix;  ///< HEALPix pixels, RING order
+};
+
 /// The kappa loss J after `sim` ran forward from w with `lc` subscribed (bound here to sim's
 /// cosmology); with `gradients`, also dJ/dw and dJ/dtheta (crossings, steps, Born weights).
+/// The HEALPix term needs lc's healpix_bilinear.
 template <class T>
-double flat_kappa_loss(DifferentiableSim<T>& sim, Lightcone<T>& lc, const SourceDistribution& src,
-                       const std::vector<double>& kappa0, const Field<T>& w,
-                       SimGradients<T>* gradients = nullptr);
+double kappa_loss(DifferentiableSim<T>& sim, Lightcone<T>& lc, const SourceDistribution& src,
+                  const KappaTargets& kappa0, const Field<T>& w,
+                  SimGradients<T>* gradients = nullptr);
 
-/// gradient_check() with the flat kappa loss of `lc` (its flat field must be set) for sources
-/// `src`; kappa_0 is drawn from `seed` with rms 0.01.
+/// gradient_check() with the kappa loss of `lc` (a flat field, or bilinear HEALPix shells, or
+/// both) for sources `src`; the kappa_0 maps are drawn from `seed` with rms 0.01.
 template <class T>
 GradcheckReport lightcone_gradient_check(const SimSpec& c, const LightconeSpec& lc,
                                          const SourceDistribution& src, GradientMode mode,
