@@ -41,6 +41,20 @@ void sweep(cg::Lightcone<T>& lc, const cg::StepSchedule& s, cg::Particles<T>& p)
   lc.on_state(cg::StepInfo{s.steps(), s.steps(), 1.0}, p);
 }
 
+/// A small double-precision run of a 64 Mpc/h box for the gradient checks (mesh 2n).
+cg::SimSpec gradient_run(int particles, std::vector<double> a_list) {
+  cg::SimSpec spec;
+  spec.cosmology = cg::planck2015();
+  spec.particles = particles;
+  spec.mesh = 2 * particles;
+  spec.box_size = 64;
+  spec.a_list = std::move(a_list);
+  spec.threads = 1;
+  spec.double_precision = true;
+  spec.fft_planning = cg::FftPlanning::estimate;
+  return spec;
+}
+
 std::vector<double> linear_grid(double a0, double a1, int steps) {
   std::vector<double> g;
   for (int i = 0; i <= steps; ++i) g.push_back(a0 + (a1 - a0) * i / steps);
@@ -230,15 +244,7 @@ TEST(Lightcone, FlatKappaLossGradientMatchesFiniteDifferences) {
   // central differences. Small steps: a cloud-in-cell kink inside the interval biases the
   // difference; unshuffled replicas: a shuffled replica cuts the box, and a particle crossing
   // a cut jumps across the field.
-  cg::SimSpec spec;
-  spec.cosmology = cg::planck2015();
-  spec.particles = 16;
-  spec.mesh = 32;
-  spec.box_size = 64;
-  spec.a_list = {0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0};
-  spec.threads = 1;
-  spec.double_precision = true;
-  spec.fft_planning = cg::FftPlanning::estimate;
+  const cg::SimSpec spec = gradient_run(16, {0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0});
   cg::LightconeSpec ls;
   ls.observer = {32, 32, 32};
   for (int i = 0; i <= 8; ++i) ls.shell_edges.push_back(100.0 * i);
@@ -261,15 +267,7 @@ TEST(Lightcone, HealpixKappaLossGradientMatchesFiniteDifferences) {
   // kinks at every pixel-quartet boundary, a full sky holds ~1e5 crossings, and a particle crossing
   // a shell edge moves its whole mass (a jump of J), so central differences pick up kinks and, with
   // more particles or bigger steps, jumps; the flat test above shows the same chain to 1e-6.
-  cg::SimSpec spec;
-  spec.cosmology = cg::planck2015();
-  spec.particles = 8;
-  spec.mesh = 16;
-  spec.box_size = 64;
-  spec.a_list = {0.1, 0.3, 0.5, 0.7, 0.85, 0.95, 1.0};
-  spec.threads = 1;
-  spec.double_precision = true;
-  spec.fft_planning = cg::FftPlanning::estimate;
+  const cg::SimSpec spec = gradient_run(8, {0.1, 0.3, 0.5, 0.7, 0.85, 0.95, 1.0});
   cg::LightconeSpec ls;
   ls.observer = {32, 32, 32};
   ls.shell_edges = {10, 300};
