@@ -147,6 +147,9 @@ const std::vector<KeySpec>& run_keys() {
          "observer position x, y, z in the box (empty: the box centre)"},
         {"lightcone_shell_width", "Mpc/h", format_setting(d.lightcone.shell_width),
          "comoving width of the onion shells"},
+        {"lightcone_shell_edges", "Mpc/h", "",
+         "explicit shell edges, increasing, the last at most chi(lightcone_z_max) (empty: "
+         "lightcone_shell_width from 0)"},
         {"lightcone_nside", "", std::to_string(d.lightcone.nside),
          "HEALPix nside of the full-sky shells (0: none; a power of 2)"},
         {"lightcone_healpix_deposit", "", d.lightcone.healpix_bilinear ? "bilinear" : "nearest",
@@ -295,6 +298,7 @@ RunConfig run_config_from(const Settings& s) {
     bad_setting("lightcone_shell_width", s.get_string("lightcone_shell_width"),
                 "is not positive (allowed: > 0 Mpc/h)");
   }
+  lc.shell_edges = s.get_doubles("lightcone_shell_edges");
   lc.nside = get_int(s, "lightcone_nside");
   const std::string& deposit = s.get_string("lightcone_healpix_deposit");
   if (deposit != "nearest" && deposit != "bilinear") {
@@ -312,13 +316,19 @@ RunConfig run_config_from(const Settings& s) {
   if (lc.enabled) {
     // The geometry's and the sources' own checks, with their key names, before any work.
     sim::LightconeSpec spec;
-    spec.shell_edges = {0.0, 1.0};
+    spec.shell_edges = lc.shell_edges.empty() ? std::vector<double>{0.0, 1.0} : lc.shell_edges;
     spec.nside = lc.nside;
     spec.flat_field_deg = lc.field_deg;
     spec.flat_pixels = lc.field_pixels;
     spec.particle_fraction = lc.particle_fraction;
     spec.particle_cone_deg = lc.particle_cone_deg;
     spec.validate(c.sim.box_size);
+    const double chi_max = sim::Cosmology(c.sim.cosmology).chi(1.0 / (1.0 + lc.z_max));
+    if (!lc.shell_edges.empty() && lc.shell_edges.back() > chi_max * (1 + 1e-12)) {
+      bad_setting("lightcone_shell_edges", s.get_string("lightcone_shell_edges"),
+                  "ends beyond chi(lightcone_z_max) = " + format_setting(chi_max) +
+                      " Mpc/h (allowed: edges up to it, or a higher lightcone_z_max)");
+    }
     sim::parse_sources(lc.source_z, lc.source_nz);
   }
   return c;

@@ -33,19 +33,20 @@ sim::SimSpec sim_spec_from(const Settings& s);
 
 /// The on-the-fly lightcone of `cosmograd run` (sim/sky/lightcone.hpp) and its lensing maps.
 struct LightconeOptions {
-  bool enabled = false;            ///< record the lightcone during the drifts
-  double z_max = 1.5;              ///< redshift of the outer shell edge
-  std::vector<double> observer;    ///< observer position [Mpc/h] (empty: the box centre)
-  double shell_width = 100;        ///< comoving width of the onion shells [Mpc/h]
-  int nside = 256;                 ///< HEALPix shells' nside (0: no full-sky maps)
-  bool healpix_bilinear = false;   ///< HEALPix deposit: bilinear (differentiable) or nearest
-  double field_deg = 0;            ///< side of the flat-sky field about +z [deg] (0: none)
-  int field_pixels = 256;          ///< flat maps' pixels per side
-  double particle_fraction = 0;    ///< fraction of crossing particles catalogued (0: none)
-  double particle_cone_deg = 180;  ///< catalogue: half-angle about +z [deg] (180: full sky)
-  bool write_shells = false;       ///< one FITS mass map per shell
-  std::string source_z = "1.0";    ///< convergence source planes (redshifts)
-  std::string source_nz;           ///< convergence n(z): smail:ALPHA:BETA:Z0 entries or files
+  bool enabled = false;             ///< record the lightcone during the drifts
+  double z_max = 1.5;               ///< redshift of the outer shell edge
+  std::vector<double> observer;     ///< observer position [Mpc/h] (empty: the box centre)
+  double shell_width = 100;         ///< comoving width of the onion shells [Mpc/h]
+  std::vector<double> shell_edges;  ///< explicit shell edges [Mpc/h] (empty: by shell_width)
+  int nside = 256;                  ///< HEALPix shells' nside (0: no full-sky maps)
+  bool healpix_bilinear = false;    ///< HEALPix deposit: bilinear (differentiable) or nearest
+  double field_deg = 0;             ///< side of the flat-sky field about +z [deg] (0: none)
+  int field_pixels = 256;           ///< flat maps' pixels per side
+  double particle_fraction = 0;     ///< fraction of crossing particles catalogued (0: none)
+  double particle_cone_deg = 180;   ///< catalogue: half-angle about +z [deg] (180: full sky)
+  bool write_shells = false;        ///< one FITS mass map per shell
+  std::string source_z = "1.0";     ///< convergence source planes (redshifts)
+  std::string source_nz;            ///< convergence n(z): smail:ALPHA:BETA:Z0 entries or files
 };
 
 /// Keys of the lensing sources (source_z, source_nz); shared by `run` and `theory`.

@@ -77,7 +77,10 @@ sim::LightconeSpec lightcone_spec(const RunConfig& c, const sim::Cosmology& cosm
   } else {
     for (int k = 0; k < 3; ++k) s.observer[k] = o.observer[k];
   }
-  s.shell_edges = uniform_shell_edges(cosmology.chi(1.0 / (1.0 + o.z_max)), o.shell_width);
+  // run_config_from() checked explicit edges against chi(z_max).
+  s.shell_edges = o.shell_edges.empty()
+                      ? uniform_shell_edges(cosmology.chi(1.0 / (1.0 + o.z_max)), o.shell_width)
+                      : o.shell_edges;
   s.nside = o.nside;
   s.healpix_bilinear = o.healpix_bilinear;
   s.flat_field_deg = o.field_deg;

@@ -17,8 +17,8 @@
 namespace cosmograd::driver {
 
 /// The LightconeSpec of c.out.lightcone for cosmology `cosmology`: shells of lightcone_shell_width
-/// from 0 to chi(lightcone_z_max), the observer (default: the box centre), the run's seed for
-/// the flat field's replica shuffles.
+/// from 0 to chi(lightcone_z_max) or lightcone_shell_edges, the observer (default: the box
+/// centre), the run's seed for the flat field's replica shuffles.
 sim::LightconeSpec lightcone_spec(const RunConfig& c, const sim::Cosmology& cosmology);
 
 /// The lightcone of one run and its outputs.

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "driver/config.hpp"
 
 namespace cg = cosmograd::driver;
@@ -61,6 +64,38 @@ TEST(Config, BadValuesNameKeyValueAndRange) {
   s = defaults();
   s.set("fixed_amplitude", "maybe");
   EXPECT_NE(error_of(s).find("is not a boolean"), std::string::npos);
+}
+
+TEST(Config, LightconeKeysAreCheckedBeforeTheRun) {
+  // Each bad lightcone value: its key, its value, what is allowed.
+  const std::vector<std::pair<std::pair<std::string, std::string>, std::string>> cases = {
+      {{"lightcone_z_max", "12"}, "lightcone_z_max = '12' is out of range (allowed: 0 < z_max <"},
+      {{"lightcone_observer", "1,2"}, "lightcone_observer = '1,2' is not a position"},
+      {{"lightcone_observer", "1,2,300"}, "lightcone_observer = '1,2,300' is outside the box"},
+      {{"lightcone_shell_width", "0"}, "lightcone_shell_width = '0' is not positive"},
+      {{"lightcone_shell_edges", "0,200,100"}, "lightcone shell_edges[2] = 100"},
+      {{"lightcone_shell_edges", "0,300,6000"}, "lightcone_shell_edges = '0,300,6000' ends beyond"},
+      {{"lightcone_nside", "100"}, "lightcone_nside = 100"},
+      {{"lightcone_healpix_deposit", "cic"}, "lightcone_healpix_deposit = 'cic' is not a deposit"},
+      {{"lightcone_field_deg", "90"}, "lightcone_field_deg = 90"},
+      {{"lightcone_particle_fraction", "2"}, "lightcone_particle_fraction = 2"},
+      {{"source_z", "-1"}, "source_z"},
+      {{"source_nz", "smail:2"}, "source_nz"},
+  };
+  for (const auto& [kv, message] : cases) {
+    cg::Settings s = defaults();
+    s.set("lightcone", "true");
+    s.set(kv.first, kv.second);
+    EXPECT_NE(error_of(s).find(message), std::string::npos) << kv.first << ": " << error_of(s);
+  }
+  cg::Settings s = defaults();
+  s.set("lightcone", "true");
+  s.set("lightcone_shell_edges", "0,100,250");
+  s.set("lightcone_healpix_deposit", "bilinear");
+  const cg::RunConfig c = cg::run_config_from(s);
+  EXPECT_TRUE(c.out.lightcone.enabled);
+  EXPECT_TRUE(c.out.lightcone.healpix_bilinear);
+  EXPECT_EQ(c.out.lightcone.shell_edges, (std::vector<double>{0, 100, 250}));
 }
 
 TEST(Config, OutputsAreInsertedIntoTheTimeGrid) {
