@@ -21,6 +21,29 @@ namespace {
 /// Keys that name input files: relative values in an INI resolve against the INI's folder.
 const char* const kInputPathKeys[] = {"transfer_file", "ic_linear_field"};
 
+/// `t` without leading and trailing blanks.
+std::string trim(const std::string& t) {
+  const auto b = t.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return std::string();
+  return t.substr(b, t.find_last_not_of(" \t\r") - b + 1);
+}
+
+/// source_nz's comma-separated entries with each n(z) file (not a `smail:` entry) resolved
+/// against `folder` when relative.
+std::string resolve_nz_files(const std::string& value, const std::filesystem::path& folder) {
+  std::string out, item;
+  std::istringstream entries(value);
+  while (std::getline(entries, item, ',')) {
+    item = trim(item);
+    if (!item.empty() && item.rfind("smail:", 0) != 0 &&
+        std::filesystem::path(item).is_relative()) {
+      item = (folder / item).lexically_normal().string();
+    }
+    out += (out.empty() ? "" : ",") + item;
+  }
+  return out;
+}
+
 /// Keys every command has (appended when a command does not list them itself).
 const std::vector<sim::KeySpec>& common_keys() {
   static const std::vector<sim::KeySpec> keys = {
@@ -92,11 +115,6 @@ std::string normalized_ini(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("config file '" + path + "' cannot be opened");
   const std::filesystem::path folder = std::filesystem::path(path).parent_path();
-  auto trim = [](std::string t) {
-    const auto b = t.find_first_not_of(" \t\r");
-    if (b == std::string::npos) return std::string();
-    return t.substr(b, t.find_last_not_of(" \t\r") - b + 1);
-  };
   std::ostringstream out;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -128,6 +146,7 @@ std::string normalized_ini(const std::string& path) {
         value = (folder / value).lexically_normal().string();
       }
     }
+    if (key == "source_nz") value = resolve_nz_files(value, folder);
     out << key << " = " << value << "\n";
   }
   return out.str();

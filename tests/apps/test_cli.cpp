@@ -172,6 +172,14 @@ TEST(Cli, OneConfigFileServesEveryCommand) {
   const CommandResult t = run_cosmograd("theory cfg/table.ini --out t3", dir.path());
   EXPECT_EQ(t.exit_code, 1);
   EXPECT_NE(t.err.find("cfg/nothere_pk.dat"), std::string::npos) << t.err;
+  // So does each n(z) file of source_nz (its smail: entries stay as they are).
+  {
+    std::ofstream ini(dir / "cfg/nz.ini");
+    ini << "source_nz = smail:2:1.5:0.3, nothere_nz.txt\n";
+  }
+  const CommandResult n = run_cosmograd("theory cfg/nz.ini --out t4", dir.path());
+  EXPECT_EQ(n.exit_code, 1);
+  EXPECT_NE(n.err.find("cfg/nothere_nz.txt"), std::string::npos) << n.err;
 }
 
 // ---- cosmograd theory ------------------------------------------------------------------
