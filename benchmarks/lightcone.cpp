@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
 
   std::ostringstream md;
   md << "# On-the-fly lightcone (bench_lightcone)\n\n"
+     << "No learned model is involved: the runs without the lightcone are the baseline.\n\n"
      << "Machine: " << cosmograd::sim::cpu_model() << ", " << std::thread::hardware_concurrency()
      << " hardware threads; OpenMP threads used: " << threads << ". Median of " << repeats
      << " runs of `cosmograd run` (through driver::run_simulation; float, no snapshot or density "

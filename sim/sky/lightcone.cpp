@@ -441,10 +441,9 @@ void Lightcone<T>::on_drift(const DriftInfo& info, const Particles<T>& p) {
   }
   if (!flat_.empty()) {
     // Per-thread maps, summed in thread order: the same bits for the same thread count.
-    std::vector<std::vector<FlatMap>> local(threads, flat_);
-    for (auto& maps : local) {
-      for (auto& m : maps) std::fill(m.values.begin(), m.values.end(), 0.0);
-    }
+    std::vector<std::vector<FlatMap>> local(
+        threads, std::vector<FlatMap>(flat_.size(),
+                                      FlatMap::filled(spec_.flat_pixels, spec_.flat_field_deg)));
     const int n = spec_.flat_pixels;
     for_each_crossing(
         info, p, flat_replicas_, flat_cone_, false,
