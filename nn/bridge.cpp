@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "nn/detail/tensor_checks.hpp"
 #include "sim/cosmo/cosmology.hpp"
 #include "sim/mesh/particles.hpp"
 #include "sim/mpi/decomposition.hpp"
@@ -19,31 +20,12 @@
 namespace cosmograd::nn {
 namespace {
 
+using detail::check_real_cpu;
+using detail::params_from;
+using detail::scalar_type_of;
+using detail::shape_of;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-template <class T>
-constexpr torch::ScalarType scalar_type_of() {
-  return std::is_same<T, float>::value ? torch::kFloat32 : torch::kFloat64;
-}
-
-std::string shape_of(const torch::Tensor& t) {
-  std::string s = "(";
-  for (std::int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + ")";
-}
-
-/// Throws std::invalid_argument unless t is a float32/float64 CPU tensor.
-void check_real_cpu(const torch::Tensor& t, const char* name) {
-  if (!t.defined()) throw std::invalid_argument(std::string(name) + " is undefined");
-  if (!t.device().is_cpu()) {
-    throw std::invalid_argument(std::string(name) + " must be on the CPU (the bridge is CPU only)");
-  }
-  if (t.scalar_type() != torch::kFloat32 && t.scalar_type() != torch::kFloat64) {
-    throw std::invalid_argument(std::string(name) + " must be float32 or float64, got " +
-                                std::string(c10::toString(t.scalar_type())));
-  }
-}
 
 void check_positions(const torch::Tensor& positions) {
   check_real_cpu(positions, "positions");
@@ -77,29 +59,6 @@ sim::Particles<T> point_particles(const torch::Tensor& positions, double box_siz
   const T* src = p.data_ptr<T>();
   std::copy(src, src + 3 * m, particles.disp.begin());
   return particles;
-}
-
-/// validate() of the parameters from a (7,) float64 CPU tensor over `base`.
-sim::CosmologyParams params_from(const sim::CosmologyParams& base,
-                                 const torch::Tensor& cosmo_params) {
-  if (!cosmo_params.defined() || !cosmo_params.device().is_cpu() ||
-      cosmo_params.scalar_type() != torch::kFloat64 || cosmo_params.dim() != 1 ||
-      cosmo_params.size(0) != sim::kNumCosmoParams) {
-    throw std::invalid_argument(
-        "cosmo_params must be a (7,) float64 CPU tensor (Omega_m, Omega_b, h, n_s, sigma8, w0, "
-        "wa), got " +
-        (cosmo_params.defined()
-             ? shape_of(cosmo_params) + " " + std::string(c10::toString(cosmo_params.scalar_type()))
-             : std::string("undefined")));
-  }
-  const torch::Tensor p = cosmo_params.contiguous();
-  const double* v = p.data_ptr<double>();
-  sim::CosmologyParams out = base;
-  for (int i = 0; i < sim::kNumCosmoParams; ++i) {
-    sim::param(out, static_cast<sim::CosmoParam>(i)) = v[i];
-  }
-  out.validate();
-  return out;
 }
 
 }  // namespace
