@@ -152,9 +152,16 @@ const std::vector<KeySpec>& run_keys() {
          "lightcone_shell_width from 0)"},
         {"lightcone_nside", "", std::to_string(d.lightcone.nside),
          "HEALPix nside of the full-sky shells (0: none; a power of 2)"},
-        {"lightcone_healpix_deposit", "", d.lightcone.healpix_bilinear ? "bilinear" : "nearest",
-         "HEALPix deposit: nearest (pixel) or bilinear (the four surrounding pixel centres; "
-         "differentiable, smoother)"},
+        {"lightcone_healpix_deposit", "",
+         d.lightcone.healpix_mesh       ? "mesh"
+         : d.lightcone.healpix_bilinear ? "bilinear"
+                                        : "nearest",
+         "HEALPix shells: nearest (each crossing to its pixel), bilinear (to the four surrounding "
+         "pixel centres; differentiable) or mesh (rays through the density at every step; fast, "
+         "no gradient)"},
+        {"lightcone_ray_step", "pixels", format_setting(d.lightcone.ray_step),
+         "lightcone_healpix_deposit = mesh: step along the rays over the pixel size (0.25 to "
+         "4; the mesh level is the finest not coarser than the step)"},
         {"lightcone_field_deg", "deg", format_setting(d.lightcone.field_deg),
          "side of a flat-sky field about +z with shuffled replicas (0: none; up to 60)"},
         {"lightcone_field_pixels", "per side", std::to_string(d.lightcone.field_pixels),
@@ -301,11 +308,17 @@ RunConfig run_config_from(const Settings& s) {
   lc.shell_edges = s.get_doubles("lightcone_shell_edges");
   lc.nside = get_int(s, "lightcone_nside");
   const std::string& deposit = s.get_string("lightcone_healpix_deposit");
-  if (deposit != "nearest" && deposit != "bilinear") {
+  if (deposit != "nearest" && deposit != "bilinear" && deposit != "mesh") {
     bad_setting("lightcone_healpix_deposit", deposit,
-                "is not a deposit (allowed: nearest, bilinear)");
+                "is not a deposit (allowed: nearest, bilinear, mesh)");
   }
   lc.healpix_bilinear = deposit == "bilinear";
+  lc.healpix_mesh = deposit == "mesh";
+  lc.ray_step = s.get_double("lightcone_ray_step");
+  if (!(lc.ray_step >= 0.25 && lc.ray_step <= 4)) {
+    bad_setting("lightcone_ray_step", s.get_string("lightcone_ray_step"),
+                "is out of range (allowed: 0.25 to 4 pixel sizes)");
+  }
   lc.field_deg = s.get_double("lightcone_field_deg");
   lc.field_pixels = get_int(s, "lightcone_field_pixels");
   lc.particle_fraction = s.get_double("lightcone_particle_fraction");

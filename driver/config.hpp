@@ -40,6 +40,8 @@ struct LightconeOptions {
   std::vector<double> shell_edges;  ///< explicit shell edges [Mpc/h] (empty: by shell_width)
   int nside = 256;                  ///< HEALPix shells' nside (0: no full-sky maps)
   bool healpix_bilinear = false;    ///< HEALPix deposit: bilinear (differentiable) or nearest
+  bool healpix_mesh = false;        ///< HEALPix shells ray-marched through the density mesh
+  double ray_step = 1.0;            ///< ray step over the pixel size (healpix_mesh)
   double field_deg = 0;             ///< side of the flat-sky field about +z [deg] (0: none)
   int field_pixels = 256;           ///< flat maps' pixels per side
   double particle_fraction = 0;     ///< fraction of crossing particles catalogued (0: none)

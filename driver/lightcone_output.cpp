@@ -83,6 +83,9 @@ sim::LightconeSpec lightcone_spec(const RunConfig& c, const sim::Cosmology& cosm
                       : o.shell_edges;
   s.nside = o.nside;
   s.healpix_bilinear = o.healpix_bilinear;
+  // Rays through the CIC density on the particle grid (one point per particle spacing).
+  s.healpix_mesh = o.healpix_mesh ? c.sim.particles : 0;
+  s.raymarch_step = o.ray_step;
   s.flat_field_deg = o.field_deg;
   s.flat_pixels = o.field_pixels;
   s.seed = c.sim.seed;

@@ -9,7 +9,9 @@
 #include "sim/core/check.hpp"
 #include "sim/core/timer.hpp"
 #include "sim/mesh/detail/paint_loops.hpp"
+#include "sim/mesh/painter.hpp"
 #include "sim/sky/healpix_interpolation.hpp"
+#include "sim/sky/shell_raymarch.hpp"
 
 namespace cosmograd::sim {
 namespace {
@@ -104,6 +106,19 @@ void LightconeSpec::validate(double box_size) const {
     throw std::invalid_argument("lightcone_particle_cone_deg = " +
                                 std::to_string(particle_cone_deg) + " (allowed: > 0 to 180)");
   }
+  if (healpix_mesh != 0 && (healpix_mesh < 8 || healpix_mesh > 2048)) {
+    throw std::invalid_argument("lightcone healpix_mesh = " + std::to_string(healpix_mesh) +
+                                " (allowed: 0 for deposits per crossing, or 8 to 2048 points)");
+  }
+  if (healpix_mesh > 0 && healpix_bilinear) {
+    throw std::invalid_argument(
+        "lightcone: HEALPix shells are either ray-marched through a mesh or deposited "
+        "bilinearly per crossing (allowed: one of lightcone_healpix_deposit = mesh, bilinear)");
+  }
+  if (!(raymarch_step >= 0.25 && raymarch_step <= 4)) {
+    throw std::invalid_argument("lightcone raymarch_step = " + std::to_string(raymarch_step) +
+                                " (allowed: 0.25 to 4 pixel sizes)");
+  }
   if (nside == 0 && flat_field_deg == 0 && particle_fraction == 0) {
     throw std::invalid_argument(
         "the lightcone records nothing (allowed: lightcone_nside > 0, lightcone_field_deg > 0 "
@@ -133,7 +148,7 @@ Lightcone<T>::Lightcone(const LightconeSpec& spec, double box_size, int n_side, 
   const int shells = static_cast<int>(spec_.shell_edges.size()) - 1;
   if (spec_.nside > 0) {
     healpix_.assign(shells, HealpixMap{spec_.nside, {}});
-    if (!spec_.healpix_bilinear) counts_.resize(shells);
+    if (!spec_.healpix_bilinear && spec_.healpix_mesh == 0) counts_.resize(shells);
   }
   if (spec_.flat_field_deg > 0) {
     // The field plus one pixel on each side (cloud-in-cell reaches one pixel), to its corner.
@@ -161,6 +176,16 @@ void Lightcone<T>::bind(const Cosmology& cosmology, const CosmologyDual* dual,
                                 " Mpc/h lies beyond chi(a_init) = " + std::to_string(chi_init) +
                                 " Mpc/h (allowed: z_max below the initial redshift " +
                                 std::to_string(1 / schedule.a(0) - 1) + ")");
+  }
+  // Grid point i stands for the scale factors between the midpoints to its neighbours (the
+  // first from a_init, the last to a = 1): the slab of distances its density fills.
+  state_chi_lo_.assign(steps_ + 1, 0.0);
+  state_chi_hi_.assign(steps_ + 1, 0.0);
+  for (int i = 0; i <= steps_; ++i) {
+    const double a_lo = i == 0 ? schedule.a(0) : 0.5 * (schedule.a(i - 1) + schedule.a(i));
+    const double a_hi = i == steps_ ? 1.0 : 0.5 * (schedule.a(i) + schedule.a(i + 1));
+    state_chi_hi_[i] = cosmology.chi(a_lo);
+    state_chi_lo_[i] = i == steps_ ? 0.0 : cosmology.chi(a_hi);
   }
   chi_.clear();
   chi_dual_.clear();
@@ -190,12 +215,48 @@ double Lightcone<T>::mean_particles_per_sr(int shell) const {
 }
 
 template <class T>
+bool Lightcone<T>::wants_state(int step) const {
+  return step == 0 || step == steps_ || slab_reaches_shells(step);
+}
+
+template <class T>
+bool Lightcone<T>::slab_reaches_shells(int step) const {
+  if (!raymarched() || step < 0 || step >= static_cast<int>(state_chi_lo_.size())) return false;
+  return state_chi_hi_[step] > spec_.shell_edges.front() &&
+         state_chi_lo_[step] < spec_.shell_edges.back();
+}
+
+template <class T>
+void Lightcone<T>::raymarch(const Particles<T>& p, double chi_lo, double chi_hi) {
+  const int m = spec_.healpix_mesh;
+  Field<T> mesh{Decomposition(m)};
+  paint(mesh, p, box_, PaintKernel::cic, T(1));
+  std::vector<double> counts(static_cast<std::size_t>(m) * m * m);
+  const std::size_t nzp = mesh.decomp().nz_padded();
+  for (std::size_t i = 0; i < static_cast<std::size_t>(m) * m; ++i) {
+    for (int k = 0; k < m; ++k) counts[i * m + k] = mesh.real()[i * nzp + k];
+  }
+  // Every rank's particles on every rank; each rank marches its share of the pixels, and the
+  // maps are summed at the last step.
+  if (comm_.distributed()) comm_.sum(counts.data(), counts.size());
+  // Levels down to the step the outermost rays take.
+  const double pixel_rad = std::sqrt(4.0 * M_PI / healpix_.front().pixels());
+  const double max_cell = spec_.raymarch_step * pixel_rad * spec_.shell_edges.back();
+  const DensityPyramid pyr = DensityPyramid::from_counts(counts, m, box_, max_cell);
+  RaymarchOptions o;
+  o.step_factor = spec_.raymarch_step;
+  o.part = comm_.rank();
+  o.parts = comm_.size();
+  ray_samples_ +=
+      raymarch_healpix_shells(pyr, spec_.observer, spec_.shell_edges, chi_lo, chi_hi, o, healpix_);
+}
+
+template <class T>
 void Lightcone<T>::on_state(const StepInfo& info, const Particles<T>& p) {
-  (void)p;
   if (info.step == 0) {
     // Integer counts during the run (an atomic add per crossing, half a double map's memory).
     for (std::size_t s = 0; s < healpix_.size(); ++s) {
-      if (spec_.healpix_bilinear) {
+      if (counts_.empty()) {
         healpix_[s].values.assign(healpix_[s].pixels(), 0.0);
       } else {
         healpix_[s].values.clear();
@@ -206,10 +267,16 @@ void Lightcone<T>::on_state(const StepInfo& info, const Particles<T>& p) {
     for (auto& m : flat_) std::fill(m.values.begin(), m.values.end(), 0.0);
     catalogue_ = LightconeParticles{};
     crossings_ = 0;
+    ray_samples_ = 0;
+  }
+  if (slab_reaches_shells(info.step)) {
+    Stopwatch sw;
+    raymarch(p, state_chi_lo_.at(info.step), state_chi_hi_.at(info.step));
+    seconds_ += sw.seconds();
   }
   if (info.step == steps_) {
     for (std::size_t s = 0; s < healpix_.size(); ++s) {
-      if (!spec_.healpix_bilinear) {
+      if (!counts_.empty()) {
         healpix_[s].values.assign(counts_[s].begin(), counts_[s].end());
         counts_[s] = std::vector<std::uint32_t>();
       }
@@ -500,8 +567,9 @@ void Lightcone<T>::set_healpix_cotangent(std::vector<HealpixMap> cot) {
   if (!cot.empty()) {
     if (!spec_.healpix_bilinear) {
       throw std::invalid_argument(
-          "set_healpix_cotangent: the HEALPix shells are deposited to the nearest pixel, which "
-          "has no gradient (allowed: a lightcone with healpix_bilinear = true)");
+          "set_healpix_cotangent: the HEALPix shells are deposited to the nearest pixel or "
+          "ray-marched through a mesh, neither of which has a gradient here (allowed: a "
+          "lightcone with healpix_bilinear = true)");
     }
     if (cot.size() != healpix_.size()) {
       throw std::invalid_argument("set_healpix_cotangent: " + std::to_string(cot.size()) +

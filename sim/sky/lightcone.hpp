@@ -40,6 +40,11 @@ struct LightconeSpec {
   std::uint64_t seed = 0;            ///< seed of the flat field's replica shuffles
   double particle_fraction = 0;      ///< fraction of crossing particles catalogued (0: none)
   double particle_cone_deg = 180;  ///< catalogue region: half-angle about +z [deg] (180: full sky)
+  int healpix_mesh = 0;  ///< > 0: HEALPix shells ray-marched through a CIC density mesh of this
+                         ///< many points per side at the steps' grid points (sim/sky/
+                         ///< shell_raymarch.hpp; no gradient yet) instead of a deposit
+                         ///< per crossing
+  double raymarch_step = 1.0;  ///< ray step over the pixel size (healpix_mesh > 0)
   /// Throws std::invalid_argument naming the field, its value and what is allowed.
   void validate(double box_size) const;
 };
@@ -74,8 +79,11 @@ class Lightcone final : public StepObserver<T> {
   void bind(const Cosmology& cosmology, const CosmologyDual* dual, const StepSchedule& schedule);
 
   bool wants_drifts() const override { return true; }
-  bool wants_state(int step) const override { return step == 0 || step == steps_; }
-  /// Step 0: clears the maps; the last step: sums them over ranks (collective).
+  /// Step 0 and the last; with healpix_mesh, every grid point whose distances reach a shell.
+  bool wants_state(int step) const override;
+  /// Step 0: clears the maps; with healpix_mesh, ray-marches the shells through this grid
+  /// point's density over the distances it stands for; the last step: sums the maps over
+  /// ranks (collective).
   void on_state(const StepInfo& info, const Particles<T>& p) override;
   /// Deposits the particles crossing during this drift.
   void on_drift(const DriftInfo& info, const Particles<T>& p) override;
@@ -110,7 +118,9 @@ class Lightcone final : public StepObserver<T> {
   const std::vector<Replica>& replicas() const { return sky_replicas_; }
   /// Crossings deposited into the maps by this rank since the last clear.
   std::uint64_t crossings() const { return crossings_; }
-  /// Seconds spent in on_drift() and drift_cotangent() [s].
+  /// Ray samples of the ray-marched HEALPix shells since the last clear (healpix_mesh > 0).
+  std::uint64_t ray_samples() const { return ray_samples_; }
+  /// Seconds spent in on_drift(), drift_cotangent() and the ray-marching of on_state() [s].
   double seconds() const { return seconds_; }
 
  private:
@@ -123,6 +133,12 @@ class Lightcone final : public StepObserver<T> {
                          const std::vector<Replica>& replicas, const SkyCone& cone, bool exclusive,
                          Fn&& fn);
   int shell_of(double chi) const;
+  /// Whether the HEALPix shells are ray-marched (healpix_mesh > 0).
+  bool raymarched() const { return spec_.nside > 0 && spec_.healpix_mesh > 0; }
+  /// Whether grid point `step` is ray-marched (its slab of distances reaches a shell).
+  bool slab_reaches_shells(int step) const;
+  /// Ray-marches the HEALPix shells through the CIC density of `p` over [chi_lo, chi_hi).
+  void raymarch(const Particles<T>& p, double chi_lo, double chi_hi);
 
   LightconeSpec spec_;
   double box_;
@@ -144,7 +160,9 @@ class Lightcone final : public StepObserver<T> {
   std::vector<HealpixMap> healpix_cot_;
   LightconeParticles catalogue_;
   std::array<double, kNumCosmoParams> param_grad_{};
+  std::vector<double> state_chi_lo_, state_chi_hi_;  // per grid point: the distances it stands for
   std::uint64_t crossings_ = 0;
+  std::uint64_t ray_samples_ = 0;
   double seconds_ = 0;
 };
 

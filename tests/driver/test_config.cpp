@@ -77,6 +77,7 @@ TEST(Config, LightconeKeysAreCheckedBeforeTheRun) {
       {{"lightcone_shell_edges", "0,300,6000"}, "lightcone_shell_edges = '0,300,6000' ends beyond"},
       {{"lightcone_nside", "100"}, "lightcone_nside = 100"},
       {{"lightcone_healpix_deposit", "cic"}, "lightcone_healpix_deposit = 'cic' is not a deposit"},
+      {{"lightcone_ray_step", "8"}, "lightcone_ray_step = '8' is out of range"},
       {{"lightcone_field_deg", "90"}, "lightcone_field_deg = 90"},
       {{"lightcone_particle_fraction", "2"}, "lightcone_particle_fraction = 2"},
       {{"source_z", "-1"}, "source_z"},
@@ -96,6 +97,12 @@ TEST(Config, LightconeKeysAreCheckedBeforeTheRun) {
   EXPECT_TRUE(c.out.lightcone.enabled);
   EXPECT_TRUE(c.out.lightcone.healpix_bilinear);
   EXPECT_EQ(c.out.lightcone.shell_edges, (std::vector<double>{0, 100, 250}));
+  s.set("lightcone_healpix_deposit", "mesh");
+  s.set("lightcone_ray_step", "1.5");
+  const cg::RunConfig m = cg::run_config_from(s);
+  EXPECT_TRUE(m.out.lightcone.healpix_mesh);
+  EXPECT_FALSE(m.out.lightcone.healpix_bilinear);
+  EXPECT_EQ(m.out.lightcone.ray_step, 1.5);
 }
 
 TEST(Config, OutputsAreInsertedIntoTheTimeGrid) {
