@@ -12,6 +12,7 @@
 #include "driver/config.hpp"
 #include "driver/simulation.hpp"
 #include "python/bind.hpp"
+#include "python/numpy_arrays.hpp"
 #include "python/spec.hpp"
 #include "sim/core/log.hpp"
 
@@ -123,19 +124,9 @@ void bind_spec(py::module_& m) {
           "double_precision", [](const Spec& s) { return s.sim.double_precision; },
           "float64 particles and meshes")
       .def_property_readonly(
-          "cosmology",
-          [](const Spec& s) {
-            const sim::CosmologyParams& p = s.sim.cosmology;
-            py::dict d;
-            for (int i = 0; i < sim::kNumCosmoParams; ++i) {
-              const auto which = static_cast<sim::CosmoParam>(i);
-              d[sim::cosmo_param_name(which)] = sim::param(p, which);
-            }
-            d["Omega_k"] = p.Omega_k;
-            return d;
-          },
-          "cosmological parameters: the 7 differentiable ones (Omega_m, Omega_b, h, n_s, "
-          "sigma8, w0, wa, in that order) and Omega_k")
+          "cosmology", [](const Spec& s) { return params_to_dict(s.sim.cosmology); },
+          "cosmological parameters (as Cosmology's params): the 7 differentiable ones "
+          "(Omega_m, Omega_b, h, n_s, sigma8, w0, wa), Omega_k, T_cmb, N_eff, radiation, A_s")
       .def("__repr__", [](const Spec& s) {
         return "SimSpec(particles=" + std::to_string(s.sim.particles) +
                ", mesh=" + std::to_string(s.sim.mesh) +

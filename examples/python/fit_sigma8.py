@@ -23,6 +23,7 @@ amplitudes; sampling both (HMC) is the remedy.
 """
 
 import argparse
+import sys
 import time
 
 import matplotlib
@@ -100,6 +101,10 @@ def main():
     fig.tight_layout()
     fig.savefig(args.output, dpi=80)
     print(f"wrote {args.output}")
+    # A fit that does not lower the posterior or leaves the density uncorrelated is broken
+    # (the smoke test in tests/python runs this with a few iterations).
+    if not losses[-1] < 0.9 * losses[0] or not r > 0.3:
+        sys.exit(f"fit_sigma8: the fit failed (loss {losses[0]:.4g} -> {losses[-1]:.4g}, r = {r:.3f})")
 
 
 if __name__ == "__main__":
