@@ -27,6 +27,8 @@ const Command kCommands[] = {
     {"halos", cosmograd::apps::cmd_halos, "find FoF halos and measure the mass function"},
     {"halomodel", cosmograd::apps::cmd_halomodel,
      "train or apply the neural halo model (density -> halo mass field)"},
+    {"emulate", cosmograd::apps::cmd_emulate,
+     "emulated run (2LPT -> neural emulator) with run's outputs; data, train, evaluate"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

@@ -289,6 +289,8 @@ CrossSpectrum cross_correlation(const torch::Tensor& a, const torch::Tensor& b, 
     if (pab.modes[i] == 0) continue;
     out.k.push_back(pab.k[i]);
     out.r.push_back(r[i]);
+    out.p_a.push_back(paa.power[i]);
+    out.p_b.push_back(pbb.power[i]);
     out.modes.push_back(static_cast<int64_t>(pab.modes[i]));
   }
   return out;

@@ -132,6 +132,10 @@ struct CrossSpectrum {
   std::vector<double> k;
   /// Cross correlation coefficient r(k) = P_ab / sqrt(P_aa P_bb).
   std::vector<double> r;
+  /// Power spectrum P_aa of a [(Mpc/h)^3 times a's unit squared].
+  std::vector<double> p_a;
+  /// Power spectrum P_bb of b.
+  std::vector<double> p_b;
   /// Modes per bin (counting the rfft half space).
   std::vector<int64_t> modes;
 };

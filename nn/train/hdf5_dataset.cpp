@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "sim/core/atomic_file.hpp"
 #include "sim/core/build_config.hpp"
 #if COSMOGRAD_HAVE_HDF5
 #include "sim/io/detail/hdf5_file.hpp"
@@ -146,6 +147,50 @@ FieldBatch Hdf5FieldDataset::read(const std::vector<int64_t>& indices) const {
   }
 #endif
   return batch;
+}
+
+void write_field_collection(const std::string& path, const torch::Tensor& fields,
+                            const torch::Tensor& params,
+                            const std::map<std::string, double>& attributes,
+                            const std::map<std::string, std::string>& text) {
+  if (fields.dim() != 5 || fields.size(2) != fields.size(3) || fields.size(2) != fields.size(4)) {
+    throw std::invalid_argument(path + ": fields must have shape (N, C, n, n, n)");
+  }
+  if (params.defined() && (params.dim() != 2 || params.size(0) != fields.size(0))) {
+    throw std::invalid_argument(
+        path + ": params must have shape (N, P) with N = " + std::to_string(fields.size(0)));
+  }
+#if COSMOGRAD_HAVE_HDF5
+  using sim::detail::h5_check;
+  sim::AtomicWrite out(path);
+  H5Id file = sim::detail::h5_create_file(out.temp_path());
+  auto write = [&](const std::string& name, const torch::Tensor& t) {
+    const torch::Tensor c = t.to(torch::kFloat32).contiguous();
+    std::vector<hsize_t> dims(c.sizes().begin(), c.sizes().end());
+    const std::string where = path + ": /" + name;
+    H5Id space = sim::detail::h5_dataspace(dims, where);
+    H5Id dset =
+        sim::detail::h5_create_dataset(file.get(), name, H5T_IEEE_F32LE, space.get(), where);
+    h5_check(
+        H5Dwrite(dset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.data_ptr<float>()),
+        "H5Dwrite", where);
+    dset.close("H5Dclose", where);
+  };
+  write("fields", fields);
+  if (params.defined()) write("params", params);
+  for (const auto& [name, value] : attributes) {
+    sim::detail::h5_write_attribute(file.get(), name, value, path);
+  }
+  for (const auto& [name, value] : text) {
+    sim::detail::h5_write_string_attribute(file.get(), name, value, path);
+  }
+  file.close("H5Fclose", path);
+  out.commit();
+#else
+  (void)attributes;
+  (void)text;
+  throw std::runtime_error(path + ": cosmograd was built without HDF5");
+#endif
 }
 
 }  // namespace cosmograd::nn

@@ -5,6 +5,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -66,5 +67,15 @@ class Hdf5FieldDataset {
   int64_t mesh_ = 0;
   int64_t num_params_ = 0;
 };
+
+/// Writes an HDF5 field collection that Hdf5FieldDataset reads: dataset `fields` (N, C, n, n, n)
+/// from `fields` and, when defined, `params` (N, P), both stored as float32, plus scalar double
+/// attributes `attributes` on the file's root and string attributes `text` (provenance, units).
+/// Atomic (temporary name, then rename); throws std::invalid_argument for bad shapes and
+/// std::runtime_error naming the file when HDF5 fails (or when built without HDF5).
+void write_field_collection(const std::string& path, const torch::Tensor& fields,
+                            const torch::Tensor& params,
+                            const std::map<std::string, double>& attributes = {},
+                            const std::map<std::string, std::string>& text = {});
 
 }  // namespace cosmograd::nn

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "nn/emulator.hpp"
 #include "nn/halo_model.hpp"
 
 namespace cosmograd::nn {
@@ -16,6 +17,7 @@ void register_builtin_models() {
   static std::once_flag once;
   std::call_once(once, [] {
     model_types().add("halo_model", [](const ModelHeader& h) { return build_halo_model(h).ptr(); });
+    model_types().add("emulator", [](const ModelHeader& h) { return build_emulator(h).ptr(); });
   });
 }
 

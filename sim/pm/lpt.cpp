@@ -17,9 +17,10 @@
 // multiplicity c_k = 1 on the kz = 0 and kz = n/2 planes and 2 elsewhere. Hence
 // B^T = c F and F^T = B c^{-1}. On the kz = 0 and n/2 planes this reads B X = B (Hermitian part
 // of X), which is what FFTW's c2r does with non-Hermitian input there (checked in
-// tests/sim/test_lpt_vjp.cpp); the 2LPT displacement kernel makes such input on the Nyquist
-// lines. A mode-wise multiplication by K has transpose multiplication by conj(K): the
-// gradient kernel i k / k^2 (odd, imaginary) transposes to -i k / k^2.
+// tests/sim/test_lpt_vjp.cpp); the kernels would make such input on the Nyquist planes, which
+// the linear modes and the 2LPT source therefore do not have (zero_nyquist_and_mean). A mode-wise
+// multiplication by K has transpose multiplication by conj(K): the gradient kernel i k / k^2 (odd,
+// imaginary) transposes to -i k / k^2.
 
 namespace cosmograd::sim {
 namespace {
@@ -169,6 +170,11 @@ void second_order_source(const Field<T>& delta_k, Field<T>& delta2, Field<T>& wo
   }
   const int n = d.n();
   scaled_forward_fft(delta2, 1.0 / (static_cast<double>(n) * n * n), fft);
+  // The products alias power onto the Nyquist planes, where the odd displacement kernel i k has
+  // no real counterpart: kept, they made 2LPT break the lattice's reflection symmetry (x -> -x
+  // moved the other components by up to 4% of the largest displacement at a = 1,
+  // tests/nn/test_emulator.cpp). Like the linear modes, the source has no Nyquist modes.
+  zero_nyquist_and_mean(delta2);
 }
 
 /// Transpose of second_order_source() in delta_k: acc += its vjp of the real-space cotangent
@@ -445,6 +451,8 @@ LptGradients<T> lpt_vjp(const Field<T>& w, double box_size, int order,
         displacement_component_vjp(work, source_cot, box_size, dim, +1.0, fft);
       }
     }
+    zero_nyquist_and_mean(source_cot);  // the projection of second_order_source() is its own
+                                        // transpose
     const int n = d.n();
     scaled_forward_fft_vjp(source_cot, 1.0 / (static_cast<double>(n) * n * n), box_size, fft);
     second_order_source_vjp(delta, source_cot, delta_cot, work, box_size, fft);

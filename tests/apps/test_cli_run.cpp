@@ -251,5 +251,56 @@ TEST(CliRun, HaloModelTrainingIsBitwiseReproducible) {
   EXPECT_TRUE(a.substr(wa) == b.substr(wb)) << "the weights differ between two identical runs";
 }
 
+TEST(CliRun, EmulatePipelineWritesRunOutputsAndRefusesWhatTheModelCannotDo) {
+  // data -> train (a tiny model) -> an emulated run with run's outputs; then the refusals.
+  TempDir dir;
+  const CommandResult d = run_cosmograd(
+      "emulate data --sims 2 --particles 16 --mesh 32 --box_size 64 --steps 2 --threads 1 "
+      "--out pairs.h5",
+      dir.path());
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  const CommandResult t = run_cosmograd(
+      "emulate train --data pairs.h5 --test pairs.h5 --steps 2 --depth 1 --channels 2 "
+      "--threads 1 --out m.cgm --report r.md",
+      dir.path());
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("P_emu / P_PM"), std::string::npos) << t.out;
+  EXPECT_NE(read_text(dir / "r.md").find("2LPT + PGD"), std::string::npos);
+  const std::string header = read_text(dir / "m.cgm").substr(0, 2000);
+  EXPECT_NE(header.find("model = emulator"), std::string::npos) << header;
+
+  const std::string common =
+      "--model m.cgm --mesh 32 --threads 1 --progress false --fft_planning estimate ";
+  const CommandResult ok = run_cosmograd(
+      "emulate " + common + "--particles 16 --box_size 64 --output_dir out", dir.path());
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(fs::is_regular_file(dir / "out/snapshot_z0p000.hdf5"));
+  EXPECT_TRUE(fs::is_regular_file(dir / "out/power_z0p000.txt"));
+  EXPECT_TRUE(fs::is_regular_file(dir / "out/MANIFEST.txt"));
+  EXPECT_TRUE(fs::is_regular_file(dir / "out/config.ini"));
+  // A larger box at the same particle spacing (patches: tests/nn/test_emulator.cpp).
+  const CommandResult big = run_cosmograd(
+      "emulate " + common + "--particles 32 --box_size 128 --output_dir big", dir.path());
+  ASSERT_EQ(big.exit_code, 0) << big.err;
+  EXPECT_TRUE(fs::is_regular_file(dir / "big/power_z0p000.txt"));
+
+  const CommandResult spacing = run_cosmograd(
+      "emulate " + common + "--particles 16 --box_size 128 --output_dir no1", dir.path());
+  EXPECT_NE(spacing.exit_code, 0);
+  EXPECT_NE(spacing.err.find("particles"), std::string::npos) << spacing.err;
+  EXPECT_NE(spacing.err.find("was trained at 4 Mpc/h"), std::string::npos) << spacing.err;
+  const CommandResult redshift = run_cosmograd(
+      "emulate " + common + "--particles 16 --box_size 64 --z_out 1 --output_dir no2", dir.path());
+  EXPECT_NE(redshift.exit_code, 0);
+  EXPECT_NE(redshift.err.find("z_out"), std::string::npos) << redshift.err;
+  const CommandResult domain = run_cosmograd(
+      "emulate " + common + "--particles 16 --box_size 64 --Omega_m 0.5 --output_dir no3",
+      dir.path());
+  EXPECT_NE(domain.exit_code, 0);
+  EXPECT_NE(domain.err.find("outside the training domain"), std::string::npos) << domain.err;
+  EXPECT_NE(domain.err.find("Omega_m = 0.5"), std::string::npos) << domain.err;
+  for (const char* refused : {"no1", "no2", "no3"}) EXPECT_FALSE(fs::exists(dir / refused));
+}
+
 }  // namespace
 }  // namespace cosmograd::test

@@ -236,7 +236,9 @@ TEST(Adjoint, DensityLikelihoodChainsThroughThePainter) {
     for (double& v : out) v *= ct[0];
     return out;
   };
-  EXPECT_LT(cosmograd::testing::check_vjp(f, vjp, to_vector(w), 2, 1e-5).max_rel_error, 1e-6);
+  // eps 1e-6: with 1e-5 some direction moves a particle across a CIC cell boundary (errors of
+  // 2e-4 in one direction, 1e-9 in others, after 2LPT's Nyquist fix moved the particles).
+  EXPECT_LT(cosmograd::testing::check_vjp(f, vjp, to_vector(w), 2, 1e-6).max_rel_error, 1e-6);
 }
 
 TEST(Adjoint, DeviceCudaWithoutAGpuSaysWhy) {

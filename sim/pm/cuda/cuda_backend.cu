@@ -226,6 +226,7 @@ struct CudaBackend<T>::Impl {
     const double n = pm.n_side;
     fft_grid.forward(delta2.data());
     scale(delta2.data(), grid_size, static_cast<T>(1.0 / (n * n * n)));
+    zero_nyquist_and_mean(delta2.data(), pm.n_side);  // as sim/pm/lpt.cpp
   }
 
   void lpt_forward() {
@@ -281,6 +282,7 @@ struct CudaBackend<T>::Impl {
           filter_to_real_vjp(work, source_cot, LptFilter::displacement, dim, 0, +1.0);
         }
       }
+      zero_nyquist_and_mean(source_cot.data(), pm.n_side);  // the projection's transpose
       const double n = pm.n_side;
       scale_by_inverse_multiplicity(source_cot.data(), pm.n_side, 1.0 / (n * n * n));
       fft_grid.backward(source_cot.data());

@@ -91,6 +91,19 @@ __global__ void linear_modes_kernel(T* modes, int n, const double* amplitude) {
 }
 
 template <class T>
+__global__ void zero_nyquist_and_mean_kernel(T* modes, int n) {
+  const std::size_t count = static_cast<std::size_t>(n) * n * (n / 2 + 1);
+  for (std::size_t i = global_index(); i < count; i += global_stride()) {
+    int x, y, z;
+    complex_coords(i, n, &x, &y, &z);
+    if (nyquist_or_mean(lpt_mode(x, y, z, n, 1.0), n)) {
+      modes[2 * i] = T(0);
+      modes[2 * i + 1] = T(0);
+    }
+  }
+}
+
+template <class T>
 __global__ void lpt_filter_kernel(const T* in, T* out, int n, double kf, LptFilter filter, int i0,
                                   int j0, double sign, bool transpose) {
   const std::size_t count = static_cast<std::size_t>(n) * n * (n / 2 + 1);
@@ -343,6 +356,12 @@ void linear_modes(T* modes, int n, const double* amplitude) {
 }
 
 template <class T>
+void zero_nyquist_and_mean(T* modes, int n) {
+  zero_nyquist_and_mean_kernel<<<blocks_for(complex_count(n)), kThreads>>>(modes, n);
+  check_launch("zero_nyquist_and_mean_kernel");
+}
+
+template <class T>
 void lpt_filter(const T* in, T* out, int n, double box, LptFilter filter, int i, int j, double sign,
                 bool transpose) {
   const double kf = 2.0 * M_PI / box;
@@ -494,6 +513,7 @@ void dot(const T* a, const T* b, std::size_t count, double* result) {
   template void fill_white_noise<T>(T*, int, const NoiseOptions&);                               \
   template void scale<T>(T*, std::size_t, T);                                                    \
   template void linear_modes<T>(T*, int, const double*);                                         \
+  template void zero_nyquist_and_mean<T>(T*, int);                                               \
   template void lpt_filter<T>(const T*, T*, int, double, LptFilter, int, int, double, bool);     \
   template void scale_by_inverse_multiplicity<T>(T*, int, double);                               \
   template void add_to_particles<T>(const T*, int, int, double, double, T*, T*);                 \

@@ -43,6 +43,10 @@ void scale(T* data, std::size_t count, T factor);
 template <class T>
 void linear_modes(T* modes, int n, const double* amplitude);
 
+/// zero_nyquist_and_mean() of sim/pm/lpt.hpp: the Nyquist planes and k = 0 of `modes` zeroed.
+template <class T>
+void zero_nyquist_and_mean(T* modes, int n);
+
 /// The LPT Fourier filters of sim/pm/lpt.cpp (Zel'dovich 1970; Scoccimarro 1998).
 enum class LptFilter {
   hessian,       ///< k_i k_j / k^2 (real)

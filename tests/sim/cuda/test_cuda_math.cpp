@@ -348,6 +348,8 @@ void check_lpt(int order) {
     }
     for (int dim = 0; dim < 3; ++dim) {
       apply(s, work, [&](const cc::LptMode& q) -> std::array<double, 2> {
+        // The source's Nyquist planes and mean are zeroed (zero_nyquist_and_mean_kernel).
+        if (cc::nyquist_or_mean(q, n)) return {0.0, 0.0};
         return {0.0, cc::displacement_kernel_im(q, dim, +1.0)};
       });
       fft.backward(work);
