@@ -43,7 +43,8 @@ std::string num(double v) {
 }
 
 /// Refuses (or, with `outside_domain`, warns about) a run the model was not trained for:
-/// Omega_m or sigma8 outside the training ranges, other parameters off planck2015.
+/// Omega_m or sigma8 outside the training ranges, other parameters off planck2015, another
+/// transfer function than Eisenstein & Hu.
 void check_domain(const nn::Emulator& model, const std::string& path, const sim::SimSpec& c,
                   bool outside_domain) {
   const nn::EmulatorOptions& o = model->options;
@@ -69,6 +70,9 @@ void check_domain(const nn::Emulator& model, const std::string& path, const sim:
   fixed("n_s", p.n_s, planck.n_s);
   fixed("w0", p.w0, planck.w0);
   fixed("wa", p.wa, planck.wa);
+  if (c.transfer.name != "eisenstein_hu") {
+    add("transfer = " + c.transfer.name + " (trained with eisenstein_hu)");
+  }
   if (list.empty()) return;
   const std::string msg = "the run is outside the training domain of " + path + ": " + list;
   if (!outside_domain) {

@@ -97,8 +97,8 @@ torch::Tensor fields_to_particle_rows(const torch::Tensor& fields);
 /// periodic block padded by `pad` particles per side (pad < 0: the receptive radius rounded up
 /// to the alignment) whose centre is kept. Equal to the whole-box periodic evaluation to
 /// rounding when pad >= receptive_radius(); a box with N <= patch + 2 pad is evaluated whole.
-/// `progress(done, total)` is called after each patch when given. No gradients are recorded
-/// unless the caller enables them.
+/// `progress(done, total)` is called after each patch when given. Differentiable in x when
+/// grad mode is on (callers that only infer wrap it in torch::NoGradGuard).
 torch::Tensor emulate_patched(Emulator& model, const torch::Tensor& x,
                               const torch::Tensor& omega_m_sigma8, int64_t patch, int64_t pad = -1,
                               const std::function<void(int64_t, int64_t)>& progress = nullptr);
