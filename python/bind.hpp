@@ -9,6 +9,8 @@ namespace cosmograd::python {
 void bind_spec(pybind11::module_& m);
 /// The engine's differentiable ops on torch tensors (bind_engine.cpp).
 void bind_engine(pybind11::module_& m);
+/// The emulator and the LPT op on torch tensors (bind_emulator.cpp).
+void bind_emulator(pybind11::module_& m);
 /// Background, growth, linear and halofit power on NumPy arrays (bind_cosmology.cpp).
 void bind_cosmology(pybind11::module_& m);
 /// P(k), cross-correlation r(k) and FoF halos on NumPy arrays (bind_measure.cpp).

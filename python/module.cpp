@@ -21,6 +21,7 @@ PYBIND11_MODULE(_cosmograd, m) {
   });
   cosmograd::python::bind_spec(m);
   cosmograd::python::bind_engine(m);
+  cosmograd::python::bind_emulator(m);
   cosmograd::python::bind_cosmology(m);
   cosmograd::python::bind_measure(m);
   cosmograd::python::bind_io(m);

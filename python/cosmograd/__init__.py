@@ -12,9 +12,13 @@ import torch  # first: loads the LibTorch the extension links, and torch's tenso
 
 from . import _cosmograd
 from ._cosmograd import (  # noqa: F401  (the public API)
+    Emulator,
     SimSpec,
     Simulator,
+    fields_to_particle_rows,
     lattice_positions,
+    lpt_particles,
+    particle_rows_to_fields,
     paint,
     paint_weighted,
     readout,
