@@ -18,6 +18,7 @@
 #include "driver/config.hpp"
 #include "driver/output_dir.hpp"
 #include "driver/outputs.hpp"
+#include "nn/bridge.hpp"
 #include "nn/emulator.hpp"
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/backend.hpp"
@@ -183,15 +184,7 @@ int emulate_run(const std::vector<std::string>& args) {
     const sim::Field<float> modes = sim::initial_modes<float>(c, *linear, fft, dp);
     particles = sim::lpt_particles(modes, c.box_size, c.lpt_order, cosmology, mo.a(), fft);
   }
-  const int64_t n = c.particles, np = n * n * n;
-  torch::Tensor rows = torch::empty({np, 6}, torch::kFloat32);
-  float* r = rows.data_ptr<float>();
-  for (size_t j = 0; j < particles.size(); ++j) {
-    for (int d = 0; d < 3; ++d) {
-      r[6 * particles.id[j] + d] = particles.disp[3 * j + d];
-      r[6 * particles.id[j] + 3 + d] = particles.mom[3 * j + d];
-    }
-  }
+  const torch::Tensor rows = nn::to_particle_rows(particles.id, particles.disp, particles.mom);
   const double lpt_seconds = seconds_since(t0);
 
   t0 = std::chrono::steady_clock::now();
@@ -210,13 +203,7 @@ int emulate_run(const std::vector<std::string>& args) {
             .contiguous();
   }
   const double emulator_seconds = seconds_since(t0);
-  const float* e = emulated.data_ptr<float>();
-  for (size_t j = 0; j < particles.size(); ++j) {
-    for (int d = 0; d < 3; ++d) {
-      particles.disp[3 * j + d] = e[6 * particles.id[j] + d];
-      particles.mom[3 * j + d] = e[6 * particles.id[j] + 3 + d];
-    }
-  }
+  nn::from_particle_rows(emulated, particles.id, particles.disp, particles.mom);
 
   t0 = std::chrono::steady_clock::now();
   sim::ForceOptions fo;

@@ -135,16 +135,7 @@ torch::Tensor simulate_forward(AutogradContext* ctx, const c10::intrusive_ptr<En
                                const sim::CosmologyParams& params) {
   const std::uint64_t generation = ++h->generation;
   const sim::Particles<T>& p = run_engine<T>(*h, white_noise, params, generation);
-  const std::int64_t m = static_cast<std::int64_t>(p.size());
-  torch::Tensor out = torch::empty({m, 6}, torch::TensorOptions().dtype(scalar_type_of<T>()));
-  T* o = out.data_ptr<T>();
-  for (std::size_t j = 0; j < p.size(); ++j) {
-    T* row = o + 6 * p.id[j];
-    for (int d = 0; d < 3; ++d) {
-      row[d] = p.disp[3 * j + d];
-      row[3 + d] = p.mom[3 * j + d];
-    }
-  }
+  torch::Tensor out = to_particle_rows(p.id, p.disp, p.mom);
   ctx->saved_data["engine"] = c10::IValue::make_capsule(h);
   ctx->saved_data["generation"] = static_cast<int64_t>(generation);
   return out;
@@ -163,18 +154,8 @@ variable_list simulate_backward(AutogradContext* ctx, const torch::Tensor& grad_
   }
   sim::DifferentiableSim<T>& e = h->engine<T>();
   const sim::Particles<T>& p = e.final_state();
-  const torch::Tensor g = grad_out.to(scalar_type_of<T>()).contiguous();
-  const T* gp = g.data_ptr<T>();
   sim::StateCotangent<T> cot;
-  cot.disp.resize(3 * p.size());
-  cot.mom.resize(3 * p.size());
-  for (std::size_t j = 0; j < p.size(); ++j) {
-    const T* row = gp + 6 * p.id[j];
-    for (int d = 0; d < 3; ++d) {
-      cot.disp[3 * j + d] = row[d];
-      cot.mom[3 * j + d] = row[3 + d];
-    }
-  }
+  from_particle_rows(grad_out, p.id, cot.disp, cot.mom);
   h->state_of<T>() = 0;
   sim::SimGradients<T> grads = e.backward(cot);
   torch::Tensor grad_params = torch::empty({sim::kNumCosmoParams}, torch::kFloat64);
@@ -374,6 +355,53 @@ void tensor_to_field(const torch::Tensor& t, sim::Field<T>& field) {
   field_view(field).copy_(t);
 }
 
+template <class T>
+torch::Tensor to_particle_rows(const std::vector<std::uint64_t>& id, const std::vector<T>& a,
+                               const std::vector<T>& b) {
+  const auto m = static_cast<std::int64_t>(id.size());
+  torch::Tensor out = torch::empty({m, 6}, torch::TensorOptions().dtype(scalar_type_of<T>()));
+  T* o = out.data_ptr<T>();
+  for (std::size_t j = 0; j < id.size(); ++j) {
+    T* row = o + 6 * id[j];
+    for (int d = 0; d < 3; ++d) {
+      row[d] = a[3 * j + d];
+      row[3 + d] = b[3 * j + d];
+    }
+  }
+  return out;
+}
+
+template <class T>
+void from_particle_rows(const torch::Tensor& rows, const std::vector<std::uint64_t>& id,
+                        std::vector<T>& a, std::vector<T>& b) {
+  if (rows.dim() != 2 || rows.size(0) != static_cast<std::int64_t>(id.size()) ||
+      rows.size(1) != 6) {
+    throw std::invalid_argument("particle rows must have shape (" + std::to_string(id.size()) +
+                                ", 6), got " + shape_of(rows));
+  }
+  const torch::Tensor g = rows.to(scalar_type_of<T>()).contiguous();
+  const T* gp = g.data_ptr<T>();
+  a.resize(3 * id.size());
+  b.resize(3 * id.size());
+  for (std::size_t j = 0; j < id.size(); ++j) {
+    const T* row = gp + 6 * id[j];
+    for (int d = 0; d < 3; ++d) {
+      a[3 * j + d] = row[d];
+      b[3 * j + d] = row[3 + d];
+    }
+  }
+}
+
+template torch::Tensor to_particle_rows<float>(const std::vector<std::uint64_t>&,
+                                               const std::vector<float>&,
+                                               const std::vector<float>&);
+template torch::Tensor to_particle_rows<double>(const std::vector<std::uint64_t>&,
+                                                const std::vector<double>&,
+                                                const std::vector<double>&);
+template void from_particle_rows<float>(const torch::Tensor&, const std::vector<std::uint64_t>&,
+                                        std::vector<float>&, std::vector<float>&);
+template void from_particle_rows<double>(const torch::Tensor&, const std::vector<std::uint64_t>&,
+                                         std::vector<double>&, std::vector<double>&);
 template torch::Tensor field_to_tensor<float>(const sim::Field<float>&);
 template torch::Tensor field_to_tensor<double>(const sim::Field<double>&);
 template void tensor_to_field<float>(const torch::Tensor&, sim::Field<float>&);

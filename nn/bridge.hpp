@@ -9,6 +9,9 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <cstdint>
+#include <vector>
+
 #include "sim/mesh/field.hpp"
 #include "sim/mesh/painter.hpp"
 #include "sim/pm/sim_spec.hpp"
@@ -24,6 +27,18 @@ torch::Tensor field_to_tensor(const sim::Field<T>& field);
 /// Field<T>); throws std::invalid_argument on a shape, dtype or device mismatch.
 template <class T>
 void tensor_to_field(const torch::Tensor& t, sim::Field<T>& field);
+
+/// The (M, 6) rows (dtype of T) of per-particle 3-vectors: row id[j] = (a[3j..3j+2],
+/// b[3j..3j+2]), e.g. displacement and momentum of particle j in lattice order.
+template <class T>
+torch::Tensor to_particle_rows(const std::vector<std::uint64_t>& id, const std::vector<T>& a,
+                               const std::vector<T>& b);
+
+/// The inverse of to_particle_rows: a[3j + d] = rows[id[j]][d], b[3j + d] = rows[id[j]][3 + d]
+/// (a and b resized to 3 id.size()); rows (M, 6) of any floating dtype.
+template <class T>
+void from_particle_rows(const torch::Tensor& rows, const std::vector<std::uint64_t>& id,
+                        std::vector<T>& a, std::vector<T>& b);
 
 /// Lagrangian lattice positions q of an n_side^3 lattice in a box of side box_size, as an
 /// (n_side^3, 3) CPU tensor of `dtype` [Mpc/h]; row j = (ix n + iy) n + iz, sim/mesh/particles.hpp.

@@ -5,6 +5,7 @@
 #include <torch/autograd.h>
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,17 +47,7 @@ torch::Tensor lpt_forward(const sim::SimSpec& c, const torch::Tensor& white_nois
   tensor_to_field<T>(white_noise.contiguous(), w);
   const sim::Particles<T> p = sim::lpt_particles_from_noise(
       w, c.box_size, c.lpt_order, s.tables.cosmology, *s.tables.linear, a, s.fft);
-  const auto m = static_cast<std::int64_t>(p.size());
-  torch::Tensor out = torch::empty({m, 6}, torch::TensorOptions().dtype(scalar_type_of<T>()));
-  T* o = out.data_ptr<T>();
-  for (std::size_t j = 0; j < p.size(); ++j) {
-    T* row = o + 6 * p.id[j];
-    for (int d = 0; d < 3; ++d) {
-      row[d] = p.disp[3 * j + d];
-      row[3 + d] = p.mom[3 * j + d];
-    }
-  }
-  return out;
+  return to_particle_rows(p.id, p.disp, p.mom);
 }
 
 /// dJ/dw and dJ/dtheta from dJ/d(rows of lpt_forward); lpt_particles() makes its particles in
@@ -68,16 +59,10 @@ variable_list lpt_backward(const sim::SimSpec& c, const torch::Tensor& white_noi
   LptSetup<T> s(c, params);
   sim::Field<T> w(s.decomp);
   tensor_to_field<T>(white_noise.contiguous(), w);
-  const torch::Tensor g = grad_out.to(scalar_type_of<T>()).contiguous();
-  const T* gp = g.data_ptr<T>();
-  const auto m = static_cast<std::size_t>(g.size(0));
-  std::vector<T> disp_cot(3 * m), mom_cot(3 * m);
-  for (std::size_t j = 0; j < m; ++j) {
-    for (int d = 0; d < 3; ++d) {
-      disp_cot[3 * j + d] = gp[6 * j + d];
-      mom_cot[3 * j + d] = gp[6 * j + 3 + d];
-    }
-  }
+  std::vector<std::uint64_t> lattice(static_cast<std::size_t>(grad_out.size(0)));
+  std::iota(lattice.begin(), lattice.end(), std::uint64_t{0});
+  std::vector<T> disp_cot, mom_cot;
+  from_particle_rows(grad_out, lattice, disp_cot, mom_cot);
   sim::LptGradients<T> grads = sim::lpt_vjp(w, c.box_size, c.lpt_order, s.tables.dual,
                                             *s.tables.linear_dual, a, disp_cot, mom_cot, s.fft);
   torch::Tensor grad_params = torch::empty({sim::kNumCosmoParams}, torch::kFloat64);

@@ -113,16 +113,14 @@ std::vector<double> train_emulator(Emulator& model, const std::string& data_path
   return losses;
 }
 
-torch::Tensor lattice_density(const torch::Tensor& disp, double box_size, int n_mesh) {
-  const int64_t n = disp.size(1);
-  const torch::Tensor q = lattice_positions(static_cast<int>(n), box_size, disp.scalar_type());
-  const torch::Tensor x = q + disp.permute({1, 2, 3, 0}).reshape({-1, 3});
-  const double mass =
-      static_cast<double>(n_mesh) * n_mesh * n_mesh / static_cast<double>(n * n * n);
-  return paint(torch::remainder(x, box_size), n_mesh, box_size, sim::PaintKernel::cic, mass) - 1.0;
-}
-
 namespace {
+
+/// Positions (N^3, 3) in [0, box) of the particles displaced by disp [3, N, N, N].
+torch::Tensor lattice_positions_of(const torch::Tensor& disp, double box) {
+  const torch::Tensor q =
+      lattice_positions(static_cast<int>(disp.size(1)), box, disp.scalar_type());
+  return torch::remainder(q + disp.permute({1, 2, 3, 0}).reshape({-1, 3}), box).contiguous();
+}
 
 /// Running sums of spectra over boxes: P_aa, P_bb, P_ab summed, so ratios and r(k) are of the
 /// summed spectra.
@@ -167,16 +165,9 @@ CrossSpectrum vector_cross(const torch::Tensor& a, const torch::Tensor& b, doubl
 
 }  // namespace
 
-namespace {
-
-/// Positions (N^3, 3) in [0, box) of the particles displaced by disp [3, N, N, N].
-torch::Tensor lattice_positions_of(const torch::Tensor& disp, double box) {
-  const torch::Tensor q =
-      lattice_positions(static_cast<int>(disp.size(1)), box, disp.scalar_type());
-  return torch::remainder(q + disp.permute({1, 2, 3, 0}).reshape({-1, 3}), box).contiguous();
+torch::Tensor lattice_density(const torch::Tensor& disp, double box_size, int n_mesh) {
+  return cic_density(lattice_positions_of(disp, box_size), n_mesh, box_size);
 }
-
-}  // namespace
 
 EmulatorMetrics evaluate_emulator(Emulator& model, const std::string& data_path,
                                   const std::string& pgd_fit_path, int pgd_fit_boxes) {
