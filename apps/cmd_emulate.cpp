@@ -14,7 +14,9 @@
 
 #include "apps/commands.hpp"
 #include "apps/emulate.hpp"
+#include "apps/emulate_common.hpp"
 #include "apps/options.hpp"
+#include "apps/patch_progress.hpp"
 #include "driver/config.hpp"
 #include "driver/output_dir.hpp"
 #include "driver/outputs.hpp"
@@ -32,17 +34,6 @@
 namespace cosmograd::apps {
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-/// A double in %g form (as a user would type it).
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 /// Refuses (or, with `outside_domain`, warns about) a run the model was not trained for:
 /// Omega_m or sigma8 outside the training ranges, other parameters off planck2015, another
 /// transfer function than Eisenstein & Hu.
@@ -53,17 +44,17 @@ void check_domain(const nn::Emulator& model, const std::string& path, const sim:
   auto add = [&](const std::string& what) { list += (list.empty() ? "" : "; ") + what; };
   const sim::CosmologyParams& p = c.cosmology;
   if (p.Omega_m < o.omega_m_min() || p.Omega_m > o.omega_m_max()) {
-    add("Omega_m = " + num(p.Omega_m) + " outside [" + num(o.omega_m_min()) + ", " +
-        num(o.omega_m_max()) + "]");
+    add("Omega_m = " + format_g(p.Omega_m) + " outside [" + format_g(o.omega_m_min()) + ", " +
+        format_g(o.omega_m_max()) + "]");
   }
   if (p.sigma8 < o.sigma8_min() || p.sigma8 > o.sigma8_max()) {
-    add("sigma8 = " + num(p.sigma8) + " outside [" + num(o.sigma8_min()) + ", " +
-        num(o.sigma8_max()) + "]");
+    add("sigma8 = " + format_g(p.sigma8) + " outside [" + format_g(o.sigma8_min()) + ", " +
+        format_g(o.sigma8_max()) + "]");
   }
   const sim::CosmologyParams planck = sim::planck2015();
   auto fixed = [&](const char* name, double v, double ref) {
     if (std::abs(v - ref) > 1e-3 * std::max(1.0, std::abs(ref))) {
-      add(std::string(name) + " = " + num(v) + " (trained at " + num(ref) + ")");
+      add(std::string(name) + " = " + format_g(v) + " (trained at " + format_g(ref) + ")");
     }
   };
   fixed("Omega_b", p.Omega_b, planck.Omega_b);
@@ -82,30 +73,6 @@ void check_domain(const nn::Emulator& model, const std::string& path, const sim:
   sim::log_warn(msg, "; emulating it anyway (outside_domain = true)");
 }
 
-/// Redraws "[#####     ] patch 5/27  ETA 3.1 s" on a terminal, else logs every tenth.
-class PatchProgress {
- public:
-  void operator()(int64_t done, int64_t total) {
-    const double t = seconds_since(start_);
-    const double eta = t / static_cast<double>(done) * static_cast<double>(total - done);
-    const int filled = static_cast<int>(30 * done / total);
-    char line[128];
-    std::snprintf(line, sizeof line, "[%s%s] patch %lld/%lld  ETA %.1f s",
-                  std::string(static_cast<size_t>(filled), '#').c_str(),
-                  std::string(static_cast<size_t>(30 - filled), ' ').c_str(),
-                  static_cast<long long>(done), static_cast<long long>(total), eta);
-    if (tty_) {
-      std::fprintf(stderr, "\r%s%s", line, done == total ? "\n" : "");
-    } else if (done == total || done % std::max<int64_t>(1, total / 10) == 0) {
-      sim::log_info(line);
-    }
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  bool tty_ = isatty(2) != 0;
-};
-
 int emulate_run(const std::vector<std::string>& args) {
   std::vector<sim::KeySpec> keys = driver::run_keys();
   keys.push_back({"model", "", "models/emulator.cgm",
@@ -119,7 +86,9 @@ int emulate_run(const std::vector<std::string>& args) {
       "usage: cosmograd emulate [config.ini] --model FILE [--key value ...]\n"
       "  an emulated run: 2LPT at z = 0 through the emulator, with the outputs of `run`\n"
       "  (the keys of `run`; particles and box_size must keep the model's particle spacing)\n"
-      "       cosmograd emulate data|train|evaluate --help",
+      "       cosmograd emulate data|train|evaluate --help\n"
+      "  super-resolution of a run's snapshot: cosmograd emulate --input SNAPSHOT --help\n"
+      "       cosmograd emulate superres data|train|evaluate --help",
       keys, args);
   if (parsed.help) return 0;
   const sim::Settings& s = parsed.settings;
@@ -138,15 +107,15 @@ int emulate_run(const std::vector<std::string>& args) {
   }
   if (c.z_out.size() != 1 || std::abs(1.0 / (1.0 + c.z_out[0]) - mo.a()) > 1e-9) {
     sim::bad_setting("z_out", s.get_string("z_out"),
-                     "is not allowed: the model emulates a = " + num(mo.a()) +
-                         " only (z_out = " + num(1.0 / mo.a() - 1.0) + ")");
+                     "is not allowed: the model emulates a = " + format_g(mo.a()) +
+                         " only (z_out = " + format_g(1.0 / mo.a() - 1.0) + ")");
   }
   const double spacing = c.box_size / c.particles;
   const double model_spacing = mo.box_size() / static_cast<double>(mo.particles());
   if (std::abs(spacing / model_spacing - 1.0) > 1e-6) {
     sim::bad_setting("particles", s.get_string("particles"),
-                     "gives a particle spacing box_size / particles = " + num(spacing) +
-                         " Mpc/h; " + model_path + " was trained at " + num(model_spacing) +
+                     "gives a particle spacing box_size / particles = " + format_g(spacing) +
+                         " Mpc/h; " + model_path + " was trained at " + format_g(model_spacing) +
                          " Mpc/h");
   }
   if (c.particles % model->alignment() != 0) {
@@ -206,19 +175,11 @@ int emulate_run(const std::vector<std::string>& args) {
   nn::from_particle_rows(emulated, particles.id, particles.disp, particles.mom);
 
   t0 = std::chrono::steady_clock::now();
-  sim::ForceOptions fo;
-  fo.painter = c.painter;
-  fo.gradient = c.gradient;
-  fo.deconvolve = c.force_deconvolve;
-  sim::Gravity<float> gravity(c.mesh, c.box_size, threads, sim::FftPlanning::estimate, fo);
-  std::vector<std::string> files{config.out.output_dir + "/config.ini"};
-  const std::vector<std::string> written =
-      driver::write_outputs(config, *linear, particles, mo.a(), gravity, threads);
-  files.insert(files.end(), written.begin(), written.end());
-  out_dir.write_manifest(files);
+  const std::size_t files =
+      write_emulated_outputs(config, *linear, particles, mo.a(), threads, out_dir);
   const double output_seconds = seconds_since(t0);
   std::cout << "cosmograd emulate: 2LPT " << lpt_seconds << " s, emulator " << emulator_seconds
-            << " s, outputs " << output_seconds << " s; " << files.size() << " files in "
+            << " s, outputs " << output_seconds << " s; " << files << " files in "
             << config.out.output_dir << "/\n";
   return 0;
 }
@@ -231,6 +192,10 @@ int cmd_emulate(const std::vector<std::string>& args) {
     if (args[0] == "data") return emulate_data(rest);
     if (args[0] == "train") return emulate_train(rest);
     if (args[0] == "evaluate") return emulate_evaluate(rest);
+    if (args[0] == "superres") return emulate_superres(rest);
+  }
+  for (const std::string& a : args) {
+    if (a == "--input" || a.rfind("--input=", 0) == 0) return superres_run(args);
   }
   return emulate_run(args);
 }

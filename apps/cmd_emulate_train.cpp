@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "apps/emulate.hpp"
+#include "apps/emulate_common.hpp"
 #include "apps/options.hpp"
 #include "nn/emulator.hpp"
 #include "nn/emulator_data.hpp"
@@ -18,32 +19,8 @@
 #include "nn/train/model_file.hpp"
 #include "sim/core/backend.hpp"
 #include "sim/core/log.hpp"
-#include "sim/core/machine.hpp"
 
 namespace cosmograd::apps {
-namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-int count(const sim::Settings& s, const std::string& key, long long lo = 1) {
-  const long long v = s.get_int(key);
-  if (v < lo || v > 1000000) {
-    sim::bad_setting(key, s.get_string(key),
-                     "is not allowed (" + std::to_string(lo) + " to 1000000)");
-  }
-  return static_cast<int>(v);
-}
-
-std::string command_line(const std::string& name, const std::vector<std::string>& args) {
-  std::string line = "cosmograd emulate " + name;
-  for (const std::string& a : args) line += " " + a;
-  return line;
-}
-
-}  // namespace
-
 int emulate_data(const std::vector<std::string>& args) {
   const std::vector<sim::KeySpec> keys = {
       {"sims", "", "256", "pairs to make (seeds seed .. seed + sims - 1)"},
@@ -67,9 +44,9 @@ int emulate_data(const std::vector<std::string>& args) {
   const sim::Settings& s = parsed.settings;
   nn::EmulatorDataOptions o;
   o.box_size = s.get_double("box_size");
-  o.particles = count(s, "particles");
-  o.mesh = count(s, "mesh");
-  o.steps = count(s, "steps");
+  o.particles = count_setting(s, "particles");
+  o.mesh = count_setting(s, "mesh");
+  o.steps = count_setting(s, "steps");
   o.a_init = s.get_double("a_init");
   o.omega_m_min = s.get_double("omega_m_min");
   o.omega_m_max = s.get_double("omega_m_max");
@@ -86,11 +63,11 @@ int emulate_data(const std::vector<std::string>& args) {
   if (!(o.sigma8_max > o.sigma8_min)) {
     sim::bad_setting("sigma8_max", s.get_string("sigma8_max"), "must exceed sigma8_min");
   }
-  const int sims = count(s, "sims");
-  const auto seed = static_cast<std::uint64_t>(count(s, "seed", 0));
+  const int sims = count_setting(s, "sims");
+  const auto seed = static_cast<std::uint64_t>(count_setting(s, "seed", 0));
   const auto points =
       nn::latin_hypercube(sims, o.omega_m_min, o.omega_m_max, o.sigma8_min, o.sigma8_max,
-                          static_cast<std::uint64_t>(count(s, "lhs_seed", 0)));
+                          static_cast<std::uint64_t>(count_setting(s, "lhs_seed", 0)));
   // Every spec is validated before the first simulation runs.
   std::vector<sim::SimSpec> specs;
   for (int i = 0; i < sims; ++i) {
@@ -213,15 +190,15 @@ int emulate_train(const std::vector<std::string>& args) {
   torch::set_num_threads(threads);
   const std::string data = s.get_string("data");
   const nn::EmulatorDataInfo info = nn::read_emulator_data_info(data);
-  const auto seed = static_cast<std::uint64_t>(count(s, "seed", 0));
+  const auto seed = static_cast<std::uint64_t>(count_setting(s, "seed", 0));
   torch::manual_seed(seed);
   nn::Emulator model(nn::EmulatorOptions()
                          .box_size(info.options.box_size)
                          .particles(info.options.particles)
                          .disp_scale(info.disp_rms)
                          .mom_scale(info.mom_rms)
-                         .depth(count(s, "depth", 0))
-                         .base_channels(count(s, "channels"))
+                         .depth(count_setting(s, "depth", 0))
+                         .base_channels(count_setting(s, "channels"))
                          .omega_m_min(info.options.omega_m_min)
                          .omega_m_max(info.options.omega_m_max)
                          .sigma8_min(info.options.sigma8_min)
@@ -229,9 +206,9 @@ int emulate_train(const std::vector<std::string>& args) {
   int64_t n_params = 0;
   for (const auto& p : model->parameters()) n_params += p.numel();
   nn::EmulatorTrainOptions to;
-  to.steps = count(s, "steps");
+  to.steps = count_setting(s, "steps");
   to.lr = s.get_double("lr");
-  to.batch = count(s, "batch");
+  to.batch = count_setting(s, "batch");
   to.density_weight = s.get_double("density_weight");
   to.momentum_weight = s.get_double("momentum_weight");
   to.seed = seed;
@@ -241,43 +218,24 @@ int emulate_train(const std::vector<std::string>& args) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<double> losses = nn::train_emulator(model, data, to);
   const double train_seconds = seconds_since(t0);
-  double tail = 0;
-  const size_t last = std::min<size_t>(50, losses.size());
-  for (size_t i = losses.size() - last; i < losses.size(); ++i) tail += losses[i] / last;
-
-  nn::ModelHeader extra;
-  extra.set("train_data", data);
-  extra.set("train_steps", static_cast<int64_t>(to.steps));
-  extra.set("train_seconds", train_seconds);
-  extra.set("train_loss", tail);
+  nn::ModelHeader extra =
+      training_record("train", data, losses, train_seconds, n_params, s.get_string("out"));
   extra.set("train_mesh", static_cast<int64_t>(info.options.mesh));
   extra.set("train_pm_steps", static_cast<int64_t>(info.options.steps));
   extra.set("train_a_init", info.options.a_init);
-  extra.set("parameters", n_params);
   nn::save_emulator(s.get_string("out"), model, extra);
-  std::printf(
-      "cosmograd emulate train: %lld parameters, %lld steps in %.1f s, loss %.4g -> %.4g "
-      "(mean of the last %zu); wrote %s\n",
-      static_cast<long long>(n_params), static_cast<long long>(to.steps), train_seconds,
-      losses.front(), tail, last, s.get_string("out").c_str());
   const std::string test = s.get_string("test");
   if (test.empty()) return 0;
   const nn::EmulatorMetrics m = nn::evaluate_emulator(model, test, data);
   std::ostringstream header;
   header << "# Emulator (styled U-Net, 2LPT -> PM at z = 0): held-out metrics\n\n"
-         << "Machine: " << sim::cpu_model() << ", " << std::thread::hardware_concurrency()
-         << " cores, " << threads << " threads; LibTorch (CPU), float32.\n\n"
+         << machine_line(threads)
          << "Training data is synthetic: pairs made by cosmograd itself (`cosmograd emulate "
             "data`), 2LPT and the PM run of one white noise, cosmologies on a Latin hypercube.\n\n"
          << "Train: `" << command_line("train", args) << "` (" << n_params << " parameters, "
          << to.steps << " steps, " << static_cast<int>(train_seconds) << " s).\n\n";
-  const std::string table =
-      metrics_report(m, nn::read_emulator_data_info(test), s.get_string("out"), test);
-  std::printf("%s", table.c_str());
-  const std::string report = s.get_string("report");
-  if (!report.empty()) {
-    nn::write_file_atomically(report, [&](std::ostream& os) { os << header.str() << table; });
-  }
+  print_and_report(s.get_string("report"), header.str(),
+                   metrics_report(m, nn::read_emulator_data_info(test), s.get_string("out"), test));
   return 0;
 }
 

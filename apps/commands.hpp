@@ -24,7 +24,8 @@ int cmd_halos(const std::vector<std::string>& args);
 /// train the neural halo model on simulations, or predict a snapshot's halo mass field.
 int cmd_halomodel(const std::vector<std::string>& args);
 /// `cosmograd emulate [config.ini] --model FILE [--key value ...]`: an emulated run with the
-/// outputs of `run`; `emulate data|train|evaluate`: the emulator's pairs, training, metrics.
+/// outputs of `run`; `emulate data|train|evaluate`: the emulator's pairs, training, metrics;
+/// `emulate --input SNAPSHOT`: super-resolution; `emulate superres data|train|evaluate`.
 int cmd_emulate(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);

@@ -28,7 +28,8 @@ const Command kCommands[] = {
     {"halomodel", cosmograd::apps::cmd_halomodel,
      "train or apply the neural halo model (density -> halo mass field)"},
     {"emulate", cosmograd::apps::cmd_emulate,
-     "emulated run (2LPT -> neural emulator) with run's outputs; data, train, evaluate"},
+     "emulated run (2LPT -> neural emulator) or super-resolved snapshot (--input) with "
+     "run's outputs; data, train, evaluate, superres"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

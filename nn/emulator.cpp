@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/patched.hpp"
 #include "nn/train/model_types.hpp"
 
 namespace cosmograd::nn {
@@ -71,13 +72,7 @@ torch::Tensor EmulatorImpl::forward(const torch::Tensor& x, const torch::Tensor&
   return x + s * unet_->forward(x / s, style);
 }
 
-int64_t EmulatorImpl::receptive_radius() const {
-  // Per level l < depth, in cells of 2^l particles: 2 decoder convs, the up conv, the nearest
-  // upsampling offset, the strided down conv, 2 encoder convs; 2 bottleneck convs at 2^depth.
-  int64_t r = 0;
-  for (int64_t l = 0; l < options.depth(); ++l) r += 7 * (int64_t{1} << l);
-  return r + 2 * alignment();
-}
+int64_t EmulatorImpl::receptive_radius() const { return unet_->receptive_radius(); }
 
 ModelHeader EmulatorImpl::header() const {
   ModelHeader h;
@@ -146,51 +141,15 @@ torch::Tensor emulate_patched(Emulator& model, const torch::Tensor& x,
                               const torch::Tensor& omega_m_sigma8, int64_t patch, int64_t pad,
                               const std::function<void(int64_t, int64_t)>& progress) {
   const int64_t al = model->alignment();
-  if (x.dim() != 4 || x.size(0) != 6 || x.size(1) != x.size(2) || x.size(1) != x.size(3)) {
+  if (x.dim() != 4 || x.size(0) != 6) {
     throw std::invalid_argument("emulate_patched: x must have shape (6, N, N, N)");
   }
-  const int64_t n = x.size(1);
-  if (n % al != 0 || patch < al || patch % al != 0) {
-    throw std::invalid_argument("emulate_patched: particles per side " + std::to_string(n) +
-                                " and patch " + std::to_string(patch) +
-                                " must be positive multiples of 2^depth = " + std::to_string(al));
-  }
   if (pad < 0) pad = (model->receptive_radius() + al - 1) / al * al;
-  if (pad % al != 0) {
-    throw std::invalid_argument("emulate_patched: pad " + std::to_string(pad) +
-                                " is not a multiple of 2^depth = " + std::to_string(al));
-  }
   const torch::Tensor theta = omega_m_sigma8.reshape({1, 2});
-  if (n <= patch + 2 * pad) {
-    torch::Tensor y = model->forward(x.unsqueeze(0), theta).squeeze(0);
-    if (progress) progress(1, 1);
-    return y;
-  }
-  std::vector<int64_t> origins;
-  for (int64_t o = 0; o < n; o += patch) origins.push_back(std::min(o, n - patch));
-  const int64_t total = static_cast<int64_t>(origins.size() * origins.size() * origins.size());
-  torch::Tensor out = torch::empty_like(x);
-  auto wrap = [&](int64_t o) {
-    return torch::remainder(torch::arange(o - pad, o + patch + pad, torch::kLong), n);
+  const PatchFunction fn = [&](const torch::Tensor& block, const torch::Tensor&) {
+    return model->forward(block.unsqueeze(0), theta).squeeze(0);
   };
-  int64_t done = 0;
-  for (int64_t ox : origins) {
-    const torch::Tensor bx = x.index_select(1, wrap(ox));
-    for (int64_t oy : origins) {
-      const torch::Tensor bxy = bx.index_select(2, wrap(oy));
-      for (int64_t oz : origins) {
-        const torch::Tensor block = bxy.index_select(3, wrap(oz));
-        const torch::Tensor y = model->forward(block.unsqueeze(0), theta).squeeze(0);
-        using torch::indexing::Slice;
-        out.index_put_(
-            {Slice(), Slice(ox, ox + patch), Slice(oy, oy + patch), Slice(oz, oz + patch)},
-            y.index({Slice(), Slice(pad, pad + patch), Slice(pad, pad + patch),
-                     Slice(pad, pad + patch)}));
-        if (progress) progress(++done, total);
-      }
-    }
-  }
-  return out;
+  return apply_patched(fn, x, torch::Tensor(), 1, patch, pad, al, progress);
 }
 
 }  // namespace cosmograd::nn

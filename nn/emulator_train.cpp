@@ -50,6 +50,30 @@ torch::Tensor apply_cube_symmetry(const torch::Tensor& fields, const CubeSymmetr
   return out.contiguous();
 }
 
+CubeSymmetry random_cube_symmetry(std::mt19937_64& rng, int64_t n) {
+  CubeSymmetry s;
+  std::shuffle(s.perm.begin(), s.perm.end(), rng);
+  for (int d = 0; d < 3; ++d) {
+    s.flip[static_cast<size_t>(d)] = (rng() & 1u) != 0;
+    s.shift[static_cast<size_t>(d)] = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
+  }
+  return s;
+}
+
+TrainerOptions emulator_trainer_options(int64_t steps, double lr, uint64_t seed,
+                                        int64_t log_every) {
+  TrainerOptions to;
+  to.max_steps = steps;
+  to.schedule.kind = ScheduleKind::cosine;
+  to.schedule.base_lr = lr;
+  to.schedule.min_lr = lr / 20.0;
+  to.schedule.warmup_steps = std::min<int64_t>(50, steps / 10);
+  to.clip_norm = 1.0;
+  to.seed = seed;
+  to.log_every = log_every;
+  return to;
+}
+
 std::vector<double> train_emulator(Emulator& model, const std::string& data_path,
                                    const EmulatorTrainOptions& o) {
   Hdf5FieldDatasetOptions dopt;
@@ -66,32 +90,15 @@ std::vector<double> train_emulator(Emulator& model, const std::string& data_path
         data_path + ": particles per side " + std::to_string(data.mesh()) +
         " is not a multiple of 2^depth = " + std::to_string(model->alignment()));
   }
-  TrainerOptions to;
-  to.max_steps = o.steps;
-  to.schedule.kind = ScheduleKind::cosine;
-  to.schedule.base_lr = o.lr;
-  to.schedule.min_lr = o.lr / 20.0;
-  to.schedule.warmup_steps = std::min<int64_t>(50, o.steps / 10);
-  to.clip_norm = 1.0;
-  to.seed = o.seed;
-  to.log_every = o.log_every;
   model->train();
-  Trainer trainer(model.ptr(), to);
+  Trainer trainer(model.ptr(), emulator_trainer_options(o.steps, o.lr, o.seed, o.log_every));
   std::vector<double> losses;
   const torch::Tensor inv_scale = 1.0 / model->named_buffers()["scale"];
   const int64_t n = data.mesh();
   const double box = read_emulator_data_info(data_path).options.box_size;
   const auto loss = [&](int64_t step) {
     const FieldBatch b = data.batch(step);
-    CubeSymmetry s;
-    std::array<int64_t, 3> perm{0, 1, 2};
-    std::shuffle(perm.begin(), perm.end(), trainer.rng());
-    s.perm = perm;
-    for (int d = 0; d < 3; ++d) {
-      s.flip[static_cast<size_t>(d)] = (trainer.rng()() & 1u) != 0;
-      s.shift[static_cast<size_t>(d)] = static_cast<int64_t>(trainer.rng()() % n);
-    }
-    const torch::Tensor f = apply_cube_symmetry(b.fields, s);
+    const torch::Tensor f = apply_cube_symmetry(b.fields, random_cube_symmetry(trainer.rng(), n));
     const torch::Tensor x = f.slice(1, 0, 6), t = f.slice(1, 6, 12);
     const torch::Tensor y = model->forward(x, b.params.slice(1, 0, 2));
     const torch::Tensor e2 = ((y - t) * inv_scale).square();
@@ -113,37 +120,26 @@ std::vector<double> train_emulator(Emulator& model, const std::string& data_path
   return losses;
 }
 
-namespace {
-
-/// Positions (N^3, 3) in [0, box) of the particles displaced by disp [3, N, N, N].
-torch::Tensor lattice_positions_of(const torch::Tensor& disp, double box) {
+torch::Tensor displaced_positions(const torch::Tensor& disp, double box) {
   const torch::Tensor q =
       lattice_positions(static_cast<int>(disp.size(1)), box, disp.scalar_type());
   return torch::remainder(q + disp.permute({1, 2, 3, 0}).reshape({-1, 3}), box).contiguous();
 }
 
-/// Running sums of spectra over boxes: P_aa, P_bb, P_ab summed, so ratios and r(k) are of the
-/// summed spectra.
-struct SpectrumSums {
-  std::vector<double> k, paa, pbb, pab;
-  void add(const CrossSpectrum& c) {
-    if (k.empty()) {
-      k = c.k;
-      paa.assign(k.size(), 0.0);
-      pbb.assign(k.size(), 0.0);
-      pab.assign(k.size(), 0.0);
-    }
-    for (size_t i = 0; i < k.size(); ++i) {
-      paa[i] += c.p_a[i];
-      pbb[i] += c.p_b[i];
-      pab[i] += c.r[i] * std::sqrt(c.p_a[i] * c.p_b[i]);
-    }
+void SpectrumSums::add(const CrossSpectrum& c) {
+  if (k.empty()) {
+    k = c.k;
+    paa.assign(k.size(), 0.0);
+    pbb.assign(k.size(), 0.0);
+    pab.assign(k.size(), 0.0);
   }
-  double ratio(size_t i) const { return paa[i] / pbb[i]; }
-  double r(size_t i) const { return pab[i] / std::sqrt(paa[i] * pbb[i]); }
-};
+  for (size_t i = 0; i < k.size(); ++i) {
+    paa[i] += c.p_a[i];
+    pbb[i] += c.p_b[i];
+    pab[i] += c.r[i] * std::sqrt(c.p_a[i] * c.p_b[i]);
+  }
+}
 
-/// Cross spectrum of the three components of two Lagrangian vector fields [3, N, N, N], summed.
 CrossSpectrum vector_cross(const torch::Tensor& a, const torch::Tensor& b, double box) {
   CrossSpectrum sum;
   for (int64_t d = 0; d < 3; ++d) {
@@ -163,10 +159,8 @@ CrossSpectrum vector_cross(const torch::Tensor& a, const torch::Tensor& b, doubl
   return sum;
 }
 
-}  // namespace
-
 torch::Tensor lattice_density(const torch::Tensor& disp, double box_size, int n_mesh) {
-  return cic_density(lattice_positions_of(disp, box_size), n_mesh, box_size);
+  return cic_density(displaced_positions(disp, box_size), n_mesh, box_size);
 }
 
 EmulatorMetrics evaluate_emulator(Emulator& model, const std::string& data_path,
@@ -190,8 +184,8 @@ EmulatorMetrics evaluate_emulator(Emulator& model, const std::string& data_path,
     std::vector<torch::Tensor> from, to;
     for (int64_t i = 0; i < std::min<int64_t>(pgd_fit_boxes, fit.size()); ++i) {
       const torch::Tensor f = fit.read({i}).fields[0];
-      from.push_back(lattice_positions_of(f.slice(0, 0, 3), box));
-      to.push_back(lattice_positions_of(f.slice(0, 6, 9), box));
+      from.push_back(displaced_positions(f.slice(0, 0, 3), box));
+      to.push_back(displaced_positions(f.slice(0, 6, 9), box));
     }
     m.pgd = fit_pgd(from, to, n_mesh, box, 0.5 * k_nyq, 100);
     m.pgd_fit_boxes = static_cast<int64_t>(from.size());
@@ -211,7 +205,7 @@ EmulatorMetrics evaluate_emulator(Emulator& model, const std::string& data_path,
     emu.add(cross_correlation(lattice_density(y[0].slice(0, 0, 3), box, n_mesh), d_pm, box));
     lpt.add(cross_correlation(lattice_density(x[0].slice(0, 0, 3), box, n_mesh), d_pm, box));
     if (m.pgd_fit_boxes > 0) {
-      const torch::Tensor pos = lattice_positions_of(x[0].slice(0, 0, 3), box);
+      const torch::Tensor pos = displaced_positions(x[0].slice(0, 0, 3), box);
       const torch::Tensor moved =
           torch::remainder(apply_pgd(make_pgd(pos, n_mesh, box), pos, torch::tensor(m.pgd.alpha),
                                      torch::tensor(m.pgd.k_l), torch::tensor(m.pgd.k_s)),

@@ -5,13 +5,17 @@
 #include <torch/types.h>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "nn/emulator.hpp"
+#include "nn/halo_model.hpp"
 #include "nn/pgd.hpp"
 #include "nn/train/hdf5_dataset.hpp"
+#include "nn/train/trainer.hpp"
 
 namespace cosmograd::nn {
 
@@ -27,6 +31,13 @@ struct CubeSymmetry {
 /// the components are permuted and the flipped ones negated, so a particle field stays a
 /// particle field of the transformed box.
 torch::Tensor apply_cube_symmetry(const torch::Tensor& fields, const CubeSymmetry& s);
+
+/// A random symmetry from `rng`: uniform axis permutation, flips and shifts in [0, n) cells.
+CubeSymmetry random_cube_symmetry(std::mt19937_64& rng, int64_t n);
+
+/// Trainer options of the field emulators: Adam, cosine schedule from `lr` to lr / 20 after a
+/// warm-up of min(50, steps / 10) steps, gradients clipped to norm 1.
+TrainerOptions emulator_trainer_options(int64_t steps, double lr, uint64_t seed, int64_t log_every);
 
 /// Options of train_emulator.
 struct EmulatorTrainOptions {
@@ -79,6 +90,26 @@ struct EmulatorMetrics {
 /// evaluated on the same held-out pairs.
 EmulatorMetrics evaluate_emulator(Emulator& model, const std::string& data_path,
                                   const std::string& pgd_fit_path = "", int pgd_fit_boxes = 8);
+
+/// Positions (N^3, 3) in [0, box_size) of the particles of an N^3 lattice displaced by
+/// disp [3, N, N, N] [Mpc/h] (differentiable in disp).
+torch::Tensor displaced_positions(const torch::Tensor& disp, double box_size);
+
+/// Running sums of spectra over boxes: P_aa, P_bb, P_ab summed, so ratios and r(k) are of the
+/// summed spectra.
+struct SpectrumSums {
+  std::vector<double> k, paa, pbb, pab;  ///< bin centres [h/Mpc] and the summed spectra
+  /// Adds one box's spectra (bins as the first box's).
+  void add(const CrossSpectrum& c);
+  /// P_a / P_b in bin i.
+  double ratio(size_t i) const { return paa[i] / pbb[i]; }
+  /// r(k) of the sums in bin i.
+  double r(size_t i) const { return pab[i] / std::sqrt(paa[i] * pbb[i]); }
+};
+
+/// Cross spectrum of the three components of two Lagrangian vector fields [3, N, N, N], summed
+/// over components (p_a, p_b the summed powers, r the summed cross over their geometric mean).
+CrossSpectrum vector_cross(const torch::Tensor& a, const torch::Tensor& b, double box_size);
 
 /// CIC density contrast of particles displaced by disp [3, N, N, N] from the lattice of a box
 /// of side box_size [Mpc/h], on an n_mesh^3 mesh (differentiable in disp).

@@ -1,12 +1,14 @@
-// The emulator (nn/emulator.hpp) and the LPT op (nn/bridge_lpt.hpp) on torch tensors: both are
-// autograd-capable, so a loss on emulated particles differentiates in Python to the white
-// noise and the cosmological parameters.
+// The emulator (nn/emulator.hpp), super-resolution (nn/superres.hpp) and the LPT op
+// (nn/bridge_lpt.hpp) on torch tensors: all autograd-capable, so a loss on emulated particles
+// differentiates in Python to the white noise and the cosmological parameters.
 #include <torch/extension.h>
 
+#include <optional>
 #include <string>
 
 #include "nn/bridge_lpt.hpp"
 #include "nn/emulator.hpp"
+#include "nn/superres.hpp"
 #include "python/bind.hpp"
 #include "python/spec.hpp"
 
@@ -29,6 +31,10 @@ void bind_emulator(py::module_& m) {
         "(N^3, 6) particle rows (lattice order) -> (6, N, N, N) fields.");
   m.def("fields_to_particle_rows", &nn::fields_to_particle_rows, py::arg("fields"),
         "(6, N, N, N) fields -> (N^3, 6) particle rows (lattice order).");
+  m.def("upsample_lattice", &nn::upsample_lattice, py::arg("x"), py::arg("factor"),
+        "Periodic trilinear interpolation of lattice fields (B, C, N, N, N) to the factor N "
+        "lattice of the same box (exact at fine point factor i = coarse point i): the "
+        "super-resolution baseline. Differentiable.");
 
   py::class_<nn::Emulator>(
       m, "Emulator",
@@ -67,6 +73,49 @@ void bind_emulator(py::module_& m) {
                                   py::make_tuple(o.sigma8_min(), o.sigma8_max()));
           },
           "((Omega_m min, max), (sigma8 min, max)) of the training set.");
+
+  py::class_<nn::SuperRes>(
+      m, "SuperRes",
+      "A trained super-resolution generator (cosmograd emulate superres train; "
+      "models/superres.cgm is shipped): the particles of a low-resolution run -> factor^3 "
+      "times as many, as if run at factor times the particles per side. float32, CPU.")
+      .def(py::init([](const std::string& path) { return nn::load_superres(path); }),
+           py::arg("path"))
+      .def(
+          "forward",
+          [](nn::SuperRes& g, const torch::Tensor& x, std::optional<torch::Tensor> noise) {
+            return g->forward(x, noise ? *noise : torch::Tensor());
+          },
+          py::arg("x"), py::arg("noise") = py::none(), Release(),
+          "x (B, 6, N, N, N) (particle_rows_to_fields of a low-resolution run's rows), noise "
+          "(B, 2, f N, f N, f N) or None -> (B, 6, f N, f N, f N); differentiable in x.")
+      .def(
+          "superres",
+          [](nn::SuperRes& g, const torch::Tensor& x, int64_t noise_seed, int64_t patch) {
+            const torch::Tensor noise =
+                noise_seed < 0 ? torch::Tensor()
+                               : g->make_noise(1, x.size(1), static_cast<uint64_t>(noise_seed))[0];
+            return nn::superres_patched(g, x, noise, patch);
+          },
+          py::arg("x"), py::arg("noise_seed") = 0, py::arg("patch") = 32, Release(),
+          "One box x (6, N, N, N) -> (6, f N, f N, f N) in periodic patches of `patch` coarse "
+          "particles, injected noise from noise_seed (-1: none), as cosmograd emulate --input.")
+      .def(
+          "make_noise",
+          [](const nn::SuperRes& g, int64_t batch, int64_t n, uint64_t seed) {
+            return g->make_noise(batch, n, seed);
+          },
+          py::arg("batch"), py::arg("n"), py::arg("seed"),
+          "Unit Gaussian noise (batch, 2, f n, f n, f n), deterministic in seed.")
+      .def_property_readonly("factor", [](const nn::SuperRes& g) { return g->options.factor(); })
+      .def_property_readonly("receptive_radius",
+                             [](const nn::SuperRes& g) { return g->receptive_radius(); })
+      .def_property_readonly(
+          "particle_spacing",
+          [](const nn::SuperRes& g) {
+            return g->options.box_size() / static_cast<double>(g->options.particles());
+          },
+          "Low-resolution particle spacing box_size / particles [Mpc/h] of the training.");
 }
 
 }  // namespace cosmograd::python

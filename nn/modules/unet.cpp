@@ -74,6 +74,13 @@ UNet3dImpl::UNet3dImpl(const UNet3dOptions& options_) : options(options_) {
                           PeriodicConv3d(PeriodicConvOptions(channels(0), o.out_channels(), 1)));
 }
 
+int64_t UNet3dImpl::receptive_radius() const {
+  const int64_t h = options.kernel_size() / 2;
+  int64_t r = 0;
+  for (int64_t l = 0; l < options.depth(); ++l) r += (6 * h + 1) * (int64_t{1} << l);
+  return r + 2 * h * (int64_t{1} << options.depth());
+}
+
 int64_t UNet3dImpl::channels(int64_t level) const {
   int64_t c = options.base_channels();
   for (int64_t l = 0; l < level; ++l) c *= options.channel_multiplier();

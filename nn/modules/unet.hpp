@@ -94,6 +94,11 @@ class UNet3dImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& style = {});
   /// Channels at level l (0 = finest).
   int64_t channels(int64_t level) const;
+  /// Receptive radius in cells: an output cell depends on input cells at most this far along
+  /// each axis. Per level l < depth, in cells of 2^l: two encoder and two decoder convolutions,
+  /// the down and the up convolution (radius k/2 each) and one of nearest upsampling; two
+  /// bottleneck convolutions at 2^depth (7 * (2^depth - 1) + 2 * 2^depth for k = 3).
+  int64_t receptive_radius() const;
 
   /// The options this module was built with.
   UNet3dOptions options;

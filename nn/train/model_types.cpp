@@ -5,6 +5,7 @@
 
 #include "nn/emulator.hpp"
 #include "nn/halo_model.hpp"
+#include "nn/superres.hpp"
 
 namespace cosmograd::nn {
 
@@ -18,6 +19,7 @@ void register_builtin_models() {
   std::call_once(once, [] {
     model_types().add("halo_model", [](const ModelHeader& h) { return build_halo_model(h).ptr(); });
     model_types().add("emulator", [](const ModelHeader& h) { return build_emulator(h).ptr(); });
+    model_types().add("superres", [](const ModelHeader& h) { return build_superres(h).ptr(); });
   });
 }
 

@@ -14,6 +14,7 @@ from . import _cosmograd
 from ._cosmograd import (  # noqa: F401  (the public API)
     Emulator,
     SimSpec,
+    SuperRes,
     Simulator,
     fields_to_particle_rows,
     lattice_positions,
@@ -27,6 +28,7 @@ from ._cosmograd import (  # noqa: F401  (the public API)
     simulate_density,
     simulate_kappa,
     simulate_particles,
+    upsample_lattice,
 )
 
 # Theory, measurements and files on NumPy arrays (bind_cosmology.cpp, bind_measure.cpp,

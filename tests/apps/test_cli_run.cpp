@@ -302,5 +302,68 @@ TEST(CliRun, EmulatePipelineWritesRunOutputsAndRefusesWhatTheModelCannotDo) {
   for (const char* refused : {"no1", "no2", "no3"}) EXPECT_FALSE(fs::exists(dir / refused));
 }
 
+TEST(CliRun, SuperResolutionPipelineUpsamplesARunAndRefusesWhatTheModelCannotDo) {
+  // superres data -> train (a tiny model) -> evaluate; then `run` at low resolution and
+  // `emulate --input` on its snapshot, with run's outputs at 2^3 times the particles.
+  TempDir dir;
+  const CommandResult d = run_cosmograd(
+      "emulate superres data --sims 2 --particles 8 --box_size 32 --steps 2 --threads 1 "
+      "--out sr.h5",
+      dir.path());
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  const CommandResult t = run_cosmograd(
+      "emulate superres train --data sr.h5 --test sr.h5 --steps 2 --depth 1 --lr_channels 2 "
+      "--hr_channels 2 --threads 1 --out sr.cgm --report r.md",
+      dir.path());
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("P_SR / P_HR"), std::string::npos) << t.out;
+  EXPECT_NE(read_text(dir / "r.md").find("Stacked halo profiles"), std::string::npos);
+  const CommandResult e = run_cosmograd(
+      "emulate superres evaluate --model sr.cgm --test sr.h5 --noise_seed -1 --threads 1",
+      dir.path());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("injected noise off"), std::string::npos) << e.out;
+
+  const std::string lo = "run --steps 2 --threads 1 --progress false --fft_planning estimate ";
+  ASSERT_EQ(run_cosmograd(lo + "--particles 8 --mesh 16 --box_size 32 --transfer eisenstein_hu "
+                               "--output_dir lo",
+                          dir.path())
+                .exit_code,
+            0);
+  const std::string sr = "emulate --model sr.cgm --threads 1 --progress false ";
+  const CommandResult ok =
+      run_cosmograd(sr + "--input lo/snapshot_z0p000.hdf5 --output_dir hi", dir.path());
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const sim::SnapshotData<float> snap =
+      sim::read_snapshot<float>((dir / "hi/snapshot_z0p000.hdf5").string());
+  EXPECT_EQ(snap.size(), 16u * 16u * 16u);
+  EXPECT_DOUBLE_EQ(snap.header.box_size, 32.0);
+  EXPECT_TRUE(fs::is_regular_file(dir / "hi/power_z0p000.txt"));
+  EXPECT_TRUE(fs::is_regular_file(dir / "hi/MANIFEST.txt"));
+  const std::string ini = read_text(dir / "hi/config.ini");
+  EXPECT_NE(ini.find("particles = 16"), std::string::npos) << ini;  // from the snapshot
+  EXPECT_NE(ini.find("mesh = 32"), std::string::npos) << ini;
+
+  // Another particle spacing, another cosmology: refused, nothing written.
+  ASSERT_EQ(
+      run_cosmograd(lo + "--particles 8 --mesh 16 --box_size 64 --output_dir wide", dir.path())
+          .exit_code,
+      0);
+  const CommandResult spacing =
+      run_cosmograd(sr + "--input wide/snapshot_z0p000.hdf5 --output_dir no1", dir.path());
+  EXPECT_NE(spacing.exit_code, 0);
+  EXPECT_NE(spacing.err.find("particle spacing 8 Mpc/h"), std::string::npos) << spacing.err;
+  ASSERT_EQ(run_cosmograd(lo + "--particles 8 --mesh 16 --box_size 32 --Omega_m 0.25 "
+                               "--output_dir other",
+                          dir.path())
+                .exit_code,
+            0);
+  const CommandResult cosmo =
+      run_cosmograd(sr + "--input other/snapshot_z0p000.hdf5 --output_dir no2", dir.path());
+  EXPECT_NE(cosmo.exit_code, 0);
+  EXPECT_NE(cosmo.err.find("Omega_m = 0.25"), std::string::npos) << cosmo.err;
+  for (const char* refused : {"no1", "no2"}) EXPECT_FALSE(fs::exists(dir / refused));
+}
+
 }  // namespace
 }  // namespace cosmograd::test
