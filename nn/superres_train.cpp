@@ -17,6 +17,7 @@
 #include "nn/superres_data.hpp"
 #include "nn/train/hdf5_dataset.hpp"
 #include "nn/train/trainer.hpp"
+#include "sim/cosmo/cosmology.hpp"
 #include "sim/io/snapshot.hpp"
 #include "sim/measure/fof.hpp"
 
@@ -139,7 +140,7 @@ HaloStats halo_stats(const torch::Tensor& fields, double box, double omega_m,
   header.a = 1.0;
   header.Omega_m = omega_m;
   header.Omega_lambda = 1.0 - omega_m;
-  header.h = 0.6774;
+  header.h = sim::planck2015().h;
   header.particle_mass = sim::lattice_particle_mass(omega_m, box, np);
   header.num_part_total = np;
   sim::FofOptions fof;
