@@ -199,7 +199,9 @@ TEST(SuperRes, BinnedLogPowerPutsAPlaneWaveInItsShell) {
   ASSERT_EQ(lp.size(0), m / 2);  // bins 1 .. m / 2
   EXPECT_TRUE(std::isfinite(lp[2].item<double>()));
   for (int64_t b = 0; b < m / 2; ++b) {
-    if (b != 2) EXPECT_FALSE(lp[b].item<double>() > lp[2].item<double>() - 20) << b;
+    if (b != 2) {
+      EXPECT_FALSE(lp[b].item<double>() > lp[2].item<double>() - 20) << b;
+    }
   }
   // Doubling the field adds ln 4 to every bin; the gradient flows.
   const torch::Tensor d = torch::randn({m, m, m}, torch::kFloat64).requires_grad_(true);
