@@ -87,14 +87,15 @@ std::string metrics_report(const nn::SuperResMetrics& m, const nn::SuperResDataI
                            const std::string& model_path, const std::string& test_path,
                            long long noise_seed) {
   std::ostringstream os;
-  char buf[768];
+  char buf[1024];
   const nn::SuperResDataOptions& o = test.options;
   const int f = o.factor, n = o.particles;
   std::snprintf(buf, sizeof buf,
                 "Held-out pairs: %lld boxes in `%s` (L = %g Mpc/h, %d^3 -> %d^3 particles, PM "
                 "mesh %d x particles per side, %d steps a = %g -> 1, Omega_m = %g, sigma8 = %g), "
                 "model `%s`, injected noise %s. SR = super-resolved low-resolution run; "
-                "interp = the low-resolution run interpolated (periodic trilinear) to the fine "
+                "classical baselines on the same boxes: interp = the low-resolution run "
+                "interpolated (periodic trilinear) to the fine "
                 "lattice; 2LPT = 2LPT of the same white noise at high resolution; HR = the real "
                 "high-resolution PM run.\n\n",
                 static_cast<long long>(m.boxes), test_path.c_str(), o.box_size, n, f * n,
