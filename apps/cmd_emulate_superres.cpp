@@ -255,8 +255,8 @@ int superres_train(const std::vector<std::string>& args) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<double> losses = nn::train_superres(model, data, to);
   const double train_seconds = seconds_since(t0);
-  nn::ModelHeader extra =
-      training_record("superres train", data, losses, train_seconds, n_params, s.get_string("out"));
+  nn::ModelHeader extra = training_record("emulate superres train", data, losses, train_seconds,
+                                          n_params, s.get_string("out"));
   extra.set("train_mesh_ratio", static_cast<int64_t>(info.options.mesh_ratio));
   extra.set("train_pm_steps", static_cast<int64_t>(info.options.steps));
   extra.set("train_a_init", info.options.a_init);

@@ -219,7 +219,7 @@ int emulate_train(const std::vector<std::string>& args) {
   const std::vector<double> losses = nn::train_emulator(model, data, to);
   const double train_seconds = seconds_since(t0);
   nn::ModelHeader extra =
-      training_record("train", data, losses, train_seconds, n_params, s.get_string("out"));
+      training_record("emulate train", data, losses, train_seconds, n_params, s.get_string("out"));
   extra.set("train_mesh", static_cast<int64_t>(info.options.mesh));
   extra.set("train_pm_steps", static_cast<int64_t>(info.options.steps));
   extra.set("train_a_init", info.options.a_init);

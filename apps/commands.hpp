@@ -27,6 +27,9 @@ int cmd_halomodel(const std::vector<std::string>& args);
 /// outputs of `run`; `emulate data|train|evaluate`: the emulator's pairs, training, metrics;
 /// `emulate --input SNAPSHOT`: super-resolution; `emulate superres data|train|evaluate`.
 int cmd_emulate(const std::vector<std::string>& args);
+/// `cosmograd paint targets|hydro|fit|evaluate ...` / `paint --model FILE SNAPSHOT`: baryon
+/// painting (synthetic targets, hydro snapshot fields, LDL fit, held-out table, painting).
+int cmd_paint(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

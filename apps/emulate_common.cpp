@@ -50,7 +50,7 @@ nn::ModelHeader training_record(const std::string& action, const std::string& da
   h.set("train_loss", tail);
   h.set("parameters", parameters);
   std::printf(
-      "cosmograd emulate %s: %lld parameters, %zu steps in %.1f s, loss %.4g -> %.4g (mean of "
+      "cosmograd %s: %lld parameters, %zu steps in %.1f s, loss %.4g -> %.4g (mean of "
       "the last %zu); wrote %s\n",
       action.c_str(), static_cast<long long>(parameters), losses.size(), seconds,
       losses.empty() ? 0.0 : losses.front(), tail, last, out.c_str());

@@ -28,7 +28,7 @@ std::string command_line(const std::string& action, const std::vector<std::strin
 
 /// What a finished training run records: train_data, train_steps, train_seconds, train_loss
 /// (mean of the last <= 50 step losses), parameters. Also prints the summary line
-/// "cosmograd emulate <action>: ..." naming `out`.
+/// "cosmograd <action>: ..." naming `out` (action e.g. "emulate train").
 nn::ModelHeader training_record(const std::string& action, const std::string& data,
                                 const std::vector<double>& losses, double seconds,
                                 int64_t parameters, const std::string& out);

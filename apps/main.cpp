@@ -30,6 +30,8 @@ const Command kCommands[] = {
     {"emulate", cosmograd::apps::cmd_emulate,
      "emulated run (2LPT -> neural emulator) or super-resolved snapshot (--input) with "
      "run's outputs; data, train, evaluate, superres"},
+    {"paint", cosmograd::apps::cmd_paint,
+     "baryon painting: targets, hydro fields, LDL fit, evaluate; --model FILE SNAPSHOT"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

@@ -94,6 +94,16 @@ if(NOT COSMOGRAD_WITH_CUDA STREQUAL "OFF")
   endif()
 endif()
 
+# ---- Eigen and LBFGSpp (the L-BFGS fit of the LDL baryon painter, sim/baryons) ----
+find_package(Eigen3 3.3 QUIET NO_MODULE)
+find_path(LBFGSPP_INCLUDE_DIR LBFGS.h PATH_SUFFIXES include)
+if(TARGET Eigen3::Eigen AND LBFGSPP_INCLUDE_DIR)
+  set(COSMOGRAD_HAVE_LBFGSPP ON)
+else()
+  set(COSMOGRAD_HAVE_LBFGSPP OFF)
+  message(STATUS "cosmograd: Eigen or LBFGSpp not found: the LDL fit is switched off")
+endif()
+
 # ---- Boost.Program_options (the command line) -----------------------------------
 find_package(Boost 1.74 QUIET COMPONENTS program_options)
 

@@ -11,6 +11,8 @@ packages=(
   libfftw3-dev libfftw3-mpi-dev libhdf5-dev libopenmpi-dev openmpi-bin
   # nn/, inference/, surveys/: LibTorch; linear algebra
   libtorch-dev libeigen3-dev
+  # sim/baryons: L-BFGS for the LDL fit (header-only, on Eigen)
+  liblbfgspp-dev
   # apps/: command line
   libboost-program-options-dev
   # tests and benchmarks

@@ -3,8 +3,10 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "nn/baryon_painter.hpp"
 #include "nn/emulator.hpp"
 #include "nn/halo_model.hpp"
+#include "nn/ldl_file.hpp"
 #include "nn/superres.hpp"
 
 namespace cosmograd::nn {
@@ -20,6 +22,12 @@ void register_builtin_models() {
     model_types().add("halo_model", [](const ModelHeader& h) { return build_halo_model(h).ptr(); });
     model_types().add("emulator", [](const ModelHeader& h) { return build_emulator(h).ptr(); });
     model_types().add("superres", [](const ModelHeader& h) { return build_superres(h).ptr(); });
+    model_types().add("baryon_painter",
+                      [](const ModelHeader& h) { return build_baryon_painter(h).ptr(); });
+    model_types().add("ldl", [](const ModelHeader& h) {
+      ldl_from_header(h);  // checks the parameters; LDL has no weights
+      return std::make_shared<torch::nn::Module>();
+    });
   });
 }
 

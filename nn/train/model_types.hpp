@@ -19,7 +19,8 @@ using ModelBuilder = std::function<std::shared_ptr<torch::nn::Module>(const Mode
 
 /// The model types ("model type" in messages); register_builtin_models() fills it.
 sim::Registry<ModelBuilder>& model_types();
-/// Registers the built-in model types (halo_model, emulator); idempotent.
+/// Registers the built-in model types (halo_model, emulator, superres, ldl, baryon_painter);
+/// idempotent.
 void register_builtin_models();
 
 /// A model read from a file: its header and the module with the weights loaded (eval mode).

@@ -192,9 +192,14 @@ void write_field(const std::string& path, const Field<T>& f, double box_size, do
 
 template <class T>
 LinearFieldFile<T> read_linear_field(const std::string& path, int expected_n) {
-  const std::string name = "delta";
+  return read_field<T>(path, "delta", expected_n, "particles");
+}
+
+template <class T>
+FieldFile<T> read_field(const std::string& path, const std::string& name, int expected_n,
+                        const std::string& setting) {
   if (expected_n < 2 || expected_n % 2 != 0) {
-    throw std::invalid_argument("read_linear_field " + path + ": particles = " +
+    throw std::invalid_argument("read_field " + path + ": " + setting + " = " +
                                 std::to_string(expected_n) + " must be even and >= 2");
   }
   H5Id file = detail::h5_open_file(path);
@@ -205,7 +210,7 @@ LinearFieldFile<T> read_linear_field(const std::string& path, int expected_n) {
   const std::vector<hsize_t> want{n, n, n};
   if (shape != want) {
     throw std::runtime_error(path + ": " + name + " has shape " + detail::h5_shape_string(shape) +
-                             " but particles = " + std::to_string(expected_n) + " needs " +
+                             " but " + setting + " = " + std::to_string(expected_n) + " needs " +
                              detail::h5_shape_string(want));
   }
   {
@@ -250,7 +255,7 @@ LinearFieldFile<T> read_linear_field(const std::string& path, int expected_n) {
                              " non-finite values (first at (" + std::to_string(first[0]) + "," +
                              std::to_string(first[1]) + "," + std::to_string(first[2]) + "))");
   }
-  return LinearFieldFile<T>{std::move(field), box_size, redshift};
+  return FieldFile<T>{std::move(field), box_size, redshift};
 }
 
 template void write_field<float>(const std::string&, const Field<float>&, double, double,
@@ -259,5 +264,9 @@ template void write_field<double>(const std::string&, const Field<double>&, doub
                                   const std::string&, const FieldAttributes&);
 template LinearFieldFile<float> read_linear_field<float>(const std::string&, int);
 template LinearFieldFile<double> read_linear_field<double>(const std::string&, int);
+template FieldFile<float> read_field<float>(const std::string&, const std::string&, int,
+                                            const std::string&);
+template FieldFile<double> read_field<double>(const std::string&, const std::string&, int,
+                                              const std::string&);
 
 }  // namespace cosmograd::sim

@@ -10,13 +10,16 @@
 
 namespace cosmograd::sim {
 
-/// A linear density field read from a file (the `ic_linear_field = FILE.h5` option).
+/// A mesh field read from a file (e.g. the `ic_linear_field = FILE.h5` option).
 template <class T>
-struct LinearFieldFile {
-  Field<T> field;       ///< real-space density contrast on the n^3 mesh (serial layout)
+struct FieldFile {
+  Field<T> field;       ///< real-space values on the n^3 mesh (serial layout)
   double box_size = 0;  ///< box side L [Mpc/h]
   double redshift = 0;  ///< redshift the field is given at
 };
+/// A linear density field read from a file.
+template <class T>
+using LinearFieldFile = FieldFile<T>;
 
 /// Further attributes of a field's dataset: what it is and how it was made.
 struct FieldAttributes {
@@ -44,5 +47,12 @@ void write_field(const std::string& path, const Field<T>& f, double box_size, do
 /// box_size <= 0, redshift <= -1 or non-finite values.
 template <class T>
 LinearFieldFile<T> read_linear_field(const std::string& path, int expected_n);
+
+/// Reads dataset `name` of shape (N, N, N) of `path` as read_linear_field() does (same checks
+/// and attributes); N must equal `expected_n`, the value of the setting named `setting` in
+/// the shape error ("... but mesh = 64 needs (64,64,64)").
+template <class T>
+FieldFile<T> read_field(const std::string& path, const std::string& name, int expected_n,
+                        const std::string& setting = "mesh");
 
 }  // namespace cosmograd::sim

@@ -11,6 +11,7 @@
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/log.hpp"
 #include "sim/core/units.hpp"
+#include "sim/io/detail/gadget_files.hpp"
 #include "sim/io/detail/hdf5_file.hpp"
 #include "sim/mesh/migrate.hpp"
 
@@ -68,20 +69,6 @@ void read_cosmology_attributes(hid_t file, const std::string& fname, SnapshotHea
 }
 
 constexpr std::size_t kBlock = std::size_t{1} << 18;  // particles per write block
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string strip_hdf5(const std::string& s) {
-  return ends_with(s, ".hdf5") ? s.substr(0, s.size() - 5) : s;
-}
-
-bool file_exists(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::is_regular_file(path, ec);
-}
 
 /// Writes a (rows) or (rows, cols) dataset of file type `file_type` block by block; fill(buf,
 /// begin, count) writes rows [begin, begin + count) of memory type M into buf.
@@ -223,95 +210,15 @@ struct FileUnits {
   double to_1e10 = 1.0;    // file mass unit -> 1e10 Msun/h
 };
 
-/// Reads a positive unit attribute from /Parameters, else /Header; `fallback` when absent.
-double read_unit(hid_t file, const std::string& name, double fallback, const std::string& fname) {
-  for (const char* group : {"Parameters", "Header"}) {
-    if (!detail::h5_has_link(file, group, fname)) continue;
-    H5Id g = detail::h5_open_group(file, group, fname);
-    const std::string where = fname + ": /" + group;
-    if (!detail::h5_has_attribute(g.get(), name, where)) continue;
-    const double v = detail::h5_read_scalar_attribute<double>(g.get(), name, where);
-    if (!(v > 0) || !std::isfinite(v)) {
-      throw std::runtime_error(where + ": attribute " + name + " = " + std::to_string(v) +
-                               " is not a positive unit");
-    }
-    return v;
-  }
-  return fallback;
-}
-
 FileUnits read_units(hid_t file, const std::string& fname) {
   FileUnits u;
-  u.to_mpc_h = read_unit(file, "UnitLength_in_cm", kKpcCm, fname) / units::mpc_cm;
+  u.to_mpc_h = detail::read_unit(file, "UnitLength_in_cm", kKpcCm, fname) / units::mpc_cm;
   // Exact factors for the usual units, so that BoxSize 128000 kpc/h reads as 128 Mpc/h.
   if (std::abs(u.to_mpc_h * 1000.0 - 1.0) < 1e-9) u.to_mpc_h = 1e-3;
   if (std::abs(u.to_mpc_h - 1.0) < 1e-9) u.to_mpc_h = 1.0;
-  u.to_km_s = read_unit(file, "UnitVelocity_in_cm_per_s", kVelocityUnitCmS, fname) / 1.0e5;
-  u.to_1e10 = read_unit(file, "UnitMass_in_g", kMassUnitG, fname) / kMassUnitG;
+  u.to_km_s = detail::read_unit(file, "UnitVelocity_in_cm_per_s", kVelocityUnitCmS, fname) / 1.0e5;
+  u.to_1e10 = detail::read_unit(file, "UnitMass_in_g", kMassUnitG, fname) / kMassUnitG;
   return u;
-}
-
-/// Reads a cosmological parameter from /Header, else /Parameters (Gadget-4).
-double read_cosmo_parameter(hid_t file, hid_t header, const std::string& name,
-                            const std::string& fname) {
-  if (detail::h5_has_attribute(header, name, fname + ": /Header")) {
-    return detail::h5_read_scalar_attribute<double>(header, name, fname + ": /Header");
-  }
-  if (detail::h5_has_link(file, "Parameters", fname)) {
-    H5Id g = detail::h5_open_group(file, "Parameters", fname);
-    if (detail::h5_has_attribute(g.get(), name, fname + ": /Parameters")) {
-      return detail::h5_read_scalar_attribute<double>(g.get(), name, fname + ": /Parameters");
-    }
-  }
-  throw std::runtime_error(fname + ": missing attribute " + name +
-                           " (looked in /Header and /Parameters)");
-}
-
-/// Total of type 1 from NumPart_Total (+ NumPart_Total_HighWord << 32 when NumPart_Total is
-/// stored as 32-bit, the Gadget-2/3 convention; Gadget-4 stores 64-bit totals).
-std::uint64_t read_total_type1(hid_t header, const std::string& fname) {
-  const std::string where = fname + ": /Header";
-  std::uint64_t total = detail::h5_read_attribute<std::uint64_t>(header, "NumPart_Total", kNumTypes,
-                                                                 where)[kDarkMatter];
-  if (detail::h5_attribute_type_size(header, "NumPart_Total", where) <= 4 &&
-      detail::h5_has_attribute(header, "NumPart_Total_HighWord", where)) {
-    const std::uint64_t high = detail::h5_read_attribute<std::uint64_t>(
-        header, "NumPart_Total_HighWord", kNumTypes, where)[kDarkMatter];
-    total += high << 32;
-  }
-  return total;
-}
-
-/// The first file of the snapshot named by `path` (see read_snapshot).
-std::string find_first_file(const std::string& path) {
-  if (file_exists(path)) return path;
-  const std::string base = strip_hdf5(path);
-  for (const std::string& candidate : {base + ".hdf5", base + ".0.hdf5"}) {
-    if (file_exists(candidate)) return candidate;
-  }
-  std::vector<std::string> tried{path};
-  for (const std::string& c : {base + ".hdf5", base + ".0.hdf5"}) {
-    if (std::find(tried.begin(), tried.end(), c) == tried.end()) tried.push_back(c);
-  }
-  std::string list;
-  for (std::size_t i = 0; i < tried.size(); ++i) {
-    list += (i == 0 ? "" : i + 1 == tried.size() ? " and " : ", ") + tried[i];
-  }
-  throw std::runtime_error("snapshot not found: tried " + list);
-}
-
-/// The base name of a multi-file snapshot from one of its files ("a/snap.3.hdf5" -> "a/snap").
-std::string multi_file_base(const std::string& file) {
-  const std::string stem = strip_hdf5(file);
-  const std::size_t dot = stem.find_last_of('.');
-  const std::size_t slash = stem.find_last_of('/');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) ||
-      dot + 1 == stem.size() ||
-      stem.find_first_not_of("0123456789", dot + 1) != std::string::npos) {
-    throw std::runtime_error(file +
-                             ": NumFilesPerSnapshot > 1 but the name is not <base>.<i>.hdf5");
-  }
-  return stem.substr(0, dot);
 }
 
 /// Reads a (rows, 3) or (rows) dataset of group `g` into out (converted to M).
@@ -349,11 +256,11 @@ void write_snapshot_file_as(const std::string& file_name, const Particles<T>& p,
 /// base name (snap.hdf5 vs snap.0.hdf5 ..., or surplus snap.<i>.hdf5) that readers would
 /// otherwise pick up; k is the new number of files.
 void remove_stale_snapshot_files(const std::string& path, std::size_t k) {
-  const std::string stem = strip_hdf5(path);
+  const std::string stem = detail::strip_hdf5(path);
   if (k > 1) std::remove((stem + ".hdf5").c_str());
   for (std::size_t i = k > 1 ? k : 0;; ++i) {
     const std::string stale = stem + "." + std::to_string(i) + ".hdf5";
-    if (!file_exists(stale)) break;
+    if (!detail::file_exists(stale)) break;
     std::remove(stale.c_str());
   }
 }
@@ -371,7 +278,7 @@ std::vector<std::string> snapshot_file_names(const std::string& base, int num_fi
     throw std::invalid_argument("snapshot num_files = " + std::to_string(num_files) +
                                 ": must be >= 1");
   }
-  const std::string stem = strip_hdf5(base);
+  const std::string stem = detail::strip_hdf5(base);
   if (num_files == 1) return {stem + ".hdf5"};
   std::vector<std::string> names;
   for (int i = 0; i < num_files; ++i) names.push_back(stem + "." + std::to_string(i) + ".hdf5");
@@ -405,7 +312,7 @@ void write_snapshot(const std::string& path, const Particles<T>& p, const Snapsh
     bad("particles have inconsistent array sizes");
   }
   const std::vector<std::string> names = snapshot_file_names(path, o.num_files);
-  const std::string stem_name = std::filesystem::path(strip_hdf5(path)).filename().string();
+  const std::string stem_name = std::filesystem::path(detail::strip_hdf5(path)).filename().string();
   if (o.num_files > 1 && stem_name.find('.') != std::string::npos) {
     // yt 4.1 rebuilds the other files' names from the text before the first '.'.
     log_warn("write_snapshot: base name '", stem_name,
@@ -490,7 +397,7 @@ void write_snapshot(const std::string& path, const Particles<T>& p, const Snapsh
 template <class T>
 SnapshotData<T> read_snapshot(const std::string& path) {
   SnapshotData<T> out;
-  const std::string first = find_first_file(path);
+  const std::string first = detail::find_first_file(path, "snapshot");
   FileUnits u;
   std::uint64_t total = 0;
   std::vector<double> mass_table;
@@ -503,9 +410,9 @@ SnapshotData<T> read_snapshot(const std::string& path) {
     h.box_size =
         detail::h5_read_scalar_attribute<double>(header.get(), "BoxSize", where) * u.to_mpc_h;
     h.a = detail::h5_read_scalar_attribute<double>(header.get(), "Time", where);
-    h.Omega_m = read_cosmo_parameter(file.get(), header.get(), "Omega0", first);
-    h.Omega_lambda = read_cosmo_parameter(file.get(), header.get(), "OmegaLambda", first);
-    h.h = read_cosmo_parameter(file.get(), header.get(), "HubbleParam", first);
+    h.Omega_m = detail::read_cosmo_parameter(file.get(), header.get(), "Omega0", first);
+    h.Omega_lambda = detail::read_cosmo_parameter(file.get(), header.get(), "OmegaLambda", first);
+    h.h = detail::read_cosmo_parameter(file.get(), header.get(), "HubbleParam", first);
     mass_table = detail::h5_read_attribute<double>(header.get(), "MassTable", kNumTypes, where);
     h.particle_mass = mass_table[kDarkMatter] * u.to_1e10;
     h.num_files =
@@ -513,13 +420,14 @@ SnapshotData<T> read_snapshot(const std::string& path) {
     if (h.num_files < 1) {
       throw std::runtime_error(where + ": NumFilesPerSnapshot = " + std::to_string(h.num_files));
     }
-    total = read_total_type1(header.get(), first);
+    total = detail::read_num_part_total(header.get(), first + ": /Header")[kDarkMatter];
     h.num_part_total = total;
     read_cosmology_attributes(file.get(), first, h);
   }
   const std::vector<std::string> files =
-      out.header.num_files == 1 ? std::vector<std::string>{first}
-                                : snapshot_file_names(multi_file_base(first), out.header.num_files);
+      out.header.num_files == 1
+          ? std::vector<std::string>{first}
+          : snapshot_file_names(detail::multi_file_base(first), out.header.num_files);
 
   out.pos.resize(3 * total);
   out.mom.resize(3 * total);

@@ -43,6 +43,18 @@ struct Particles {
     disp.assign(3 * m, T(0));
     mom.assign(3 * m, T(0));
   }
+  /// Points at arbitrary positions (3 coordinates each [Mpc/h]) as particles for the painters:
+  /// a 1^3 "lattice" whose only site is the origin, each point displaced to its position, at
+  /// rest (lattice indices are meaningless).
+  template <class U>
+  static Particles at_positions(const std::vector<U>& pos, double box_size) {
+    Particles p;
+    p.n_side = 1;
+    p.box_size = box_size;
+    p.resize(pos.size() / 3);
+    for (std::size_t i = 0; i < 3 * p.size(); ++i) p.disp[i] = static_cast<T>(pos[i]);
+    return p;
+  }
   /// All n_side^3 particles on the lattice, at rest.
   static Particles lattice_grid(int n_side, double box_size) {
     Particles p;

@@ -365,5 +365,85 @@ TEST(CliRun, SuperResolutionPipelineUpsamplesARunAndRefusesWhatTheModelCannotDo)
   for (const char* refused : {"no1", "no2"}) EXPECT_FALSE(fs::exists(dir / refused));
 }
 
+TEST(CliRun, BaryonPaintingPipelineFitsEvaluatesAndPaints) {
+  // run -> paint targets (two boxes) -> paint fit (LDL, a few L-BFGS iterations) -> paint
+  // evaluate -> paint --model; then the errors a user meets first.
+  TempDir dir;
+  const std::string run =
+      "run --particles 32 --mesh 64 --box_size 64 --steps 6 --threads 1 "
+      "--progress false --fft_planning estimate --write_density false ";
+  for (const char* seed : {"1", "2"}) {
+    ASSERT_EQ(
+        run_cosmograd(run + "--seed " + seed + " --output_dir run" + seed, dir.path()).exit_code,
+        0);
+    const CommandResult t = run_cosmograd(std::string("paint targets run") + seed +
+                                              "/snapshot_z0p000.hdf5 --mesh 16 --threads 1 "
+                                              "--pressure_min_mass 0 --out t" +
+                                              seed,
+                                          dir.path());
+    ASSERT_EQ(t.exit_code, 0) << t.err;
+    EXPECT_NE(t.out.find("halos"), std::string::npos) << t.out;
+    for (const char* f : {"dmo_density", "bcm_matter", "electron_pressure", "hi_density"}) {
+      EXPECT_TRUE(fs::is_regular_file(dir / ("t" + std::string(seed)) / (std::string(f) + ".h5")))
+          << f;
+    }
+  }
+  const sim::FieldFile<double> target =
+      sim::read_field<double>((dir / "t1/bcm_matter.h5").string(), "bcm_matter", 16);
+  EXPECT_DOUBLE_EQ(target.box_size, 64.0);
+  const CommandResult fit = run_cosmograd(
+      "paint fit --train t1 --target bcm_matter --mesh 16 --layers 1 --iterations 3 --threads 1 "
+      "--out m.cgm",
+      dir.path());
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_NE(fit.out.find("5 parameters"), std::string::npos) << fit.out;
+  const CommandResult ev = run_cosmograd(
+      "paint evaluate --models m.cgm --train t1 --test t2 --mesh 16 --threads 1 --report r.md",
+      dir.path());
+  ASSERT_EQ(ev.exit_code, 0) << ev.err;
+  const std::string report = read_text(dir / "r.md");
+  EXPECT_NE(report.find("SYNTHETIC"), std::string::npos);
+  EXPECT_NE(report.find("S_target"), std::string::npos) << report;
+  const CommandResult paint = run_cosmograd(
+      "paint --model m.cgm run2/snapshot_z0p000.hdf5 --out p --threads 1", dir.path());
+  ASSERT_EQ(paint.exit_code, 0) << paint.err;
+  const sim::FieldFile<double> painted =
+      sim::read_field<double>((dir / "p/bcm_matter.h5").string(), "bcm_matter", 16);
+  double mean = 0;
+  for (int x = 0; x < 16; ++x) {
+    for (int y = 0; y < 16; ++y) {
+      for (int z = 0; z < 16; ++z) mean += painted.field.at(x, y, z) / 4096.0;
+    }
+  }
+  EXPECT_NEAR(mean, 1.0, 1e-9);  // the painted matter keeps the mass (1 + delta)
+  EXPECT_TRUE(fs::is_regular_file(dir / "p/bcm_matter_power.txt"));
+  // Another box size is another cell size, part of an LDL model: refused.
+  ASSERT_EQ(run_cosmograd("run --particles 16 --mesh 32 --box_size 32 --steps 2 --threads 1 "
+                          "--progress false --fft_planning estimate --output_dir small",
+                          dir.path())
+                .exit_code,
+            0);
+  const CommandResult other =
+      run_cosmograd("paint --model m.cgm small/snapshot_z0p000.hdf5 --out q", dir.path());
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_NE(other.err.find("fitted on 64 Mpc/h"), std::string::npos) << other.err;
+
+  // A directory that paint targets did not make, a dark-matter snapshot given as hydro input,
+  // an unknown target: each refused with the name of what is wrong.
+  const CommandResult no_dir =
+      run_cosmograd("paint fit --train run1 --target bcm_matter --mesh 16 --out x.cgm", dir.path());
+  EXPECT_NE(no_dir.exit_code, 0);
+  EXPECT_NE(no_dir.err.find("source.txt is missing"), std::string::npos) << no_dir.err;
+  const CommandResult hydro =
+      run_cosmograd("paint hydro run1/snapshot_z0p000.hdf5 --out h", dir.path());
+  EXPECT_NE(hydro.exit_code, 0);
+  EXPECT_NE(hydro.err.find("/PartType0 holds no particles"), std::string::npos) << hydro.err;
+  const CommandResult bad_target =
+      run_cosmograd("paint fit --train t1 --target gas --mesh 16 --out x.cgm", dir.path());
+  EXPECT_NE(bad_target.exit_code, 0);
+  EXPECT_NE(bad_target.err.find("electron_pressure"), std::string::npos) << bad_target.err;
+  EXPECT_FALSE(fs::exists(dir / "x.cgm"));
+}
+
 }  // namespace
 }  // namespace cosmograd::test
