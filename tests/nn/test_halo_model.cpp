@@ -190,9 +190,10 @@ TEST(ModelTypes, LoadModelReadsTheTypeFromTheHeader) {
     cnn::load_model(bad);
     ADD_FAILURE() << "unknown model type accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find(
-                  "unknown model type 'no_such_model' (valid: emulator, halo_model"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find(
+            "unknown model type 'no_such_model' (valid: baryon_painter, emulator, halo_model"),
+        std::string::npos)
         << e.what();
   }
   fs::remove_all(dir);
