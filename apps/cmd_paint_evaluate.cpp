@@ -230,6 +230,9 @@ int paint_evaluate(const std::vector<std::string>& args) {
     }
     table << "\n";
     const std::vector<double>& k = sums.front().k;
+    std::vector<std::vector<double>> ratio, corr;
+    for (const sim::PaintSpectra& sp : sums)
+      ratio.push_back(sp.ratio()), corr.push_back(sp.correlation());
     char cell[64];
     for (std::size_t i = 0; i < k.size(); ++i) {
       // About 14 rows: the first bins, then every few up to the Nyquist frequency.
@@ -238,8 +241,8 @@ int paint_evaluate(const std::vector<std::string>& args) {
       }
       std::snprintf(cell, sizeof cell, "| %.3f |", k[i]);
       table << cell;
-      for (const sim::PaintSpectra& sp : sums) {
-        std::snprintf(cell, sizeof cell, " %.4f | %.4f |", sp.ratio()[i], sp.correlation()[i]);
+      for (std::size_t j = 0; j < sums.size(); ++j) {
+        std::snprintf(cell, sizeof cell, " %.4f | %.4f |", ratio[j][i], corr[j][i]);
         table << cell;
       }
       if (matter) {

@@ -5,19 +5,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/baryons/ldl.hpp"
 #include "sim/io/field_io.hpp"
-#include "sim/mesh/painter.hpp"
 
 namespace cosmograd::sim {
 
 namespace {
-
-/// CIC 1 + delta of p on a serial n^3 mesh.
-Field<double> unit_mean_density(const Particles<double>& p, int n) {
-  Field<double> rho{Decomposition(n)};
-  paint(rho, p, p.box_size, PaintKernel::cic, double(n) * n * n / double(p.size()));
-  return rho;
-}
 
 /// The reference and parameters written with each field.
 FieldAttributes attributes(const std::string& reference,
@@ -106,7 +99,7 @@ BaryonTargetSet make_baryon_targets(const Particles<double>& p, const SnapshotHe
   if (p.size() == 0) throw std::invalid_argument("baryon targets: no particles");
   const Decomposition decomp(options.mesh);
   const Cosmology background(cosmo);
-  BaryonTargetSet t{unit_mean_density(p, options.mesh),
+  BaryonTargetSet t{ldl_density(p, options.mesh),
                     Field<double>(decomp),
                     Field<double>(decomp),
                     Field<double>(decomp),
@@ -114,7 +107,7 @@ BaryonTargetSet make_baryon_targets(const Particles<double>& p, const SnapshotHe
                     {}};
   t.halos = find_halos(p, header, options.fof);
   const double f_b = cosmo.Omega_b / cosmo.Omega_m;
-  t.matter = unit_mean_density(baryonify(p, t.halos, options.bcm, f_b, &t.bcm), options.mesh);
+  t.matter = ldl_density(baryonify(p, t.halos, options.bcm, f_b, &t.bcm), options.mesh);
   t.pressure = paint_electron_pressure(t.halos, decomp, background, options.pressure);
   t.hi = paint_hi_density(t.halos, decomp, background, options.hi);
   return t;

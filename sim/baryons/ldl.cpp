@@ -125,10 +125,16 @@ struct LayerState {
       : rho(d), fk(d), phi{Field<double>(d), Field<double>(d), Field<double>(d)} {}
 };
 
-Field<double> density(const Mesh& m, const Particles<double>& p) {
-  Field<double> rho(m.d);
-  paint(rho, p, m.box, PaintKernel::cic, m.cells / double(p.size()));
+/// CIC 1 + delta of p on the serial mesh `d` of a box of side p.box_size.
+Field<double> unit_mean_density(const Decomposition& d, const Particles<double>& p) {
+  Field<double> rho(d);
+  const double cells = double(d.n()) * d.n() * d.n();
+  paint(rho, p, p.box_size, PaintKernel::cic, cells / double(p.size()));
   return rho;
+}
+
+Field<double> density(const Mesh& m, const Particles<double>& p) {
+  return unit_mean_density(m.d, p);
 }
 
 LayerState layer_forward(const Mesh& m, const LdlLayer& l, const Particles<double>& p) {
@@ -345,8 +351,7 @@ void LdlModel::validate() const {
 }
 
 Field<double> ldl_density(const Particles<double>& p, int n) {
-  const Mesh m(n, p.box_size, 1);
-  return density(m, p);
+  return unit_mean_density(Decomposition(n), p);  // no FFT needed
 }
 
 Particles<double> ldl_displace(const LdlModel& model, const Particles<double>& p, int threads) {

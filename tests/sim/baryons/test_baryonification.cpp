@@ -33,7 +33,7 @@ TEST(Baryonification, FractionsAddUpAndFollowTheGasMassScale) {
   const cg::BcmParams p;
   for (const double m : {1e11, 1e12, 1e13, 1e14, 1e15}) {
     const cg::BcmFractions f = cg::bcm_fractions(p, m, kFb);
-    EXPECT_NEAR(f.clm + f.cga + f.bgas + f.egas + (f.star - f.cga), 1.0 + (f.star - f.cga), 1e-12);
+    EXPECT_NEAR(f.clm + f.cga + f.bgas + f.egas, 1.0, 1e-12);  // the halo's mass is kept
     EXPECT_NEAR(f.bgas + f.egas + f.star, kFb, 1e-12);
     EXPECT_GE(f.egas, 0);
     EXPECT_LE(f.cga, f.star);
