@@ -30,6 +30,9 @@ int cmd_emulate(const std::vector<std::string>& args);
 /// `cosmograd paint targets|hydro|fit|evaluate ...` / `paint --model FILE SNAPSHOT`: baryon
 /// painting (synthetic targets, hydro snapshot fields, LDL fit, held-out table, painting).
 int cmd_paint(const std::vector<std::string>& args);
+/// `cosmograd reconstruct data|train|evaluate ...` / `reconstruct --data DIR/data.h5 --method
+/// lbfgs|adam|rim`: initial-condition reconstruction (data sets, MAP and RIM, the comparison).
+int cmd_reconstruct(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

@@ -32,6 +32,8 @@ const Command kCommands[] = {
      "run's outputs; data, train, evaluate, superres"},
     {"paint", cosmograd::apps::cmd_paint,
      "baryon painting: targets, hydro fields, LDL fit, evaluate; --model FILE SNAPSHOT"},
+    {"reconstruct", cosmograd::apps::cmd_reconstruct,
+     "reconstruct initial conditions (L-BFGS, Adam, RIM); data, train, evaluate"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},
@@ -41,7 +43,7 @@ void usage(std::ostream& os) {
   os << "usage: cosmograd <command> [options]    (cosmograd <command> --help for its options)\n\n"
         "commands:\n";
   for (const Command& c : kCommands) {
-    os << "  " << c.name << std::string(11 - std::string(c.name).size(), ' ') << c.help << "\n";
+    os << "  " << c.name << std::string(13 - std::string(c.name).size(), ' ') << c.help << "\n";
   }
 }
 

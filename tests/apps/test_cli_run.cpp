@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "sim/cosmo/cosmology.hpp"
@@ -443,6 +444,81 @@ TEST(CliRun, BaryonPaintingPipelineFitsEvaluatesAndPaints) {
   EXPECT_NE(bad_target.exit_code, 0);
   EXPECT_NE(bad_target.err.find("electron_pressure"), std::string::npos) << bad_target.err;
   EXPECT_FALSE(fs::exists(dir / "x.cgm"));
+}
+
+}  // namespace
+}  // namespace cosmograd::test
+
+namespace cosmograd::test {
+namespace {
+
+TEST(CliRun, ReconstructionPipelineDataMapRimEvaluate) {
+  // reconstruct data (matter; masked redshift space) -> reconstruct with Adam and L-BFGS ->
+  // train a tiny RIM -> reconstruct with it -> evaluate; then the errors a user meets first.
+  TempDir dir;
+  const std::string small = "--particles 16 --mesh 16 --box_size 100 --steps 2 --threads 1 ";
+  ASSERT_EQ(run_cosmograd("reconstruct data " + small + "--seed 5 --out d", dir.path()).exit_code,
+            0);
+  for (const char* f : {"data.h5", "data.ini", "truth_white_noise.h5", "truth_linear.h5"}) {
+    EXPECT_TRUE(fs::is_regular_file(dir / "d" / f)) << f;
+  }
+  const CommandResult adam = run_cosmograd(
+      "reconstruct --data d/data.h5 --method adam --iterations 30 --threads 1 --out a", dir.path());
+  ASSERT_EQ(adam.exit_code, 0) << adam.err;
+  for (const char* f : {"white_noise.h5", "linear.h5", "trace.txt", "transfer.txt", "slices.png"}) {
+    EXPECT_TRUE(fs::is_regular_file(dir / "a" / f)) << f;
+  }
+  // transfer.txt: k r T modes; the largest scales are recovered (r > 0.8 at this noise).
+  std::istringstream t(read_text(dir / "a/transfer.txt"));
+  std::string header;
+  std::getline(t, header);
+  double k = 0, r = 0, tk = 0, modes = 0;
+  t >> k >> r >> tk >> modes;
+  EXPECT_GT(r, 0.8) << read_text(dir / "a/transfer.txt");
+  const std::string trace = read_text(dir / "a/trace.txt");
+  EXPECT_EQ(std::count(trace.begin(), trace.end(), '\n'), 31);  // header + one per evaluation
+  ASSERT_EQ(
+      run_cosmograd("reconstruct data " + small + "--seed 6 --los z --mask_fraction 0.25 --out m",
+                    dir.path())
+          .exit_code,
+      0);
+  const CommandResult lbfgs = run_cosmograd(
+      "reconstruct --data m/data.h5 --method lbfgs --iterations 10 --anneal 12,0 --threads 1 "
+      "--out l",
+      dir.path());
+  ASSERT_EQ(lbfgs.exit_code, 0) << lbfgs.err;
+  const CommandResult train = run_cosmograd("reconstruct train " + small +
+                                                "--train_steps 3 --rim_channels 2 --rim_kernel 3 "
+                                                "--rim_iterations 2 --out rim.cgm",
+                                            dir.path());
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const CommandResult rim = run_cosmograd(
+      "reconstruct --data d/data.h5 --method rim --model rim.cgm --threads 1 --out r", dir.path());
+  ASSERT_EQ(rim.exit_code, 0) << rim.err;
+  EXPECT_NE(rim.out.find("2 iterations, 2 engine evaluations"), std::string::npos) << rim.out;
+  const CommandResult ev = run_cosmograd(
+      "reconstruct evaluate --data d/data.h5 --model rim.cgm --lbfgs_iterations 5 "
+      "--anneal_iterations 5 --threads 1 --out e.md",
+      dir.path());
+  ASSERT_EQ(ev.exit_code, 0) << ev.err;
+  const std::string report = read_text(dir / "e.md");
+  for (const char* row : {"RIM-2", "Adam-10", "Adam-100", "L-BFGS-5", "annealed Adam-5"}) {
+    EXPECT_NE(report.find(row), std::string::npos) << row << "\n" << report;
+  }
+  EXPECT_TRUE(fs::is_regular_file(dir / "e.png"));
+  // Errors name the setting.
+  const CommandResult bad_method =
+      run_cosmograd("reconstruct --data d/data.h5 --method newton --out x", dir.path());
+  EXPECT_NE(bad_method.exit_code, 0);
+  EXPECT_NE(bad_method.err.find("method"), std::string::npos) << bad_method.err;
+  const CommandResult no_data = run_cosmograd("reconstruct --data d/nothing.h5", dir.path());
+  EXPECT_NE(no_data.exit_code, 0);
+  EXPECT_NE(no_data.err.find("data.h5"), std::string::npos) << no_data.err;
+  const CommandResult bad_noise =
+      run_cosmograd("reconstruct data " + small + "--noise_power 0 --out z", dir.path());
+  EXPECT_NE(bad_noise.exit_code, 0);
+  EXPECT_NE(bad_noise.err.find("noise_power"), std::string::npos) << bad_noise.err;
+  EXPECT_FALSE(fs::exists(dir / "z"));
 }
 
 }  // namespace
