@@ -1,8 +1,8 @@
 // Data models of initial-condition reconstruction: what is observed of a simulation's final
 // particles (the CIC matter density or a halo field through a bias expansion, optionally in
 // redshift space and behind a survey mask) with white Gaussian noise, and the Gaussian
-// likelihood of data given the particles with its vjp (Seljak et al. 2017, eq. 6; Modi et al.
-// 2021, CosmicRIM, eq. 2).
+// likelihood of data given the particles with its vjp (Seljak et al. 2017; Modi et al.
+// 2021, CosmicRIM).
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Maximum a posteriori reconstruction of the initial white noise: L-BFGS (LBFGSpp, Nocedal &
 // Wright 2006, alg. 7.5) or Adam (Kingma & Ba 2015) on -ln p(w | d) through the adjoint, with
 // optional annealing of the likelihood's smoothing scale from coarse to fine (Modi et al. 2018,
-// §3.2; the baseline of CosmicRIM, Modi et al. 2021).
+// the baseline of CosmicRIM, Modi et al. 2021).
 #pragma once
 
 #include <string>

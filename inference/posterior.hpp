@@ -1,5 +1,5 @@
 // The posterior of the initial white noise given data: -ln p(w | d) = J(forward(w)) + |w|^2 / 2
-// (a unit Gaussian prior on the white noise; Seljak et al. 2017, eq. 5), with the gradient from
+// (a unit Gaussian prior on the white noise; Seljak et al. 2017), with the gradient from
 // the engine's reverse-time adjoint (sim::DifferentiableSim). Cosmological parameters may be
 // fixed or free (flat prior); free ones follow the white noise in the variable vector.
 #pragma once

@@ -1,6 +1,6 @@
 // How close a reconstruction is to the truth: the cross-correlation coefficient
 // r(k) = P_xt / sqrt(P_xx P_tt) and the transfer function T(k) = sqrt(P_xx / P_tt) of the
-// reconstructed and the true linear fields (Seljak et al. 2017, §4; Modi et al. 2021, fig. 3).
+// reconstructed and the true linear fields (Seljak et al. 2017; Modi et al. 2021).
 #pragma once
 
 #include <vector>

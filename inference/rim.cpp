@@ -87,7 +87,7 @@ std::vector<torch::Tensor> rim_iterate(nn::RimNet& net, Posterior& posterior, co
       const torch::Tensor nlp = negative_log_posterior(posterior, xd);
       g = -torch::autograd::grad({nlp}, {xd})[0];  // gradient of ln p
     }
-    // Adam's bias-corrected moments as the preconditioner (CosmicRIM, §3.1).
+    // Adam's bias-corrected moments as the preconditioner (as in CosmicRIM).
     m = o.beta1 * m + (1 - o.beta1) * g;
     v = o.beta2 * v + (1 - o.beta2) * g * g;
     const double c1 = 1 - std::pow(o.beta1, t + 1), c2 = 1 - std::pow(o.beta2, t + 1);

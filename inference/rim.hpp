@@ -1,5 +1,5 @@
 // The Recurrent Inference Machine for initial conditions (Putzky & Welling 2017; CosmicRIM,
-// Modi et al. 2021, eqs. 4-6): from x_0 = 0, T updates x_{t+1} = x_t + net(x_t, g_t, state),
+// Modi et al. 2021): from x_0 = 0, T updates x_{t+1} = x_t + net(x_t, g_t, state),
 // g_t the gradient of ln p(x_t | d) from the engine's adjoint, preconditioned by Adam's moment
 // estimates. The posterior enters LibTorch's graph as an autograd op (negative_log_posterior);
 // training on simulations drawn from the prior minimises sum_t mean (x_t - w_true)^2.

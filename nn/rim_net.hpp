@@ -1,5 +1,5 @@
 // The network of the Recurrent Inference Machine for initial conditions (Putzky & Welling
-// 2017; CosmicRIM, Modi et al. 2021, §3 and fig. 1): two ConvLSTM cells, one at full and one at
+// 2017; CosmicRIM, Modi et al. 2021): two ConvLSTM cells, one at full and one at
 // half resolution, fed the current estimate and the preconditioned gradient of the log
 // posterior, returning an update of the estimate. Periodic convolutions throughout.
 #pragma once
