@@ -128,8 +128,9 @@ int lbfgs_stage(Recorder&, std::vector<double>&, int, int&) {
 }
 #endif
 
-/// One Adam stage (Kingma & Ba 2015, alg. 1; beta1 0.9, beta2 0.999, eps 1e-8) from x.
-int adam_stage(Recorder& rec, std::vector<double>& x, int iterations, double lr) {
+/// One Adam stage (Kingma & Ba 2015, alg. 1; beta1 0.9, beta2 0.999, eps 1e-8) from x. Not
+/// inlined: GCC 12 at -O3 reports a bogus -Wfree-nonheap-object on its vectors when it is.
+[[gnu::noinline]] int adam_stage(Recorder& rec, std::vector<double>& x, int iterations, double lr) {
   const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
   std::vector<double> m(x.size(), 0.0), v(x.size(), 0.0), g;
   for (int t = 1; t <= iterations; ++t) {
