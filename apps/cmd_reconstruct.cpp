@@ -29,16 +29,16 @@ int reconstruct_evaluate(const std::vector<std::string>& args);
 
 namespace {
 
-/// The final particles of white noise w (C order) for spec.
-sim::Particles<double> run_forward(const sim::SimSpec& spec, const std::vector<double>& w) {
+/// The seeded white noise of spec (C order; the realisation `cosmograd run` starts from) and
+/// the final particles it gives, from one engine.
+struct SeededRun {
+  std::vector<double> white_noise;
+  sim::Particles<double> particles;
+};
+SeededRun run_seed(const sim::SimSpec& spec) {
   sim::DifferentiableSim<double> engine(spec);
-  return engine.forward(inference::noise_field(w, spec.particles));
-}
-
-/// The seeded white noise of spec (the same realisation `cosmograd run` starts from).
-std::vector<double> seeded_noise(const sim::SimSpec& spec) {
-  sim::DifferentiableSim<double> engine(spec);
-  return inference::field_values(engine.white_noise());
+  const sim::Field<double> w = engine.white_noise();
+  return {inference::field_values(w), engine.forward(w)};
 }
 
 int reconstruct_data(const std::vector<std::string>& args) {
@@ -56,8 +56,9 @@ int reconstruct_data(const std::vector<std::string>& args) {
   Problem p = problem_from(s);
   p.spec.threads = reconstruction_threads(s);
   p.model.threads = p.spec.threads;
-  const std::vector<double> w = seeded_noise(p.spec);
-  const sim::Particles<double> particles = run_forward(p.spec, w);
+  const SeededRun truth = run_seed(p.spec);
+  const std::vector<double>& w = truth.white_noise;
+  const sim::Particles<double>& particles = truth.particles;
   sim::Field<double> data{sim::Decomposition(2)};
   if (p.model.tracer == inference::Tracer::matter) {
     data = inference::simulate_data(p.model, particles, p.noise_seed);
@@ -65,7 +66,7 @@ int reconstruct_data(const std::vector<std::string>& args) {
     // Bias calibrated on a separate run of the same cosmology, then the truth's halo field.
     sim::SimSpec cal = p.spec;
     cal.seed = p.calibration_seed;
-    const sim::Particles<double> cal_particles = run_forward(cal, seeded_noise(cal));
+    const sim::Particles<double> cal_particles = run_seed(cal).particles;
     std::size_t cal_halos = 0, halos = 0;
     const sim::Field<double> cal_field =
         inference::halo_mass_field(cal_particles, cal, p.model.mesh, p.fof, &cal_halos);
