@@ -33,6 +33,9 @@ int cmd_paint(const std::vector<std::string>& args);
 /// `cosmograd reconstruct data|train|evaluate ...` / `reconstruct --data DIR/data.h5 --method
 /// lbfgs|adam|rim`: initial-condition reconstruction (data sets, MAP and RIM, the comparison).
 int cmd_reconstruct(const std::vector<std::string>& args);
+/// `cosmograd campaign [config.ini] [--key value ...] --out DIR`: simulations over a prior,
+/// each reduced to a summary file; resumable, MPI task farm, --tasks I:J slices.
+int cmd_campaign(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

@@ -34,6 +34,8 @@ const Command kCommands[] = {
      "baryon painting: targets, hydro fields, LDL fit, evaluate; --model FILE SNAPSHOT"},
     {"reconstruct", cosmograd::apps::cmd_reconstruct,
      "reconstruct initial conditions (L-BFGS, Adam, RIM); data, train, evaluate"},
+    {"campaign", cosmograd::apps::cmd_campaign,
+     "simulations over a prior reduced to summaries (resumable, MPI task farm)"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

@@ -28,6 +28,25 @@ std::string launcher(int ranks) {
   return l;
 }
 
+TEST(CliMpi, TwoRankCampaignWritesTheFilesOfOneRank) {
+  TempDir dir;
+  const std::string campaign =
+      "campaign --particles 16 --mesh 32 --box_size 128 --steps 4 --simulations 5 "
+      "--fiducial_simulations 1 --summaries density,power,bispectrum --bispectrum_dk 0.1 "
+      "--threads 1 --out ";
+  const CommandResult one = run_cosmograd(campaign + "one", dir.path());
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const CommandResult two = run_cosmograd(campaign + "two", dir.path(), launcher(2));
+  ASSERT_EQ(two.exit_code, 0) << "stdout:\n" << two.out << "stderr:\n" << two.err;
+  EXPECT_NE(two.err.find("[rank 1] sim"), std::string::npos) << "rank 1 ran nothing:\n" << two.err;
+  for (int i = 0; i < 6; ++i) {
+    const std::string name = "sims/sim_00000" + std::to_string(i) + ".h5";
+    ASSERT_TRUE(fs::is_regular_file(dir / "two" / name)) << name;
+    EXPECT_EQ(read_text(dir / "two" / name), read_text(dir / "one" / name)) << name;
+  }
+  EXPECT_EQ(read_text(dir / "two/manifest.txt"), read_text(dir / "one/manifest.txt"));
+}
+
 TEST(CliMpi, TwoRanksMatchTheSerialRun) {
   TempDir dir;
   const CommandResult serial =

@@ -1,0 +1,159 @@
+// `cosmograd campaign` end to end: killed with SIGKILL at random moments and rerun, it ends
+// with every simulation present once and byte-identical to an uninterrupted campaign; slices
+// (--tasks) add up to the whole; another campaign's directory is refused.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "tests/apps/cli_test_util.hpp"
+
+namespace cosmograd::test {
+namespace {
+
+const std::string kCampaignKeys =
+    "campaign --particles 16 --mesh 32 --box_size 128 --steps 6 --simulations 20 "
+    "--fiducial_simulations 4 --density_mesh 16 --bispectrum_dk 0.1 --min_members 8 --threads 1";
+const std::string kCampaign = kCampaignKeys + " --summaries density,power,bispectrum,halos";
+/// Simulations of kCampaign.
+constexpr std::size_t kSims = 24;
+
+/// The names of the regular files under dir/sims.
+std::vector<std::string> sim_files(const fs::path& dir) {
+  std::vector<std::string> names;
+  if (!fs::is_directory(dir / "sims")) return names;
+  for (const auto& e : fs::directory_iterator(dir / "sims")) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Starts `cosmograd ARGS` in `dir` (output discarded); returns its pid.
+pid_t spawn_cosmograd(const std::string& args, const fs::path& dir) {
+  const std::string cmd = "cd " + shell_quote(dir.string()) + " && exec " +
+                          shell_quote(COSMOGRAD_BINARY) + " " + args + " >/dev/null 2>&1";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+/// dir/sims holds exactly ref/sims's `sims` files, byte-identical, and the same manifest.
+void expect_same_campaign(const fs::path& ref, const fs::path& dir, std::size_t sims) {
+  const std::vector<std::string> names = sim_files(ref);
+  ASSERT_EQ(names.size(), sims);
+  EXPECT_EQ(sim_files(dir), names);  // nothing more (no temporaries), nothing less
+  for (const std::string& n : names) {
+    EXPECT_EQ(read_text(dir / "sims" / n), read_text(ref / "sims" / n)) << n;
+  }
+  EXPECT_EQ(read_text(dir / "manifest.txt"), read_text(ref / "manifest.txt"));
+  EXPECT_EQ(read_text(dir / "design.txt"), read_text(ref / "design.txt"));
+}
+
+TEST(CliCampaign, KilledAtRandomMomentsAndRerunItMatchesAnUninterruptedCampaign) {
+  TempDir dir;
+  // Larger simulations than the other tests (~0.1-0.2 s each), so that kills land inside them.
+  const std::string campaign =
+      "campaign --particles 32 --mesh 64 --steps 8 --simulations 14 --fiducial_simulations 2 "
+      "--summaries density,power,bispectrum,halos --density_mesh 16 --bispectrum_dk 0.1 "
+      "--threads 1";
+  const std::size_t sims = 16;
+  const auto t0 = std::chrono::steady_clock::now();
+  const CommandResult ref = run_cosmograd(campaign + " --out ref", dir.path());
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(ref.out.find("16 simulations run"), std::string::npos) << ref.out;
+  // The manifest lists the complete files with the design's parameters.
+  EXPECT_EQ(words(read_text(dir / "ref/manifest.txt")).size(), 7u + sims * 6u);
+  const double per_sim = seconds / sims;  // an upper bound (start-up included)
+
+  // Each attempt: start the campaign, wait until it is writing a simulation, then kill it with
+  // SIGKILL after a uniformly random delay of 0 to 2.5 simulations (fixed seed); 6 kills.
+  std::mt19937 rng(2026);
+  std::uniform_real_distribution<double> delay(0.0, 2.5);
+  int kills = 0, mid_write = 0;
+  for (int attempt = 0; attempt < 40 && kills < 6; ++attempt) {
+    const std::vector<std::string> before = sim_files(dir / "killed");
+    const pid_t pid = spawn_cosmograd(campaign + " --out killed", dir.path());
+    ASSERT_GT(pid, 0);
+    int status = 0;
+    bool exited = false;
+    for (;;) {  // until a new name (temporary or complete) appears in sims/
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        exited = true;
+        break;
+      }
+      bool writing = false;
+      for (const std::string& n : sim_files(dir / "killed")) {
+        writing = writing || std::find(before.begin(), before.end(), n) == before.end();
+      }
+      if (writing) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (exited) break;  // it finished: nothing left to interrupt
+    std::this_thread::sleep_for(std::chrono::duration<double>(delay(rng) * per_sim));
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ++kills;
+    if (WIFEXITED(status)) break;
+    for (const std::string& n : sim_files(dir / "killed")) {
+      mid_write += n.find(".tmp.") != std::string::npos ? 1 : 0;  // removed by the next start
+    }
+  }
+  EXPECT_GE(kills, 5);
+  const std::vector<std::string> left = sim_files(dir / "killed");
+  const CommandResult rerun = run_cosmograd(campaign + " --out killed", dir.path());
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  std::cout << "uninterrupted " << seconds << " s; " << kills << " kills (" << mid_write
+            << " while a file was being written) left " << left.size()
+            << " entries in sims/; rerun: " << rerun.out;
+  expect_same_campaign(dir / "ref", dir / "killed", sims);
+
+  // A rerun of a complete campaign runs nothing.
+  const CommandResult again = run_cosmograd(campaign + " --out killed", dir.path());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 simulations run, 16 already complete"), std::string::npos)
+      << again.out;
+}
+
+TEST(CliCampaign, TaskSlicesAddUpToTheWholeCampaign) {
+  TempDir dir;
+  ASSERT_EQ(run_cosmograd(kCampaign + " --out whole", dir.path()).exit_code, 0);
+  for (const char* slice : {"0:7", "7:24"}) {
+    const CommandResult r = run_cosmograd(kCampaign + " --out sliced --tasks " + slice, dir.path());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  expect_same_campaign(dir / "whole", dir / "sliced", kSims);
+  const CommandResult bad = run_cosmograd(kCampaign + " --out x --tasks 5:25", dir.path());
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("tasks = '5:25' is out of range (allowed: 0 <= I < J <= 24)"),
+            std::string::npos)
+      << bad.err;
+}
+
+TEST(CliCampaign, AnotherCampaignsDirectoryIsRefusedAndKeepsItsFiles) {
+  TempDir dir;
+  ASSERT_EQ(run_cosmograd(kCampaign + " --tasks 0:2 --out c", dir.path()).exit_code, 0);
+  const std::string before = read_text(dir / "c/sims/sim_000000.h5");
+  const CommandResult r = run_cosmograd(kCampaign + " --out c --prior Omega_m:0.2:0.4", dir.path());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("holds another campaign: its campaign.ini has prior = "
+                       "'Omega_m:0.1:0.5,sigma8:0.6:1.0' where this one has 'Omega_m:0.2:0.4'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(read_text(dir / "c/sims/sim_000000.h5"), before);
+  const CommandResult s =
+      run_cosmograd(kCampaignKeys + " --out d --summaries power,shear", dir.path());
+  EXPECT_NE(s.err.find("summaries = 'shear' is not a summary"), std::string::npos) << s.err;
+}
+
+}  // namespace
+}  // namespace cosmograd::test
