@@ -103,7 +103,7 @@ int paint_hydro(const std::vector<std::string>& args) {
   const int mesh = count_setting(s, "mesh", 4);
   sim::use_threads(static_cast<int>(s.get_int("threads")));
   sim::HydroQuantity which = sim::HydroQuantity::none;
-  for (const std::string& name : split_list(s.get_string("fields"))) {
+  for (const std::string& name : sim::split_list(s.get_string("fields"))) {
     which = which | sim::parse_hydro_quantity(name, "fields");
   }
   if (which == sim::HydroQuantity::none) sim::bad_setting("fields", "", "names no field");

@@ -168,7 +168,7 @@ int paint_evaluate(const std::vector<std::string>& args) {
   const int mesh = count_setting(s, "mesh", 4);
   const int threads = sim::use_threads(static_cast<int>(s.get_int("threads")));
   torch::set_num_threads(threads);
-  const std::vector<std::string> models = split_list(s.get_string("models"));
+  const std::vector<std::string> models = sim::split_list(s.get_string("models"));
   if (models.empty()) sim::bad_setting("models", s.get_string("models"), "names no model file");
   // The painters of each target, in the order the models were given.
   std::map<std::string, std::vector<Painter>> by_target;

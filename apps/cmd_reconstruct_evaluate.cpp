@@ -33,17 +33,6 @@ double median(std::vector<double> v) {
   return n == 0 ? 0.0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/// Split "a,b,c" at commas (empty entries dropped).
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 /// Indices of the bins nearest to the fractions f k_Nyq (each at most once, ascending).
 std::vector<std::size_t> column_bins(const std::vector<double>& k, double k_nyq) {
   std::vector<std::size_t> idx;
@@ -84,7 +73,7 @@ int reconstruct_evaluate(const std::vector<std::string>& args) {
       keys, args);
   if (parsed.help) return 0;
   const sim::Settings& s = parsed.settings;
-  const std::vector<std::string> paths = split_list(s.get_string("data"));
+  const std::vector<std::string> paths = sim::split_list(s.get_string("data"));
   if (paths.empty()) sim::bad_setting("data", "''", "names no data set");
   const int threads = reconstruction_threads(s);
   std::vector<DataSet> sets;

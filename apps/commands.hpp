@@ -36,6 +36,9 @@ int cmd_reconstruct(const std::vector<std::string>& args);
 /// `cosmograd campaign [config.ini] [--key value ...] --out DIR`: simulations over a prior,
 /// each reduced to a summary file; resumable, MPI task farm, --tasks I:J slices.
 int cmd_campaign(const std::vector<std::string>& args);
+/// `cosmograd infer train|evaluate ...` / `infer --model FILE OBSERVED.h5`: neural posterior
+/// estimation on a campaign, its calibration against Gaussian-likelihood baselines, posteriors.
+int cmd_infer(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

@@ -36,6 +36,8 @@ const Command kCommands[] = {
      "reconstruct initial conditions (L-BFGS, Adam, RIM); data, train, evaluate"},
     {"campaign", cosmograd::apps::cmd_campaign,
      "simulations over a prior reduced to summaries (resumable, MPI task farm)"},
+    {"infer", cosmograd::apps::cmd_infer,
+     "neural posterior estimation on a campaign: train, evaluate; --model FILE OBSERVED.h5"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

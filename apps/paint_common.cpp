@@ -41,19 +41,10 @@ std::string read_source_record(const std::string& dir) {
   throw std::runtime_error(path + " names no snapshot (line 'snapshot = PATH')");
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 std::vector<TargetBox> read_target_boxes(const std::string& key, const std::string& dirs,
                                          const std::string& target, int mesh) {
   std::vector<TargetBox> boxes;
-  for (const std::string& d : split_list(dirs)) {
+  for (const std::string& d : sim::split_list(dirs)) {
     DmoRun run = read_dmo_run(read_source_record(d));
     boxes.push_back(TargetBox{std::move(run.particles),
                               sim::read_baryon_field(d, "dmo_density", mesh),

@@ -50,7 +50,4 @@ int paint_train(const std::vector<std::string>& args);
 /// `cosmograd paint evaluate --models A,B --train DIR,... --test DIR,... --report FILE`.
 int paint_evaluate(const std::vector<std::string>& args);
 
-/// Splits a comma-separated list (empty entries dropped).
-std::vector<std::string> split_list(const std::string& text);
-
 }  // namespace cosmograd::apps

@@ -33,14 +33,8 @@ constexpr const char* kSummaryNames = "density, power, bispectrum, halos";
 
 CampaignSummaries parse_summaries(const Settings& s) {
   CampaignSummaries out;
-  std::stringstream ss(s.get_string("summaries"));
-  std::string name;
-  bool any = false;
-  while (std::getline(ss, name, ',')) {
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    if (name.empty()) continue;
-    any = true;
+  const std::vector<std::string> names = sim::split_list(s.get_string("summaries"));
+  for (const std::string& name : names) {
     if (name == "density") {
       out.density = true;
     } else if (name == "power") {
@@ -54,7 +48,7 @@ CampaignSummaries parse_summaries(const Settings& s) {
                        std::string("is not a summary (allowed: ") + kSummaryNames + ")");
     }
   }
-  if (!any) {
+  if (names.empty()) {
     sim::bad_setting("summaries", "''", std::string("is empty (allowed: ") + kSummaryNames + ")");
   }
   const long long dm = s.get_int("density_mesh");

@@ -7,6 +7,7 @@
 #include "nn/emulator.hpp"
 #include "nn/halo_model.hpp"
 #include "nn/ldl_file.hpp"
+#include "nn/npe_net.hpp"
 #include "nn/rim_net.hpp"
 #include "nn/superres.hpp"
 
@@ -26,6 +27,7 @@ void register_builtin_models() {
     model_types().add("baryon_painter",
                       [](const ModelHeader& h) { return build_baryon_painter(h).ptr(); });
     model_types().add("rim", [](const ModelHeader& h) { return build_rim(h).ptr(); });
+    model_types().add("npe", [](const ModelHeader& h) { return NpeNet(npe_config_from(h)).ptr(); });
     model_types().add("ldl", [](const ModelHeader& h) {
       ldl_from_header(h);  // checks the parameters; LDL has no weights
       return std::make_shared<torch::nn::Module>();

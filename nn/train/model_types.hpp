@@ -19,7 +19,8 @@ using ModelBuilder = std::function<std::shared_ptr<torch::nn::Module>(const Mode
 
 /// The model types ("model type" in messages); register_builtin_models() fills it.
 sim::Registry<ModelBuilder>& model_types();
-/// Registers the built-in model types (halo_model, emulator, superres, ldl, baryon_painter, rim);
+/// Registers the built-in model types (halo_model, emulator, superres, ldl, baryon_painter, rim,
+/// npe);
 /// idempotent.
 void register_builtin_models();
 

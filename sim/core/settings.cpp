@@ -12,6 +12,16 @@ void bad_setting(const std::string& key, const std::string& value, const std::st
   throw std::invalid_argument(key + " = '" + value + "' " + problem);
 }
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    const std::size_t a = item.find_first_not_of(" \t"), b = item.find_last_not_of(" \t");
+    if (a != std::string::npos) out.push_back(item.substr(a, b - a + 1));
+  }
+  return out;
+}
+
 std::string format_setting(double v) {
   std::ostringstream os;
   os << v;

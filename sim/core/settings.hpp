@@ -44,6 +44,9 @@ class Settings {
   std::map<std::string, std::string> values_;
 };
 
+/// The items of a comma-separated list, spaces around each trimmed, empty items dropped.
+std::vector<std::string> split_list(const std::string& text);
+
 /// A number as a setting's text (shortest default stream form, e.g. "0.3089").
 std::string format_setting(double v);
 

@@ -155,5 +155,60 @@ TEST(CliCampaign, AnotherCampaignsDirectoryIsRefusedAndKeepsItsFiles) {
   EXPECT_NE(s.err.find("summaries = 'shear' is not a summary"), std::string::npos) << s.err;
 }
 
+TEST(CliCampaign, InferTrainEvaluateAndApplyOnASmallCampaign) {
+  TempDir dir;
+  const CommandResult c = run_cosmograd(
+      "campaign --particles 16 --mesh 32 --box_size 128 --steps 4 --simulations 60 "
+      "--fiducial_simulations 30 --summaries density,power,bispectrum --density_mesh 16 "
+      "--bispectrum_dk 0.3 --threads 2 --progress false --out c",
+      dir.path());
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const std::string campaign = " --campaign c --validation 10 --test 20 --threads 2";
+  const std::string split = campaign + " --k_max 0.4";
+  const CommandResult t = run_cosmograd(
+      "infer train" + split + " --summary power --members 2 --steps 100 --out power.cgm",
+      dir.path());
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("power NPE on 30 simulations (10 validation), 2 members"), std::string::npos)
+      << t.out;
+  const CommandResult td = run_cosmograd("infer train" + split +
+                                             " --summary density --members 1 --steps 50 "
+                                             "--compressor_steps 10 --out density.cgm",
+                                         dir.path());
+  ASSERT_EQ(td.exit_code, 0) << td.err;
+  const CommandResult e = run_cosmograd(
+      "infer evaluate" + split + " --models power.cgm,density.cgm --samples 199 --out eval",
+      dir.path());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const std::string table = read_text(dir / "eval/inference.md");
+  for (const char* row : {"| NPE power |", "| NPE density (vmim compressor) |",
+                          "| Gaussian likelihood, P(k) |", "| Gaussian likelihood, P(k) + B |"}) {
+    EXPECT_NE(table.find(row), std::string::npos) << row << " missing from\n" << table;
+  }
+  for (const char* png : {"power_ranks.png", "density_coverage.png", "gaussian_power_ranks.png",
+                          "gaussian_power_bispectrum_coverage.png"}) {
+    EXPECT_TRUE(is_png(dir / "eval" / png)) << png;
+  }
+  const CommandResult a = run_cosmograd(
+      "infer --model power.cgm c/sims/sim_000055.h5 --samples 500 --out post", dir.path());
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_TRUE(is_png(dir / "post/corner.png"));
+  const std::vector<std::string> w = words(read_text(dir / "post/summary.txt"));
+  ASSERT_GE(w.size(), 15u);
+  EXPECT_EQ(w[8], "Omega_m");
+  // Methods are compared at one k_max.
+  const CommandResult bad = run_cosmograd(
+      "infer train" + campaign + " --k_max 0.2 --summary power --members 1 --steps 20 --out k2.cgm",
+      dir.path());
+  ASSERT_EQ(bad.exit_code, 0) << bad.err;
+  const CommandResult mismatch = run_cosmograd(
+      "infer evaluate" + split + " --models k2.cgm --baselines '' --samples 199 --out e2",
+      dir.path());
+  EXPECT_NE(mismatch.exit_code, 0);
+  EXPECT_NE(mismatch.err.find("k2.cgm uses k_max = 0.2 but this evaluation k_max = 0.4"),
+            std::string::npos)
+      << mismatch.err;
+}
+
 }  // namespace
 }  // namespace cosmograd::test
