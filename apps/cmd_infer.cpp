@@ -43,7 +43,7 @@ int infer_train(const std::vector<std::string>& args) {
       {"patience", "", std::to_string(d.patience),
        "validations (every 50 steps) without improvement before a member stops"},
       {"compressor_loss", "", d.compressor_loss,
-       "density: vmim (jointly with a flow) or mse (on the parameters)"},
+       "density: mse (regression on the parameters) or vmim (jointly with a flow)"},
       {"compressor_steps", "", std::to_string(d.compressor_steps), "steps of the compressor"},
       {"compressor_batch", "", std::to_string(d.compressor_batch), "fields per compressor step"},
       {"compressor_channels", "", std::to_string(d.compressor_channels),

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -391,9 +392,6 @@ CampaignConfig campaign_config_from(const Settings& s) {
   c.summaries = parse_summaries(s);
   c.progress = s.get_bool("progress");
   parse_tasks(s.get_string("tasks"), c.simulations + c.fiducial, &c.task_begin, &c.task_end);
-  if (c.design == DesignKind::sobol && c.prior.size() > 8) {
-    sim::bad_setting("prior", s.get_string("prior"), "has more than 8 parameters for sobol");
-  }
   return c;
 }
 

@@ -162,6 +162,10 @@ double train_compressor(nn::NpeNet& net, FieldStream& train, FieldStream& val,
     return v;
   };
   const nn::TrainResult r = trainer.fit(loss, validate);
+  {
+    torch::NoGradGuard no_grad;
+    validate();  // the final state competes too (and is the only one when steps < validate_every)
+  }
   restore(*holder, best);
   *steps = static_cast<int>(r.steps);
   return best_loss;
@@ -250,6 +254,15 @@ nn::NpeNet train_npe(const CampaignSplit& split, const std::vector<double>& lo,
       return v;
     };
     const nn::TrainResult r = trainer.fit(loss, validate);
+    {
+      torch::NoGradGuard no_grad;
+      validate();  // the final state competes too
+    }
+    if (!std::isfinite(best_val)) {
+      throw std::runtime_error("npe member " + std::to_string(k) +
+                               ": the validation log-probability is not finite (training "
+                               "diverged; lower lr or raise steps)");
+    }
     restore(*holder, best);
     rep.member_val_log_prob.push_back(-best_val);
     rep.member_steps.push_back(static_cast<int>(r.steps));

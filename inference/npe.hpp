@@ -30,8 +30,8 @@ struct NpeTrainOptions {
   double lr = 1e-3;                          ///< peak learning rate (cosine decay)
   int validate_every = 50;                   ///< steps between validations
   int patience = 20;                         ///< validations without improvement before stopping
-  std::string compressor_loss = "vmim";      ///< vmim or mse (density)
-  int compressor_steps = 2000;               ///< optimizer steps of the compressor
+  std::string compressor_loss = "mse";       ///< mse or vmim (density)
+  int compressor_steps = 3000;               ///< optimizer steps of the compressor
   int compressor_batch = 16;                 ///< fields per compressor step
   int compressor_channels = 8;               ///< first-block channels of the CNN
   int compressed = 0;                        ///< compressor outputs (0: the parameters' number)

@@ -173,16 +173,24 @@ TEST(CliCampaign, InferTrainEvaluateAndApplyOnASmallCampaign) {
       << t.out;
   const CommandResult td = run_cosmograd("infer train" + split +
                                              " --summary density --members 1 --steps 50 "
-                                             "--compressor_steps 10 --out density.cgm",
+                                             "--compressor_loss vmim --compressor_steps 10 "
+                                             "--out density.cgm",
                                          dir.path());
   ASSERT_EQ(td.exit_code, 0) << td.err;
-  const CommandResult e = run_cosmograd(
-      "infer evaluate" + split + " --models power.cgm,density.cgm --samples 199 --out eval",
-      dir.path());
+  const CommandResult tm = run_cosmograd("infer train" + split +
+                                             " --summary density --members 1 --steps 20 "
+                                             "--compressor_steps 5 --out density_mse.cgm",
+                                         dir.path());
+  ASSERT_EQ(tm.exit_code, 0) << tm.err;
+  const CommandResult e =
+      run_cosmograd("infer evaluate" + split +
+                        " --models power.cgm,density.cgm,density_mse.cgm --samples 199 --out eval",
+                    dir.path());
   ASSERT_EQ(e.exit_code, 0) << e.err;
   const std::string table = read_text(dir / "eval/inference.md");
-  for (const char* row : {"| NPE power |", "| NPE density (vmim compressor) |",
-                          "| Gaussian likelihood, P(k) |", "| Gaussian likelihood, P(k) + B |"}) {
+  for (const char* row :
+       {"| NPE power |", "| NPE density (vmim compressor) |", "| NPE density (mse compressor) |",
+        "| Gaussian likelihood, P(k) |", "| Gaussian likelihood, P(k) + B |"}) {
     EXPECT_NE(table.find(row), std::string::npos) << row << " missing from\n" << table;
   }
   for (const char* png : {"power_ranks.png", "density_coverage.png", "gaussian_power_ranks.png",
