@@ -6,7 +6,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "apps/commands.hpp"
@@ -15,9 +14,6 @@
 #include "inference/npe.hpp"
 #include "nn/train/model_file.hpp"
 #include "sim/core/atomic_file.hpp"
-#include "sim/core/backend.hpp"
-#include "sim/core/log.hpp"
-#include "sim/io/detail/hdf5_file.hpp"
 #include "viz/corner.hpp"
 
 namespace cosmograd::apps {
@@ -92,6 +88,10 @@ int infer_train(const std::vector<std::string>& args) {
   sim::check_int_range("flow_hidden", o.flow_hidden, 1, 4096);
   sim::check_int_range("compressor_steps", o.compressor_steps, 1, 10000000);
   sim::check_int_range("compressor_batch", o.compressor_batch, 1, 4096);
+  sim::check_int_range("compressor_channels", o.compressor_channels, 1, 256);
+  sim::check_int_range("compressed", o.compressed, 0, 1024);
+  sim::check_int_range("cache_mb", s.get_int("cache_mb"), 0, 1 << 30);
+  sim::check_int_range("patience", o.patience, 0, 1000000);
   if (!(o.lr > 0)) sim::bad_setting("lr", s.get_string("lr"), "is not > 0");
   set_infer_threads(s);
 

@@ -1,8 +1,9 @@
 // `cosmograd infer evaluate`: on the campaign's held-out simulations, posteriors from each NPE
 // model and from the Gaussian-likelihood baselines (P(k), P + B; mean emulated by a polynomial
-// in the parameters fitted on the training simulations, covariance from the fiducial ones with
-// the Hartlap factor, sampled by the affine-invariant ensemble), then their calibration (SBC
-// ranks, TARP, marginal coverage) and precision (the 1-sigma area in the first two parameters).
+// in the parameters fitted on the training and validation simulations, covariance from the
+// fiducial ones or the design residuals with the Hartlap factor, sampled by the affine-invariant
+// ensemble), then their calibration (SBC ranks, TARP, marginal coverage) and precision (the
+// 1-sigma area in the first two parameters).
 #include <torch/torch.h>
 
 #include <Eigen/Dense>
@@ -28,19 +29,18 @@ using Clock = std::chrono::steady_clock;
 
 /// The posteriors of one method on every held-out simulation.
 struct MethodPosteriors {
-  std::string name;                      ///< e.g. "NPE density (vmim)", "Gaussian P(k)"
+  std::string name;                      ///< e.g. "NPE power", "Gaussian likelihood, P(k)"
   std::string file_stem;                 ///< for the PNG names
   std::vector<Eigen::MatrixXd> samples;  ///< per held-out simulation (L, p)
   double seconds_per_posterior = 0;      ///< wall time [s]
   std::string note;                      ///< a diagnostic line for the report (baselines)
 };
 
+/// A [n, p] tensor as an Eigen matrix.
 Eigen::MatrixXd to_eigen(const torch::Tensor& t) {
   const torch::Tensor c = t.to(torch::kFloat64).contiguous();
-  Eigen::MatrixXd m(c.size(0), c.size(1));
-  for (int64_t i = 0; i < c.size(0); ++i)
-    for (int64_t j = 0; j < c.size(1); ++j) m(i, j) = c[i][j].item<double>();
-  return m;
+  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  return Eigen::Map<const RowMajor>(c.data_ptr<double>(), c.size(0), c.size(1));
 }
 
 /// Summary vectors of `entries` as rows.
