@@ -182,7 +182,8 @@ void claim_directory(const CampaignConfig& c, const Settings& identity) {
         throw std::invalid_argument(
             "out = " + c.out + " holds another campaign: its campaign.ini has " + k + " = '" + old +
             "' where this one has '" + v +
-            "' (allowed: the same settings, to resume or extend it with tasks; or a new out)");
+            "' (allowed: the same settings, to resume it or run another slice with tasks; or a "
+            "new out)");
       }
     }
     return;
@@ -370,7 +371,8 @@ const std::vector<KeySpec>& campaign_keys() {
 }
 
 bool campaign_key_is_local(const std::string& key) {
-  return key == "out" || key == "tasks" || key == "threads" || key == "progress";
+  return key == "out" || key == "tasks" || key == "threads" || key == "progress" ||
+         key == "log_level";
 }
 
 CampaignConfig campaign_config_from(const Settings& s) {

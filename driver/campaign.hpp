@@ -52,7 +52,7 @@ struct CampaignConfig {
 /// The keys of `cosmograd campaign`: sim_keys() with campaign defaults (32^3 particles, 64^3
 /// mesh, 256 Mpc/h, 10 steps) plus the campaign's.
 const std::vector<sim::KeySpec>& campaign_keys();
-/// The keys that do not change any file (out, tasks, threads, progress).
+/// The keys that do not change any file (out, tasks, threads, progress, log_level).
 bool campaign_key_is_local(const std::string& key);
 
 /// CampaignConfig from campaign_keys(); throws std::invalid_argument naming the key, its
