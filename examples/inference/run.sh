@@ -2,7 +2,7 @@
 # The worked example of field-level inference (README "Field-level inference campaigns"): a
 # 700-simulation campaign over (Omega_m, sigma8), neural posterior estimators on the density
 # field, on P(k) and on P(k) + B, and their calibration and precision against the Gaussian
-# P(k) and P + B likelihoods on 100 held-out simulations. About 35 minutes on 2 cores (the
+# P(k) and P + B likelihoods on 100 held-out simulations. About 20 minutes on 2 cores (the
 # density NPE's compressor takes most of it).
 #   bash examples/inference/run.sh [OUT]     (from the repository root, after scripts/build.sh)
 set -euo pipefail
