@@ -39,6 +39,9 @@ int cmd_campaign(const std::vector<std::string>& args);
 /// `cosmograd infer train|evaluate ...` / `infer --model FILE OBSERVED.h5`: neural posterior
 /// estimation on a campaign, its calibration against Gaussian-likelihood baselines, posteriors.
 int cmd_infer(const std::vector<std::string>& args);
+/// `cosmograd sample --data DIR/data.h5 [--key value ...] --out DIR`: HMC over the white noise
+/// and the cosmology (explicit field-level inference), resumable chains, diagnostics.
+int cmd_sample(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

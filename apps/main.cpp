@@ -38,6 +38,8 @@ const Command kCommands[] = {
      "simulations over a prior reduced to summaries (resumable, MPI task farm)"},
     {"infer", cosmograd::apps::cmd_infer,
      "neural posterior estimation on a campaign: train, evaluate; --model FILE OBSERVED.h5"},
+    {"sample", cosmograd::apps::cmd_sample,
+     "HMC over the white noise and the cosmology (field-level inference); resumable chains"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

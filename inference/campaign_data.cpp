@@ -13,14 +13,9 @@ namespace {
 
 /// The 1-D double dataset `name` of group `g`.
 std::vector<double> read_vector(hid_t g, const std::string& name, const std::string& where) {
-  H5Id d = h5_open_dataset(g, name, where, "");
-  const std::vector<hsize_t> shape = h5_dataset_shape(d.get(), where + "/" + name);
+  std::vector<hsize_t> shape;
+  std::vector<double> v = h5_read_doubles(g, name, where, &shape);
   if (shape.size() != 1) throw std::runtime_error(where + "/" + name + " is not 1-D");
-  std::vector<double> v(shape[0]);
-  if (!v.empty()) {
-    h5_check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
-             "H5Dread", where + "/" + name);
-  }
   return v;
 }
 

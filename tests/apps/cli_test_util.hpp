@@ -99,6 +99,18 @@ inline CommandResult run_cosmograd(const std::string& args, const fs::path& dir,
   return r;
 }
 
+/// Starts `cosmograd ARGS` in `dir` (output discarded); returns its pid.
+inline pid_t spawn_cosmograd(const std::string& args, const fs::path& dir) {
+  const std::string cmd = "cd " + shell_quote(dir.string()) + " && exec " +
+                          shell_quote(COSMOGRAD_BINARY) + " " + args + " >/dev/null 2>&1";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
 /// A whitespace-separated numeric table with '#' comment lines.
 struct Table {
   std::vector<std::string> comments;      ///< the '#' lines, without the '#'

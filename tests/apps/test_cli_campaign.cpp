@@ -33,18 +33,6 @@ std::vector<std::string> sim_files(const fs::path& dir) {
   return names;
 }
 
-/// Starts `cosmograd ARGS` in `dir` (output discarded); returns its pid.
-pid_t spawn_cosmograd(const std::string& args, const fs::path& dir) {
-  const std::string cmd = "cd " + shell_quote(dir.string()) + " && exec " +
-                          shell_quote(COSMOGRAD_BINARY) + " " + args + " >/dev/null 2>&1";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  return pid;
-}
-
 /// dir/sims holds exactly ref/sims's `sims` files, byte-identical, and the same manifest.
 void expect_same_campaign(const fs::path& ref, const fs::path& dir, std::size_t sims) {
   const std::vector<std::string> names = sim_files(ref);

@@ -1,6 +1,7 @@
 // `mpiexec -n 2 cosmograd run` end to end: the distributed run writes one snapshot file per
 // rank whose particles match the serial run's, the same P(k), logs once; a rank that fails
-// stops the whole job with a message naming it (no hang).
+// stops the whole job with a message naming it (no hang). Campaigns and HMC chains shared by
+// two ranks give the serial run's files.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -45,6 +46,26 @@ TEST(CliMpi, TwoRankCampaignWritesTheFilesOfOneRank) {
     EXPECT_EQ(read_text(dir / "two" / name), read_text(dir / "one" / name)) << name;
   }
   EXPECT_EQ(read_text(dir / "two/manifest.txt"), read_text(dir / "one/manifest.txt"));
+}
+
+TEST(CliMpi, TwoRanksShareHmcChainsAndMatchTheSerialSamples) {
+  TempDir dir;
+  ASSERT_EQ(run_cosmograd("reconstruct data --particles 8 --mesh 16 --box_size 256 --steps 2 "
+                          "--data_mesh 8 --noise_power 2000 --threads 1 --out data",
+                          dir.path())
+                .exit_code,
+            0);
+  const std::string sample =
+      "sample --data data/data.h5 --chains 2 --warmup 20 --samples 10 --max_tree_depth 3 "
+      "--threads 1 --out ";
+  const CommandResult one = run_cosmograd(sample + "one", dir.path());
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const CommandResult two = run_cosmograd(sample + "two", dir.path(), launcher(2));
+  ASSERT_EQ(two.exit_code, 0) << "stdout:\n" << two.out << "stderr:\n" << two.err;
+  EXPECT_NE(two.err.find("[rank 1] chain 1"), std::string::npos) << "rank 1 ran nothing:\n"
+                                                                 << two.err;
+  EXPECT_EQ(read_text(dir / "two/samples.h5"), read_text(dir / "one/samples.h5"));
+  EXPECT_EQ(read_text(dir / "two/posterior.txt"), read_text(dir / "one/posterior.txt"));
 }
 
 TEST(CliMpi, TwoRanksMatchTheSerialRun) {

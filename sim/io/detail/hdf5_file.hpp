@@ -207,6 +207,12 @@ void h5_write_dataset(hid_t group, const std::string& name, hid_t file_type,
   dset.close("H5Dclose", context);
 }
 
+/// Every value of the double dataset `name` of `loc`, flattened in C order, with its shape in
+/// `shape` when not null; `where` (file and group) names it in errors.
+inline std::vector<double> h5_read_doubles(hid_t loc, const std::string& name,
+                                           const std::string& where,
+                                           std::vector<hsize_t>* shape = nullptr);
+
 /// The shape of dataset `dset`.
 inline std::vector<hsize_t> h5_dataset_shape(hid_t dset, const std::string& context) {
   H5Id space(h5_check(H5Dget_space(dset), "H5Dget_space", context), H5Sclose);
@@ -228,6 +234,22 @@ inline std::string h5_shape_string(const std::vector<hsize_t>& dims) {
     s += std::to_string(dims[i]);
   }
   return s + ")";
+}
+
+inline std::vector<double> h5_read_doubles(hid_t loc, const std::string& name,
+                                           const std::string& where, std::vector<hsize_t>* shape) {
+  const std::string context = where + "/" + name;
+  H5Id d = h5_open_dataset(loc, name, where, "");
+  const std::vector<hsize_t> dims = h5_dataset_shape(d.get(), context);
+  std::size_t count = 1;
+  for (hsize_t n : dims) count *= static_cast<std::size_t>(n);
+  std::vector<double> v(count);
+  if (count > 0) {
+    h5_check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+             "H5Dread", context);
+  }
+  if (shape) *shape = dims;
+  return v;
 }
 
 /// Writes `values` as attribute `name` on `loc`: a scalar when `as_scalar` and one value,
