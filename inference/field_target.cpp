@@ -1,6 +1,7 @@
 // The bounded-parameter transform of the field-level posterior (see field_target.hpp).
 #include "inference/field_target.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <limits>
@@ -88,26 +89,24 @@ FieldTarget::FieldTarget(Posterior& posterior, std::vector<driver::ParameterRang
   }
 }
 
-void FieldTarget::precondition(std::vector<double>& x, double power) const {
+void FieldTarget::precondition(std::vector<double>& x, bool inverse) const {
   if (scale_.empty()) return;
   const int n = posterior_.spec().particles;
   sim::Field<double> f = noise_field(x, n);
   fft_->forward(f);
   const double norm = 1.0 / (static_cast<double>(n) * n * n);
   std::complex<double>* modes = f.complex();
-  for (std::size_t i = 0; i < scale_.size(); ++i) modes[i] *= std::pow(scale_[i], power) * norm;
-  fft_->backward(f);
-  std::size_t c = 0;
-  for (int i = 0; i < n; ++i) {
-    for (int j = 0; j < n; ++j) {
-      for (int k = 0; k < n; ++k) x[c++] = f.at(i, j, k);
-    }
+  for (std::size_t i = 0; i < scale_.size(); ++i) {
+    modes[i] *= (inverse ? 1 / scale_[i] : scale_[i]) * norm;
   }
+  fft_->backward(f);
+  const std::vector<double> w = field_values(f);
+  std::copy(w.begin(), w.end(), x.begin());
 }
 
 std::vector<double> FieldTarget::to_constrained(const std::vector<double>& q) const {
   std::vector<double> x = q;
-  precondition(x, 1);
+  precondition(x, false);
   const std::size_t off = posterior_.noise_cells();
   for (std::size_t i = 0; i < priors_.size(); ++i) {
     const auto& p = priors_[i];
@@ -130,7 +129,7 @@ std::vector<double> FieldTarget::to_unconstrained(const std::vector<double>& x) 
     const double s = (t - p.lo) / (p.hi - p.lo);
     q[off + i] = std::log(s / (1 - s));
   }
-  precondition(q, -1);
+  precondition(q, true);
   return q;
 }
 
@@ -162,7 +161,7 @@ double FieldTarget::operator()(const std::vector<double>& q, std::vector<double>
   if (grad) {
     grad->resize(q.size());
     for (std::size_t i = 0; i < off; ++i) (*grad)[i] = -grad_x_[i];
-    precondition(*grad, 1);  // the operator is symmetric: d/dv = P^T d/dw = P d/dw
+    precondition(*grad, false);  // the operator is symmetric: d/dv = P^T d/dw = P d/dw
     for (std::size_t i = 0; i < priors_.size(); ++i) {
       const double s = sigmoid(q[off + i]);
       const double dtheta_du = (priors_[i].hi - priors_[i].lo) * s * (1 - s);

@@ -55,8 +55,9 @@ class FieldTarget {
   std::unique_ptr<sim::Fft<double>> fft_;
   std::vector<double> x_, grad_x_;
 
-  // w = F^-1 [s^power F v] on the first noise_cells() entries of `x`, in place.
-  void precondition(std::vector<double>& x, double power) const;
+  // w = F^-1 [s F v] (inverse: v = F^-1 [F w / s]) on the first noise_cells() entries of `x`,
+  // in place.
+  void precondition(std::vector<double>& x, bool inverse) const;
 };
 
 }  // namespace cosmograd::inference

@@ -361,8 +361,8 @@ TEST(Hmc, GaussianField16MatchesAnalyticPosterior) {
   double ess_modes = 0;
   for (std::size_t m = 0; m < modes.size(); ++m) ess_modes += ci::bulk_ess({re[m]}) / modes.size();
   std::cout << "16^3 Gaussian field: A = " << mean_a << " +- " << std::sqrt(var_a)
-            << " (analytic); sampled " << std::accumulate(a_draws.begin(), a_draws.end(), 0.0) /
-                                               a_draws.size()
+            << " (analytic); sampled "
+            << std::accumulate(a_draws.begin(), a_draws.end(), 0.0) / a_draws.size()
             << "; bulk ESS of A " << ci::bulk_ess({a_draws}) << ", mean over the modes (Re) "
             << ess_modes << " of " << o.samples << " draws; " << grads
             << " gradient evaluations in all; mean z^2 of the means " << z2_mean
