@@ -42,6 +42,9 @@ int cmd_infer(const std::vector<std::string>& args);
 /// `cosmograd sample --data DIR/data.h5 [--key value ...] --out DIR`: HMC over the white noise
 /// and the cosmology (explicit field-level inference), resumable chains, diagnostics.
 int cmd_sample(const std::vector<std::string>& args);
+/// `cosmograd mock catalog --halos FILE[,...] [--key value ...]` / `mock lightcurves --galaxies
+/// FILE`: HOD galaxy mocks (stellar masses, SEDs, photometry, shear) and transient light curves.
+int cmd_mock(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

@@ -40,6 +40,8 @@ const Command kCommands[] = {
      "neural posterior estimation on a campaign: train, evaluate; --model FILE OBSERVED.h5"},
     {"sample", cosmograd::apps::cmd_sample,
      "HMC over the white noise and the cosmology (field-level inference); resumable chains"},
+    {"mock", cosmograd::apps::cmd_mock,
+     "survey mocks: HOD galaxy catalogues with photometry and shear; transient light curves"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

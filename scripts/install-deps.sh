@@ -23,6 +23,8 @@ packages=(
   libplplot-dev plplot-driver-cairo
   # integration test: snapshots must open in yt
   python3-yt
+  # integration test: mock tables must open in astropy (FITS) and h5py
+  python3-astropy
   # python/: the `cosmograd` module (pybind11 against Debian's PyTorch, the same build as
   # libtorch-dev), its pytest suite, the example's plot and the tests' HDF5 reads
   python3-dev pybind11-dev python3-torch python3-pytest python3-matplotlib python3-h5py

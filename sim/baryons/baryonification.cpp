@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/baryons/detail/require.hpp"
 #include "sim/baryons/halo_profiles.hpp"
+#include "sim/core/require.hpp"
 
 namespace cosmograd::sim {
 
@@ -35,8 +35,6 @@ double gaussian_enclosed(double r, double r_ej) {
   const double u = r / (std::sqrt(2.0) * r_ej);
   return std::erf(u) - 2.0 / std::sqrt(M_PI) * u * std::exp(-u * u);
 }
-
-using detail::require;
 
 }  // namespace
 

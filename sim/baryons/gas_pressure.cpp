@@ -4,14 +4,11 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "sim/baryons/detail/require.hpp"
 #include "sim/baryons/halo_profiles.hpp"
+#include "sim/core/require.hpp"
 
 namespace cosmograd::sim {
 namespace {
-
-using detail::positive;
-using detail::require;
 
 // M500 / pivot with M500 in h70^-1 Msun: (m500c / h) [Msun] x h70 = m500c / 0.7.
 double mass_ratio(double m500c, const GasPressureOptions& o) {

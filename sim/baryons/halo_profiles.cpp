@@ -6,15 +6,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/baryons/detail/require.hpp"
+#include "sim/core/require.hpp"
 
 namespace cosmograd::sim {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-using detail::positive;
-using detail::require;
 
 // 8-point Gauss-Legendre nodes and weights on [-1, 1] (positive half; symmetric).
 constexpr std::array<double, 4> kGlNode = {0.1834346424956498, 0.5255324099163290,

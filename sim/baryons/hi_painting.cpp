@@ -5,15 +5,12 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "sim/baryons/detail/require.hpp"
 #include "sim/baryons/halo_profiles.hpp"
+#include "sim/core/require.hpp"
 #include "sim/core/units.hpp"
 
 namespace cosmograd::sim {
 namespace {
-
-using detail::positive;
-using detail::require;
 
 // Villaescusa-Navarro et al. 2018, Table 1, FoF halos: (alpha, M0 [Msun/h], M_min [Msun/h])
 // at z = 0, 1, ..., 5.

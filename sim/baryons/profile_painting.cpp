@@ -7,14 +7,11 @@
 #include <stdexcept>
 #include <vector>
 
-#include "sim/baryons/detail/require.hpp"
 #include "sim/baryons/halo_profiles.hpp"
+#include "sim/core/require.hpp"
 
 namespace cosmograd::sim {
 namespace {
-
-using detail::positive;
-using detail::require;
 
 int wrap(long long i, int n) {
   const long long m = i % n;

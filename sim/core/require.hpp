@@ -1,4 +1,4 @@
-// Argument checks shared by sim/baryons (sim-internal).
+// Argument checks that name the field, the value and what is allowed (sim/baryons, surveys/).
 #pragma once
 
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace cosmograd::sim::detail {
+namespace cosmograd::sim {
 
 /// Throws std::invalid_argument "<field> = <value>: must be <allowed>" unless ok.
 inline void require(bool ok, const std::string& field, double value, const std::string& allowed) {
@@ -20,4 +20,4 @@ inline void require(bool ok, const std::string& field, double value, const std::
 /// Whether v is finite and > 0.
 inline bool positive(double v) { return v > 0.0 && std::isfinite(v); }
 
-}  // namespace cosmograd::sim::detail
+}  // namespace cosmograd::sim
