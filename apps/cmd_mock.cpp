@@ -46,6 +46,9 @@ std::vector<sim::KeySpec> catalog_keys() {
       {"satellite_velocity", "", "virial", "satellite dispersion: virial or none"},
       {"concentration_scale", "", "1", "satellite concentration / Duffy et al. 2008's (> 0)"},
       {"rsd_axis", "", "z", "box mode: line of sight for the redshift-space column (x, y, z)"},
+      {"photometry_z", "", "",
+       "box mode: redshift the galaxies are observed at (empty: the snapshot's; a z = 0 "
+       "snapshot gets no magnitudes without it)"},
       {"observer", "Mpc/h", "", "lightcone: observer 'x,y,z' in the box (empty: box centre)"},
       {"z_min", "", "0.01", "lightcone: nearest redshift (>= 0.001)"},
       {"z_max", "", "1", "lightcone: farthest redshift"},
@@ -233,6 +236,7 @@ int mock_catalog(const std::vector<std::string>& args) {
     sim::bad_setting("rsd_axis", axis, "is not x, y or z");
   o.rsd_axis = axis[0] - 'x';
   o.shape_noise = s.get_double("shape_noise");
+  if (!s.get_string("photometry_z").empty()) o.photometry_z = s.get_double("photometry_z");
   o.validate();
   const std::string format = s.get_string("format");
   check_table_format(format);

@@ -230,13 +230,21 @@ std::vector<std::string> write_catalog_report(const std::string& dir, const surv
     const auto& mass = table.column("halo_mass").as<double>();
     const double n_res = static_cast<double>(
         std::count_if(mass.begin(), mass.end(), [&](double m) { return m >= m_res; }));
+    double expected = 0;  // the HOD's mean over this catalogue's halos
+    for (std::size_t b = 0; b < occ.halos.size(); ++b) expected += occ.exp_cen[b] + occ.exp_sat[b];
     s << "number_density " << table.rows() / volume << " (h/Mpc)^3\n"
+      << "number_density_expected " << expected / volume
+      << " (h/Mpc)^3  (sum of <N_cen> + <N_sat> over the catalogue's halos; Poisson error "
+      << std::sqrt(expected) / volume << ")\n"
       << "number_density_above_100_particles " << n_res / volume
       << " (h/Mpc)^3  (halo mass >= " << sim::format_setting(m_res) << " Msun/h)\n"
       << "number_density_tinker08_above_100_particles "
       << hmf_galaxy_density(cosmo, h.a, m_res, o.hod.params)
       << " (h/Mpc)^3  (integral of dn/dlnM (<N_cen> + <N_sat>) above the same mass)\n";
   }
+  if (!o.filters.empty() && table.rows() > 0 &&
+      std::isnan(table.column("mag_true_" + o.filters.front().name).as<double>().front()))
+    s << "photometry none: the galaxies are at z < 0.001 (set photometry_z)\n";
   for (std::size_t b = 0; b < o.filters.size(); ++b) {
     const auto& det = table.column("detected_" + o.filters[b].name).as<bool>();
     const double n = static_cast<double>(std::count(det.begin(), det.end(), true));

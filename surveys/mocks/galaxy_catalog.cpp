@@ -21,6 +21,7 @@ struct Placed {
   std::int64_t id = 0;  ///< galaxy id
   double z_cos = 0;     ///< cosmological redshift
   double z_obs = 0;     ///< observed redshift (with the line-of-sight velocity)
+  double z_phot = 0;    ///< redshift the magnitudes are computed at
   double chi = 0;       ///< comoving distance [Mpc/h] (lightcone)
   double v_los = 0;     ///< line-of-sight velocity [km/s] (lightcone)
   int snapshot = 0;     ///< source snapshot (lightcone)
@@ -80,10 +81,11 @@ void add_property_columns(Table& t, const std::vector<Placed>& placed, const sim
     dust[i] = sp.dust_av;
     metal[i] = sp.metallicity;
     if (nb == 0) continue;
-    const bool at_distance = p.z_cos >= 1e-3;
+    const bool at_distance = p.z_phot >= 1e-3;
     std::vector<double> m(nb, nan);
     if (at_distance)
-      m = ab_magnitudes(parametric_sed(sp), p.z_cos, cosmo.luminosity_distance(a) / h, o.filters);
+      m = ab_magnitudes(parametric_sed(sp), p.z_phot,
+                        cosmo.luminosity_distance(1.0 / (1.0 + p.z_phot)) / h, o.filters);
     MockRng rng(o.hod.seed, MockStream::kPhotometry, id);
     for (std::size_t b = 0; b < nb; ++b) {
       mag_true[b][i] = m[b];
@@ -202,6 +204,8 @@ void GalaxyMockOptions::validate() const {
                "finite and > 0");
   sim::require(rsd_axis >= 0 && rsd_axis <= 2, "rsd_axis", rsd_axis, "0, 1 or 2 (x, y, z)");
   sim::require(shape_noise >= 0 && shape_noise <= 0.7, "shape_noise", shape_noise, "in [0, 0.7]");
+  sim::require(std::isfinite(photometry_z) && photometry_z <= 10.0, "photometry_z", photometry_z,
+               "<= 10 (< 0: the snapshot's redshift)");
 }
 
 SedParams galaxy_sed_params(const StellarProperties& g, double age_of_universe_gyr,
@@ -231,7 +235,11 @@ Table galaxy_table_snapshot(const sim::HaloCatalog& catalog, const sim::Cosmolog
   std::size_t fallbacks = 0;
   const auto halos = hod_halos(catalog, options.hod.mass_definition, &fallbacks);
   std::vector<Placed> placed = wrap_galaxies(populate_hod(halos, options.hod, a, box));
-  for (Placed& p : placed) p.z_cos = p.z_obs = 1.0 / a - 1.0;
+  const double z_phot = options.photometry_z >= 0.0 ? options.photometry_z : 1.0 / a - 1.0;
+  for (Placed& p : placed) {
+    p.z_cos = p.z_obs = 1.0 / a - 1.0;
+    p.z_phot = z_phot;
+  }
   Table t = start_table("HOD galaxies of one snapshot's halos (periodic box)", placed,
                         {halos.size(), 0, 0, fallbacks, 0}, summary);
   std::vector<double> s(placed.size());
@@ -244,9 +252,10 @@ Table galaxy_table_snapshot(const sim::HaloCatalog& catalog, const sim::Cosmolog
   t.add(names[axis], "Mpc/h", "redshift-space coordinate along the line of sight (Kaiser 1987)", s);
   add_property_columns(t, placed, cosmo, options);
   add_metadata(t, options, cosmo);
-  t.numeric_meta.insert(
-      t.numeric_meta.begin(),
-      {{"BoxSize", box}, {"Redshift", 1.0 / a - 1.0}, {"RsdAxis", static_cast<double>(axis)}});
+  t.numeric_meta.insert(t.numeric_meta.begin(), {{"BoxSize", box},
+                                                 {"Redshift", 1.0 / a - 1.0},
+                                                 {"PhotometryRedshift", z_phot},
+                                                 {"RsdAxis", static_cast<double>(axis)}});
   return t;
 }
 
@@ -287,6 +296,7 @@ Table galaxy_table_lightcone(const std::vector<sim::HaloCatalog>& catalogs,
     p.z_cos = 1.0 / a_of_chi(p.chi) - 1.0;
     p.v_los = (p.g.vel[0] * r[0] + p.g.vel[1] * r[1] + p.g.vel[2] * r[2]) / p.chi;
     p.z_obs = (1.0 + p.z_cos) * (1.0 + p.v_los / kSpeedOfLight) - 1.0;
+    p.z_phot = p.z_cos;
     p.snapshot = lc_halos[h].snapshot;
     if (!planes.empty() && !lensing_at(planes, r, p.z_cos, p.lensing, &p.beyond)) {
       ++outside;
@@ -294,9 +304,8 @@ Table galaxy_table_lightcone(const std::vector<sim::HaloCatalog>& catalogs,
     }
     placed.push_back(p);
   }
-  Table t =
-      start_table("HOD galaxies on the past lightcone (observer at the origin of x, y, z)",
-                  placed, {halos.size(), 0, 0, fallbacks, outside}, summary);
+  Table t = start_table("HOD galaxies on the past lightcone (observer at the origin of x, y, z)",
+                        placed, {halos.size(), 0, 0, fallbacks, outside}, summary);
   const std::size_t n = placed.size();
   std::vector<double> ra(n), dec(n), chi(n), zc(n), zo(n), vlos(n);
   std::vector<std::int32_t> snap(n);

@@ -29,7 +29,10 @@ struct GalaxyMockOptions {
   std::vector<BandDepth> depths;        ///< one per filter, same order and names
   double snr_threshold = 5.0;           ///< detection threshold flux / flux_err
   int rsd_axis = 2;                     ///< snapshot mode: line of sight (0, 1, 2)
-  double shape_noise = 0.26;            ///< lightcone mode: sigma_e per component
+  /// Snapshot mode: the redshift the galaxies are observed at for their magnitudes (< 0: the
+  /// snapshot's; magnitudes need z >= 0.001, so a z = 0 snapshot without it gets none).
+  double photometry_z = -1.0;
+  double shape_noise = 0.26;  ///< lightcone mode: sigma_e per component
   /// Throws std::invalid_argument naming the option (filters and depths must pair up).
   void validate() const;
 };
@@ -55,8 +58,8 @@ SedParams galaxy_sed_params(const StellarProperties& g, double age_of_universe_g
                             std::uint64_t seed, std::uint64_t galaxy_id);
 
 /// Galaxies of one snapshot's halo catalogue in its periodic box: positions, velocities,
-/// redshift-space coordinate along rsd_axis, properties and photometry at the snapshot's
-/// redshift (none when z < 1e-3: no distance to put them at).
+/// redshift-space coordinate along rsd_axis, properties at the snapshot's redshift and
+/// photometry at photometry_z (default the snapshot's; none below z = 0.001: no distance).
 Table galaxy_table_snapshot(const sim::HaloCatalog& catalog, const sim::Cosmology& cosmo,
                             const GalaxyMockOptions& options, GalaxyMockSummary* summary);
 
