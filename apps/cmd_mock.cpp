@@ -65,6 +65,10 @@ std::vector<sim::KeySpec> catalog_keys() {
       {"depths", "mag", "lsst_y10",
        "5-sigma limits: lsst_y10, lsst_single, or one AB magnitude per filter"},
       {"snr_threshold", "", "5", "detection threshold flux / flux_err"},
+      {"sed_quiescent", "", "",
+       "SED template file for quenched galaxies: rest wavelength [Angstrom], L_lambda "
+       "[erg/s/Angstrom] per Msun of stars (empty: the parametric SED)"},
+      {"sed_star_forming", "", "", "the same for star-forming galaxies"},
       {"shmr_scatter", "dex", "0.15", "scatter of M* at fixed halo mass"},
       {"satellite_quenching", "", "0.4", "satellites' extra quenching efficiency, [0, 1]"},
       {"seed", "", "1", "random seed (draws keyed by seed and galaxy id)"},
@@ -231,6 +235,10 @@ int mock_catalog(const std::vector<std::string>& args) {
   o.filters = filters_of(s.get_string("filters"));
   o.depths = depths_of(s, o.filters);
   o.snr_threshold = s.get_double("snr_threshold");
+  if (!s.get_string("sed_quiescent").empty())
+    o.template_quiescent = surveys::read_sed_template(s.get_string("sed_quiescent"));
+  if (!s.get_string("sed_star_forming").empty())
+    o.template_star_forming = surveys::read_sed_template(s.get_string("sed_star_forming"));
   const std::string axis = s.get_string("rsd_axis");
   if (axis != "x" && axis != "y" && axis != "z")
     sim::bad_setting("rsd_axis", axis, "is not x, y or z");

@@ -50,6 +50,13 @@ std::vector<Placed> wrap_galaxies(const std::vector<HodGalaxy>& gals) {
   return out;
 }
 
+/// The galaxy's SED: the user's template for its kind scaled by its stellar mass, else the
+/// parametric SED.
+Sed galaxy_sed(const GalaxyMockOptions& o, const StellarProperties& s, const SedParams& sp) {
+  const Sed& t = s.quenched ? o.template_quiescent : o.template_star_forming;
+  return t.wavelength.empty() ? parametric_sed(sp) : scale(t, s.stellar_mass);
+}
+
 /// Stellar properties, SED parameters and photometry of every galaxy, and their columns.
 void add_property_columns(Table& t, const std::vector<Placed>& placed, const sim::Cosmology& cosmo,
                           const GalaxyMockOptions& o) {
@@ -84,7 +91,7 @@ void add_property_columns(Table& t, const std::vector<Placed>& placed, const sim
     const bool at_distance = p.z_phot >= 1e-3;
     std::vector<double> m(nb, nan);
     if (at_distance)
-      m = ab_magnitudes(parametric_sed(sp), p.z_phot,
+      m = ab_magnitudes(galaxy_sed(o, s, sp), p.z_phot,
                         cosmo.luminosity_distance(1.0 / (1.0 + p.z_phot)) / h, o.filters);
     MockRng rng(o.hod.seed, MockStream::kPhotometry, id);
     for (std::size_t b = 0; b < nb; ++b) {
@@ -204,6 +211,8 @@ void GalaxyMockOptions::validate() const {
                "finite and > 0");
   sim::require(rsd_axis >= 0 && rsd_axis <= 2, "rsd_axis", rsd_axis, "0, 1 or 2 (x, y, z)");
   sim::require(shape_noise >= 0 && shape_noise <= 0.7, "shape_noise", shape_noise, "in [0, 0.7]");
+  for (const Sed* t : {&template_quiescent, &template_star_forming})
+    if (!t->wavelength.empty()) surveys::validate(*t);
   sim::require(std::isfinite(photometry_z) && photometry_z <= 10.0, "photometry_z", photometry_z,
                "<= 10 (< 0: the snapshot's redshift)");
 }

@@ -32,6 +32,9 @@ struct GalaxyMockOptions {
   /// Snapshot mode: the redshift the galaxies are observed at for their magnitudes (< 0: the
   /// snapshot's; magnitudes need z >= 0.001, so a z = 0 snapshot without it gets none).
   double photometry_z = -1.0;
+  /// User SED templates per unit stellar mass (L_lambda [erg/s/Angstrom] per Msun) used
+  /// instead of the parametric SED for quenched / star-forming galaxies (empty: parametric).
+  Sed template_quiescent, template_star_forming;
   double shape_noise = 0.26;  ///< lightcone mode: sigma_e per component
   /// Throws std::invalid_argument naming the option (filters and depths must pair up).
   void validate() const;

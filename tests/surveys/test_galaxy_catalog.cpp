@@ -144,3 +144,31 @@ TEST(GalaxyCatalog, BadOptionsNameTheField) {
   o.rsd_axis = 3;
   EXPECT_THROW(o.validate(), std::invalid_argument);
 }
+
+// A user template of flat f_nu per unit stellar mass: every galaxy has one AB magnitude in all
+// bands, -2.5 log10[(1 + z) L_nu M* / (4 pi d_L^2) / 3631 Jy].
+TEST(GalaxyCatalog, UserTemplatesScaleWithStellarMass) {
+  const sim::Cosmology cosmo(sim::planck2015());
+  const auto cat = synthetic_catalog(100, 200.0, 0.8, 9);
+  auto o = lsst_options();
+  const double l_nu = 1e20;  // [erg/s/Hz per Msun]
+  cs::Sed flat;
+  for (int i = 0; i <= 2000; ++i) {
+    const double lam = 500.0 * std::pow(50.0, i / 2000.0);
+    flat.wavelength.push_back(lam);
+    flat.l_lambda.push_back(l_nu * 2.99792458e18 / (lam * lam));
+  }
+  o.template_quiescent = o.template_star_forming = flat;
+  const cs::Table t = cs::galaxy_table_snapshot(cat, cosmo, o, nullptr);
+  ASSERT_GT(t.rows(), 50u);
+  const double z = 0.25, dl_cm = cosmo.luminosity_distance(0.8) / 0.6774 * 3.0856775814913673e24;
+  const auto& ms = t.column("stellar_mass").as<double>();
+  for (const char* b : {"u", "g", "r", "i", "z", "y"}) {
+    const auto& m = t.column(std::string("mag_true_") + b).as<double>();
+    for (std::size_t i = 0; i < t.rows(); ++i) {
+      const double f_nu = (1 + z) * l_nu * ms[i] / (4 * M_PI * dl_cm * dl_cm);
+      // 1e-5: the linear interpolation of L_lambda ~ lambda^-2 on the template grid.
+      ASSERT_NEAR(m[i], -2.5 * std::log10(f_nu / 3631e-23), 1e-5) << b << " galaxy " << i;
+    }
+  }
+}
