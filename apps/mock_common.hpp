@@ -34,4 +34,7 @@ std::vector<std::string> write_catalog_report(const std::string& dir, const surv
 /// `cosmograd mock lightcurves ...` (the arguments after the mode).
 int mock_lightcurves(const std::vector<std::string>& args);
 
+/// `cosmograd mock images ...` (the arguments after the mode).
+int mock_images(const std::vector<std::string>& args);
+
 }  // namespace cosmograd::apps

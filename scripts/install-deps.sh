@@ -25,6 +25,8 @@ packages=(
   python3-yt
   # integration test: mock tables must open in astropy (FITS) and h5py
   python3-astropy
+  # integration test: SExtractor detects the galaxies of a rendered survey tile
+  source-extractor
   # python/: the `cosmograd` module (pybind11 against Debian's PyTorch, the same build as
   # libtorch-dev), its pytest suite, the example's plot and the tests' HDF5 reads
   python3-dev pybind11-dev python3-torch python3-pytest python3-matplotlib python3-h5py

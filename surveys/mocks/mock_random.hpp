@@ -23,6 +23,8 @@ enum class MockStream : std::uint32_t {
   kLightCurveNoise,  ///< light-curve flux noise
   kLightcone,        ///< lightcone halo assignment
   kRedshift,         ///< photometric-redshift scatter
+  kImageNoise,       ///< image pixel noise
+  kImageScene,       ///< image scene: galaxy shapes and sizes
 };
 
 /// A counter-based stream: uniform(), normal(), poisson() and exponential() draws for one

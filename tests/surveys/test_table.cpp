@@ -19,6 +19,7 @@
 #include "sim/core/check.hpp"
 #include "surveys/mocks/table.hpp"
 #include "tests/sim/temp_files.hpp"
+#include "tests/surveys/expect_throw.hpp"
 
 namespace fs = std::filesystem;
 using cosmograd::sim::CallError;
@@ -136,17 +137,7 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-// Expects `f` to throw E with a message containing every one of `parts`.
-template <class E, class F>
-void expect_throw(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one mentioning " << parts.front();
-  } catch (const E& e) {
-    for (const std::string& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << " lacks " << p;
-  }
-}
+using cosmograd::testing::expect_throw;
 
 /// A fresh scratch directory per test (tests/sim/temp_files.hpp), removed afterwards.
 class TableFiles : public ::testing::Test {

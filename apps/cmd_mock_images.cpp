@@ -1,0 +1,172 @@
+// `cosmograd mock images`: a survey tile of a lightcone galaxy mock: multi-band FITS images with
+// a TAN WCS (noisy and noiseless), a segmentation map, the truth table and a colour composite.
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "apps/mock_common.hpp"
+#include "apps/options.hpp"
+#include "driver/output_dir.hpp"
+#include "sim/core/atomic_file.hpp"
+#include "sim/core/backend.hpp"
+#include "sim/core/log.hpp"
+#include "surveys/images/scene.hpp"
+
+namespace cosmograd::apps {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The mean direction of the galaxies [deg] (the default tile centre).
+std::array<double, 2> mean_direction(const surveys::Table& t) {
+  const auto& ra = t.column("ra").as<double>();
+  const auto& dec = t.column("dec").as<double>();
+  double x = 0, y = 0, z = 0;
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    const double a = ra[i] * M_PI / 180, d = dec[i] * M_PI / 180;
+    x += std::cos(d) * std::cos(a);
+    y += std::cos(d) * std::sin(a);
+    z += std::sin(d);
+  }
+  double r = std::atan2(y, x) * 180 / M_PI;
+  if (r < 0) r += 360;
+  return {r, std::atan2(z, std::hypot(x, y)) * 180 / M_PI};
+}
+
+/// "band:value,..." pairs.
+std::vector<std::pair<std::string, double>> band_values(const sim::Settings& s,
+                                                        const std::string& key) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& item : sim::split_list(s.get_string(key))) {
+    const auto colon = item.find(':');
+    if (colon == std::string::npos)
+      sim::bad_setting(key, s.get_string(key), "is not BAND:VALUE,...");
+    try {
+      out.emplace_back(item.substr(0, colon), std::stod(item.substr(colon + 1)));
+    } catch (const std::exception&) {
+      sim::bad_setting(key, s.get_string(key), "item '" + item + "' has no number after ':'");
+    }
+  }
+  return out;
+}
+
+std::string tile_summary(const surveys::Tile& tile) {
+  const auto& t = tile.truth;
+  const auto& blended = t.column("blended").as<bool>();
+  std::size_t n_blended = 0;
+  for (bool b : blended) n_blended += b;
+  std::ostringstream s;
+  s << "# cosmograd mock images\ngalaxies " << t.rows() << "\nblended " << n_blended
+    << "\n# band sigma_background[nJy/pixel] electrons_per_nJy sky[nJy/pixel] n_eff[pixels]\n";
+  for (std::size_t b = 0; b < tile.noise.size(); ++b)
+    s << tile.noisy[b].band << " " << tile.noise[b].sigma_background << " "
+      << tile.noise[b].electrons_per_njy << " " << tile.noise[b].sky_njy << " "
+      << tile.noise[b].n_eff << "\n";
+  return s.str();
+}
+
+}  // namespace
+
+int mock_images(const std::vector<std::string>& args) {
+  const std::vector<sim::KeySpec> keys = {
+      {"galaxies", "", "", "galaxies.h5 of `cosmograd mock catalog --lightcone true`"},
+      {"nx", "pixels", "1024", "tile width"},
+      {"ny", "pixels", "1024", "tile height"},
+      {"pixel_scale", "arcsec", "0.2", "pixel side"},
+      {"ra", "deg", "", "tile centre (empty: the galaxies' mean direction)"},
+      {"dec", "deg", "", "tile centre (empty: the galaxies' mean direction)"},
+      {"rotation", "deg", "0", "position angle of +y from north through east"},
+      {"bands", "", "", "bands to draw (empty: every mag_true_<band> of the table)"},
+      {"psf_fwhm", "arcsec", "0.7", "Moffat PSF full width at half maximum"},
+      {"psf_beta", "", "3.5", "Moffat beta"},
+      {"sky", "mag/arcsec^2", "u:22.9,g:22.3,r:21.2,i:20.5,z:19.6,y:18.6",
+       "sky brightness per band (LSST dark sky, Ivezic et al. 2019); others 21.2"},
+      {"read_noise", "electrons", "9", "read noise per pixel"},
+      {"max_mag", "mag", "30", "skip galaxies fainter than this in every band"},
+      {"segmentation_sigma", "", "1",
+       "segment threshold in background sigma of the first band (noiseless PSF-convolved flux)"},
+      {"seed", "", "1", "noise and shape seed"},
+      {"threads", "", "0", "OpenMP threads (0: all)"},
+      {"overwrite", "", "false", "replace an earlier tile in --out"},
+      {"out", "", "images", "output directory"},
+  };
+  const ParsedArgs parsed = parse_command(
+      "mock images",
+      "usage: cosmograd mock images [config.ini] --galaxies DIR/galaxies.h5 [--key value ...] "
+      "[--out DIR]",
+      keys, args);
+  if (parsed.help) return 0;
+  const sim::Settings& s = parsed.settings;
+  const std::string path = s.get_string("galaxies");
+  if (path.empty()) throw std::invalid_argument("cosmograd mock images: give --galaxies FILE");
+  const long long threads = s.get_int("threads");
+  if (threads < 0)
+    sim::bad_setting("threads", s.get_string("threads"), "is negative (allowed: >= 0)");
+  sim::use_threads(static_cast<int>(threads));
+
+  surveys::TileOptions o;
+  o.nx = static_cast<int>(s.get_int("nx"));
+  o.ny = static_cast<int>(s.get_int("ny"));
+  o.wcs.pixel_scale_arcsec = s.get_double("pixel_scale");
+  o.wcs.rotation_deg = s.get_double("rotation");
+  o.bands = sim::split_list(s.get_string("bands"));
+  o.psf_fwhm_arcsec = s.get_double("psf_fwhm");
+  o.psf_beta = s.get_double("psf_beta");
+  o.sky_mag = band_values(s, "sky");
+  o.read_noise_electrons = s.get_double("read_noise");
+  o.max_mag = s.get_double("max_mag");
+  o.segmentation_sigma = s.get_double("segmentation_sigma");
+  const long long seed = s.get_int("seed");
+  if (seed < 0) sim::bad_setting("seed", s.get_string("seed"), "is negative (allowed: >= 0)");
+  o.seed = static_cast<std::uint64_t>(seed);
+  o.validate();
+
+  const auto tables = surveys::read_tables_hdf5(path);
+  const surveys::Table* galaxies = nullptr;
+  for (const auto& t : tables)
+    if (t.name == "galaxies") galaxies = &t;
+  if (!galaxies) throw std::invalid_argument(path + ": no table 'galaxies'");
+  const auto centre = mean_direction(*galaxies);
+  o.wcs.ra_deg = s.get_string("ra").empty() ? centre[0] : s.get_double("ra");
+  o.wcs.dec_deg = s.get_string("dec").empty() ? centre[1] : s.get_double("dec");
+  sim::CosmologyParams params = sim::planck2015();
+  for (const auto& [key, value] : galaxies->numeric_meta) {
+    if (key == "OmegaM") params.Omega_m = value;
+    if (key == "HubbleParam") params.h = value;
+  }
+  const sim::Cosmology cosmo(params);
+  const surveys::Tile tile = surveys::render_tile(*galaxies, cosmo, o);
+
+  const driver::OutputDir out(s.get_string("out"), s.get_bool("overwrite"));
+  const std::string dir = out.path();
+  std::vector<std::string> files = {dir + "/tile.fits", dir + "/tile_noiseless.fits",
+                                    dir + "/segmentation.fits"};
+  surveys::write_image_fits(files[0], tile.noisy, tile.wcs);
+  surveys::write_image_fits(files[1], tile.noiseless, tile.wcs);
+  surveys::BandImage seg;
+  seg.band = "segmentation";
+  seg.nx = o.nx;
+  seg.ny = o.ny;
+  seg.values.assign(tile.segmentation.begin(), tile.segmentation.end());
+  surveys::write_single_image_fits(files[2], seg, tile.wcs);
+  for (const auto& f : write_mock_tables(dir + "/truth", {tile.truth}, "both")) files.push_back(f);
+  if (tile.noisy.size() >= 3) {
+    const std::size_t n = tile.noisy.size();
+    const std::size_t r = n >= 4 ? 3 : n - 1, g = r - 1, b = r - 2;  // i, r, g of ugrizy
+    const double stretch = 5.0 * tile.noise[r].sigma_background;
+    surveys::write_rgb_png(dir + "/tile_rgb.png", tile.noisy[r], tile.noisy[g], tile.noisy[b],
+                           stretch, 8.0);
+    files.push_back(dir + "/tile_rgb.png");
+  }
+  sim::write_file_atomic(dir + "/summary.txt", tile_summary(tile));
+  sim::write_file_atomic(dir + "/config.ini", s.to_ini("cosmograd mock images"));
+  files.push_back(dir + "/summary.txt");
+  files.push_back(dir + "/config.ini");
+  for (auto& f : files) f = fs::path(f).filename().string();
+  out.write_manifest(files);
+  sim::log_info("mock images: ", tile.truth.rows(), " galaxies in a ", o.nx, " x ", o.ny,
+                " tile in ", dir);
+  return 0;
+}
+
+}  // namespace cosmograd::apps

@@ -1,0 +1,49 @@
+// Survey tiles from a lightcone galaxy mock: every galaxy inside a TAN field rendered as a
+// bulge + disk (morphology.hpp) in each band with its catalogue flux, convolved with the
+// band's PSF, summed into multi-band images with noise consistent with the catalogue's depths
+// (noise.hpp), plus a segmentation map and a truth table.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/cosmo/cosmology.hpp"
+#include "surveys/images/image_fits.hpp"
+#include "surveys/images/noise.hpp"
+#include "surveys/mocks/table.hpp"
+
+namespace cosmograd::surveys {
+
+/// How a tile is drawn.
+struct TileOptions {
+  int nx = 1024, ny = 1024;        ///< tile size [pixels]
+  TanWcs wcs;                      ///< sky position, pixel scale [arcsec], rotation
+  std::vector<std::string> bands;  ///< bands to draw (columns mag_true_<band>; empty: all)
+  double psf_fwhm_arcsec = 0.7;    ///< Moffat PSF full width at half maximum [arcsec]
+  double psf_beta = 3.5;           ///< Moffat beta
+  /// Sky brightness per band [AB mag/arcsec^2]; bands not listed get 21.2 (LSST dark r sky).
+  std::vector<std::pair<std::string, double>> sky_mag;
+  double read_noise_electrons = 9.0;  ///< read noise per pixel [electrons]
+  double max_mag = 30.0;              ///< galaxies fainter than this in every band are skipped
+  double segmentation_sigma = 1.0;    ///< segment threshold in background sigma of the first band
+  std::uint64_t seed = 1;             ///< noise and shape draws
+  void validate() const;              ///< throws std::invalid_argument naming the option
+};
+
+/// A rendered tile.
+struct Tile {
+  TanWcs wcs;                              ///< its WCS (reference pixel resolved)
+  std::vector<BandImage> noisy;            ///< per band, nJy per pixel, sky-subtracted
+  std::vector<BandImage> noiseless;        ///< the same without noise
+  std::vector<NoiseModel> noise;           ///< per band
+  std::vector<std::int32_t> segmentation;  ///< nx * ny: 0 background, else truth row + 1
+  Table truth;                             ///< one row per drawn galaxy
+};
+
+/// Draws the galaxies of `galaxies` (a lightcone mock's table: ra, dec, redshift_true,
+/// stellar_mass, quenched, mag_true_<band>, optionally e1, e2; metadata M5_<band> for the
+/// depths) that fall inside the tile. Throws std::invalid_argument naming a missing column,
+/// band or depth.
+Tile render_tile(const Table& galaxies, const sim::Cosmology& cosmo, const TileOptions& options);
+
+}  // namespace cosmograd::surveys
