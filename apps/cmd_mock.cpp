@@ -306,10 +306,11 @@ int mock_catalog(const std::vector<std::string>& args) {
 
 int cmd_mock(const std::vector<std::string>& args) {
   const std::string usage =
-      "usage: cosmograd mock catalog|lightcurves|images [config.ini] [--key value ...]\n"
+      "usage: cosmograd mock catalog|lightcurves|images|lenses [config.ini] [--key value ...]\n"
       "  catalog      HOD galaxies with stellar masses, SEDs, photometry (and shear)\n"
       "  lightcurves  transient light curves in a catalogue's galaxies (PLAsTiCC columns)\n"
-      "  images       a survey tile of a lightcone catalogue (FITS, segmentation, truth)";
+      "  images       a survey tile of a lightcone catalogue (FITS, segmentation, truth)\n"
+      "  lenses       a balanced strong-lens / non-lens stamp set from a lightcone catalogue";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::printf("%s\n", usage.c_str());
     if (args.empty()) throw std::invalid_argument("cosmograd mock: give catalog or lightcurves");
@@ -319,8 +320,9 @@ int cmd_mock(const std::vector<std::string>& args) {
   if (args[0] == "catalog") return mock_catalog(rest);
   if (args[0] == "lightcurves") return mock_lightcurves(rest);
   if (args[0] == "images") return mock_images(rest);
+  if (args[0] == "lenses") return mock_lenses(rest);
   throw std::invalid_argument("cosmograd mock: unknown mode '" + args[0] +
-                              "' (allowed: catalog, lightcurves, images)");
+                              "' (allowed: catalog, lightcurves, images, lenses)");
 }
 
 }  // namespace cosmograd::apps

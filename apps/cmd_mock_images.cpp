@@ -1,5 +1,6 @@
 // `cosmograd mock images`: a survey tile of a lightcone galaxy mock: multi-band FITS images with
 // a TAN WCS (noisy and noiseless), a segmentation map, the truth table and a colour composite.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -10,6 +11,8 @@
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/backend.hpp"
 #include "sim/core/log.hpp"
+#include "sim/io/png.hpp"
+#include "surveys/images/lens_set.hpp"
 #include "surveys/images/scene.hpp"
 
 namespace cosmograd::apps {
@@ -65,7 +68,134 @@ std::string tile_summary(const surveys::Tile& tile) {
   return s.str();
 }
 
+/// A 4 x 4 grid of colour stamps (i, r, g; or the last three bands): the first 8 lenses on the
+/// top two rows, the first 8 non-lenses below, each pixel drawn 2 x 2.
+void lens_grid_png(const std::string& path, const surveys::LensSet& set) {
+  const std::size_t nb = set.bands.size();
+  if (nb < 3) return;
+  const int s = set.size, zoom = 2, cells = 4;
+  const std::size_t px = static_cast<std::size_t>(s) * s;
+  const std::size_t r = nb >= 4 ? 3 : nb - 1, g = r - 1, b = r - 2;
+  const auto& is_lens = set.truth.column("is_lens").as<bool>();
+  std::vector<std::size_t> lenses, others;
+  for (std::size_t k = 0; k < is_lens.size(); ++k) (is_lens[k] ? lenses : others).push_back(k);
+  sim::Image grid(cells * s * zoom, cells * s * zoom, sim::RGB{0, 0, 0});
+  auto band = [&](std::size_t k, std::size_t c) {
+    surveys::BandImage img;
+    img.band = set.bands[c];
+    img.nx = img.ny = s;
+    const auto* v = &set.images[(k * nb + c) * px];
+    img.values.assign(v, v + px);
+    return img;
+  };
+  for (int cell = 0; cell < cells * cells; ++cell) {
+    const auto& pool = cell < 8 ? lenses : others;
+    const std::size_t i = static_cast<std::size_t>(cell % 8);
+    if (i >= pool.size()) continue;
+    const std::size_t k = pool[i];
+    // Stretch: a tenth of the stamp's brightest pixel in the red band, so arcs stay visible.
+    const auto red = band(k, r);
+    const double peak = *std::max_element(red.values.begin(), red.values.end());
+    const auto rgb =
+        surveys::lupton_rgb(red, band(k, g), band(k, b), std::max(1.0, 0.1 * peak), 8.0);
+    const int cx = (cell % cells) * s * zoom, cy = (cell / cells) * s * zoom;
+    for (int y = 0; y < s; ++y)
+      for (int x = 0; x < s; ++x) {
+        const std::size_t o = 3 * (static_cast<std::size_t>(y) * s + x);
+        for (int dy = 0; dy < zoom; ++dy)
+          for (int dx = 0; dx < zoom; ++dx)
+            grid.set(cx + zoom * x + dx, cy + zoom * y + dy,
+                     sim::RGB{rgb[o], rgb[o + 1], rgb[o + 2]});
+      }
+  }
+  sim::write_png(path, grid);
+}
+
 }  // namespace
+
+int mock_lenses(const std::vector<std::string>& args) {
+  const std::vector<sim::KeySpec> keys = {
+      {"galaxies", "", "", "galaxies.h5 of `cosmograd mock catalog --lightcone true`"},
+      {"count", "", "200", "stamps, half lenses (even)"},
+      {"size", "pixels", "64", "stamp side"},
+      {"pixel_scale", "arcsec", "0.2", "pixel side"},
+      {"psf_fwhm", "arcsec", "0.7", "Moffat PSF full width at half maximum"},
+      {"min_stellar_mass", "Msun", "1e11", "deflectors: quenched galaxies above this mass"},
+      {"min_theta_e", "arcsec", "0.6", "smallest Einstein radius of a lens"},
+      {"source_dz", "", "0.3", "sources at least this far behind the deflector"},
+      {"min_z_lens", "", "0.2", "deflectors at this redshift or beyond"},
+      {"max_source_mag", "mag", "23.5", "sources brighter than this in r"},
+      {"seed", "", "1", "random seed"},
+      {"overwrite", "", "false", "replace an earlier set in --out"},
+      {"out", "", "lenses", "output directory"},
+  };
+  const ParsedArgs parsed = parse_command(
+      "mock lenses",
+      "usage: cosmograd mock lenses [config.ini] --galaxies DIR/galaxies.h5 [--count 200] "
+      "[--key value ...] [--out DIR]",
+      keys, args);
+  if (parsed.help) return 0;
+  const sim::Settings& s = parsed.settings;
+  const std::string path = s.get_string("galaxies");
+  if (path.empty()) throw std::invalid_argument("cosmograd mock lenses: give --galaxies FILE");
+  surveys::LensSetOptions o;
+  o.count = static_cast<int>(s.get_int("count"));
+  o.size = static_cast<int>(s.get_int("size"));
+  o.pixel_scale = s.get_double("pixel_scale");
+  o.psf_fwhm = s.get_double("psf_fwhm");
+  o.min_stellar_mass = s.get_double("min_stellar_mass");
+  o.min_theta_e = s.get_double("min_theta_e");
+  o.source_dz = s.get_double("source_dz");
+  o.min_z_lens = s.get_double("min_z_lens");
+  o.max_source_mag = s.get_double("max_source_mag");
+  const long long seed = s.get_int("seed");
+  if (seed < 0) sim::bad_setting("seed", s.get_string("seed"), "is negative (allowed: >= 0)");
+  o.seed = static_cast<std::uint64_t>(seed);
+  o.validate();
+  const auto tables = surveys::read_tables_hdf5(path);
+  const surveys::Table* galaxies = nullptr;
+  for (const auto& t : tables)
+    if (t.name == "galaxies") galaxies = &t;
+  if (!galaxies) throw std::invalid_argument(path + ": no table 'galaxies'");
+  sim::CosmologyParams params = sim::planck2015();
+  for (const auto& [key, value] : galaxies->numeric_meta) {
+    if (key == "OmegaM") params.Omega_m = value;
+    if (key == "HubbleParam") params.h = value;
+  }
+  const surveys::LensSet set = surveys::make_lens_set(*galaxies, sim::Cosmology(params), o);
+
+  const driver::OutputDir out(s.get_string("out"), s.get_bool("overwrite"));
+  const std::string dir = out.path();
+  std::vector<std::string> files = {dir + "/lens_stamps.h5"};
+  surveys::write_lens_stamps(files[0], set, o.pixel_scale);
+  for (const auto& f : write_mock_tables(dir + "/truth", {set.truth}, "both")) files.push_back(f);
+  lens_grid_png(dir + "/lens_examples.png", set);
+  files.push_back(dir + "/lens_examples.png");
+  const auto& theta = set.truth.column("theta_e").as<double>();
+  const auto& mu = set.truth.column("magnification").as<double>();
+  std::vector<double> th, m;
+  for (std::size_t k = 0; k < theta.size(); ++k)
+    if (theta[k] > 0) {
+      th.push_back(theta[k]);
+      m.push_back(mu[k]);
+    }
+  std::sort(th.begin(), th.end());
+  std::sort(m.begin(), m.end());
+  std::ostringstream sum;
+  sum << "# cosmograd mock lenses\nstamps " << theta.size() << "\nlenses " << th.size()
+      << "\ntheta_e_median_arcsec " << (th.empty() ? 0 : th[th.size() / 2])
+      << "\ntheta_e_range_arcsec " << (th.empty() ? 0 : th.front()) << " "
+      << (th.empty() ? 0 : th.back()) << "\nmagnification_median "
+      << (m.empty() ? 0 : m[m.size() / 2]) << "\n";
+  sim::write_file_atomic(dir + "/summary.txt", sum.str());
+  sim::write_file_atomic(dir + "/config.ini", s.to_ini("cosmograd mock lenses"));
+  files.push_back(dir + "/summary.txt");
+  files.push_back(dir + "/config.ini");
+  for (auto& f : files) f = fs::path(f).filename().string();
+  out.write_manifest(files);
+  sim::log_info("mock lenses: ", theta.size(), " stamps (", th.size(), " lenses) in ", dir);
+  return 0;
+}
 
 int mock_images(const std::vector<std::string>& args) {
   const std::vector<sim::KeySpec> keys = {

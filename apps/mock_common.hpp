@@ -37,4 +37,7 @@ int mock_lightcurves(const std::vector<std::string>& args);
 /// `cosmograd mock images ...` (the arguments after the mode).
 int mock_images(const std::vector<std::string>& args);
 
+/// `cosmograd mock lenses ...` (the arguments after the mode).
+int mock_lenses(const std::vector<std::string>& args);
+
 }  // namespace cosmograd::apps

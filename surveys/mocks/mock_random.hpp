@@ -25,6 +25,7 @@ enum class MockStream : std::uint32_t {
   kRedshift,         ///< photometric-redshift scatter
   kImageNoise,       ///< image pixel noise
   kImageScene,       ///< image scene: galaxy shapes and sizes
+  kLensSet,          ///< strong-lens stamps: deflector, source, geometry
 };
 
 /// A counter-based stream: uniform(), normal(), poisson() and exponential() draws for one
