@@ -1,5 +1,5 @@
 # cosmograd_add_test(name SOURCES a.cpp ... LABELS unit|integration|mpi|gpu|slow ...
-#                    [LIBS target ...] [RANKS n ...] [TIMEOUT seconds])
+#                    [LIBS target ...] [RANKS n ...] [TIMEOUT seconds] [ENVIRONMENT VAR=value ...])
 # Builds test_<name> from SOURCES with GoogleTest and registers it with ctest (nothing when
 # GoogleTest was not found).
 # Label `mpi` runs the binary through mpiexec once per entry of RANKS (default 2).
@@ -8,7 +8,7 @@
 include(GoogleTest)
 
 function(cosmograd_add_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LABELS;LIBS;RANKS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LABELS;LIBS;RANKS;ENVIRONMENT" ${ARGN})
   if(NOT T_SOURCES)
     message(FATAL_ERROR "cosmograd_add_test(${name}): SOURCES is required")
   endif()
@@ -57,7 +57,8 @@ function(cosmograd_add_test name)
     endforeach()
   else()
     gtest_discover_tests(${exe} DISCOVERY_MODE PRE_TEST
-                         PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT})
+                         PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+                                    ENVIRONMENT "${T_ENVIRONMENT}")
   endif()
 endfunction()
 
