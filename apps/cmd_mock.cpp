@@ -313,7 +313,8 @@ int cmd_mock(const std::vector<std::string>& args) {
       "  lenses       a balanced strong-lens / non-lens stamp set from a lightcone catalogue";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::printf("%s\n", usage.c_str());
-    if (args.empty()) throw std::invalid_argument("cosmograd mock: give catalog or lightcurves");
+    if (args.empty())
+      throw std::invalid_argument("cosmograd mock: give catalog, lightcurves, images or lenses");
     return 0;
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());

@@ -64,47 +64,59 @@ void add_property_columns(Table& t, const std::vector<Placed>& placed, const sim
   const double min_subhalo = std::pow(10.0, o.hod.params.log_m_min) / h;  // [Msun]
   const std::size_t n = placed.size(), nb = o.filters.size();
   std::vector<double> mstar(n), sfr(n), age(n), dust(n), metal(n), infall(n);
-  std::vector<bool> quenched(n);
+  // Flags as bytes while threads write them (std::vector<bool> packs neighbours into one word).
+  std::vector<char> quenched_bytes(n);
   std::vector<std::vector<double>> mag_true(nb, std::vector<double>(n)),
       flux(nb, std::vector<double>(n)), flux_err(nb, std::vector<double>(n)),
       mag(nb, std::vector<double>(n)), mag_err(nb, std::vector<double>(n));
-  std::vector<std::vector<bool>> detected(nb, std::vector<bool>(n));
+  std::vector<std::vector<char>> detected_bytes(nb, std::vector<char>(n));
   const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::string error;  // the first exception of any thread, rethrown after the loop
 #pragma omp parallel for schedule(dynamic, 64)
   for (std::size_t i = 0; i < n; ++i) {
-    const Placed& p = placed[i];
-    const double a = 1.0 / (1.0 + p.z_cos);
-    const double t_universe = cosmo.age(a);
-    const auto id = static_cast<std::uint64_t>(p.id);
-    const StellarProperties s =
-        draw_stellar_properties(o.star_formation, p.g.halo_mass / h, p.g.central, min_subhalo,
-                                p.z_cos, t_universe, o.hod.seed, id);
-    const SedParams sp = galaxy_sed_params(s, t_universe, o.hod.seed, id);
-    mstar[i] = s.stellar_mass;
-    sfr[i] = s.sfr;
-    quenched[i] = s.quenched;
-    infall[i] = s.infall_mass;
-    age[i] = sp.age_gyr;
-    dust[i] = sp.dust_av;
-    metal[i] = sp.metallicity;
-    if (nb == 0) continue;
-    const bool at_distance = p.z_phot >= 1e-3;
-    std::vector<double> m(nb, nan);
-    if (at_distance)
-      m = ab_magnitudes(galaxy_sed(o, s, sp), p.z_phot,
-                        cosmo.luminosity_distance(1.0 / (1.0 + p.z_phot)) / h, o.filters);
-    MockRng rng(o.hod.seed, MockStream::kPhotometry, id);
-    for (std::size_t b = 0; b < nb; ++b) {
-      mag_true[b][i] = m[b];
-      const ObservedFlux f = at_distance ? observe_flux(m[b], o.depths[b].m5, o.snr_threshold, rng)
-                                         : ObservedFlux{nan, nan, nan, nan, false};
-      flux[b][i] = f.flux_njy;
-      flux_err[b][i] = f.flux_err_njy;
-      mag[b][i] = f.mag;
-      mag_err[b][i] = f.mag_err;
-      detected[b][i] = f.detected;
+    try {
+      const Placed& p = placed[i];
+      const double a = 1.0 / (1.0 + p.z_cos);
+      const double t_universe = cosmo.age(a);
+      const auto id = static_cast<std::uint64_t>(p.id);
+      const StellarProperties s =
+          draw_stellar_properties(o.star_formation, p.g.halo_mass / h, p.g.central, min_subhalo,
+                                  p.z_cos, t_universe, o.hod.seed, id);
+      const SedParams sp = galaxy_sed_params(s, t_universe, o.hod.seed, id);
+      mstar[i] = s.stellar_mass;
+      sfr[i] = s.sfr;
+      quenched_bytes[i] = s.quenched;
+      infall[i] = s.infall_mass;
+      age[i] = sp.age_gyr;
+      dust[i] = sp.dust_av;
+      metal[i] = sp.metallicity;
+      if (nb == 0) continue;
+      const bool at_distance = p.z_phot >= 1e-3;
+      std::vector<double> m(nb, nan);
+      if (at_distance)
+        m = ab_magnitudes(galaxy_sed(o, s, sp), p.z_phot,
+                          cosmo.luminosity_distance(1.0 / (1.0 + p.z_phot)) / h, o.filters);
+      MockRng rng(o.hod.seed, MockStream::kPhotometry, id);
+      for (std::size_t b = 0; b < nb; ++b) {
+        mag_true[b][i] = m[b];
+        const ObservedFlux f = at_distance
+                                   ? observe_flux(m[b], o.depths[b].m5, o.snr_threshold, rng)
+                                   : ObservedFlux{nan, nan, nan, nan, false};
+        flux[b][i] = f.flux_njy;
+        flux_err[b][i] = f.flux_err_njy;
+        mag[b][i] = f.mag;
+        mag_err[b][i] = f.mag_err;
+        detected_bytes[b][i] = f.detected;
+      }
+    } catch (const std::exception& e) {
+#pragma omp critical(galaxy_catalog_error)
+      if (error.empty()) error = "galaxy " + std::to_string(placed[i].id) + ": " + e.what();
     }
   }
+  if (!error.empty()) throw std::invalid_argument(error);
+  const std::vector<bool> quenched(quenched_bytes.begin(), quenched_bytes.end());
+  std::vector<std::vector<bool>> detected;
+  for (const auto& d : detected_bytes) detected.emplace_back(d.begin(), d.end());
   t.add("stellar_mass", "solMass", "stellar mass (Moster+2013 SHMR with scatter)", mstar);
   t.add("sfr", "solMass/yr", "star formation rate (Speagle+2014 main sequence or quenched)", sfr);
   t.add("quenched", "", "drawn from the quenched fraction (Peng+2010, satellite quenching)",

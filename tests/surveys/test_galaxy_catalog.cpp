@@ -172,3 +172,23 @@ TEST(GalaxyCatalog, UserTemplatesScaleWithStellarMass) {
     }
   }
 }
+
+// A filter the SEDs do not cover (rest frame beyond 25000 Angstrom) is refused with the galaxy
+// named, not a crash inside the threads.
+TEST(GalaxyCatalog, FilterBeyondTheSedIsAClearError) {
+  const sim::Cosmology cosmo(sim::planck2015());
+  const auto cat = synthetic_catalog(50, 200.0, 0.8, 3);
+  auto o = lsst_options();
+  cs::Filter far;
+  far.name = "far_ir";
+  far.wavelength = {60000.0, 65000.0, 70000.0};
+  far.throughput = {0.5, 1.0, 0.5};
+  o.filters = {far};
+  o.depths = {{"far_ir", 22.0}};
+  try {
+    cs::galaxy_table_snapshot(cat, cosmo, o, nullptr);
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("galaxy "), std::string::npos) << e.what();
+  }
+}
