@@ -227,9 +227,7 @@ int mock_catalog(const std::vector<std::string>& args) {
   o.hod.velocity = velocity == "virial" ? surveys::SatelliteVelocity::kVirial
                                         : surveys::SatelliteVelocity::kNone;
   o.hod.concentration_scale = s.get_double("concentration_scale");
-  const long long seed = s.get_int("seed");
-  if (seed < 0) sim::bad_setting("seed", s.get_string("seed"), "is negative (allowed: >= 0)");
-  o.hod.seed = static_cast<std::uint64_t>(seed);
+  o.hod.seed = seed_setting(s);
   o.star_formation.shmr.scatter_dex = s.get_double("shmr_scatter");
   o.star_formation.satellite_quenching = s.get_double("satellite_quenching");
   o.filters = filters_of(s.get_string("filters"));
@@ -293,10 +291,7 @@ int mock_catalog(const std::vector<std::string>& args) {
   std::vector<std::string> files = write_mock_tables(dir + "/galaxies", {table}, format);
   for (const auto& f : write_catalog_report(dir, table, catalogs, cosmo, o, summary, lightcone))
     files.push_back(f);
-  sim::write_file_atomic(dir + "/config.ini", s.to_ini("cosmograd mock catalog"));
-  files.push_back(dir + "/config.ini");
-  for (auto& f : files) f = fs::path(f).filename().string();
-  out.write_manifest(files);
+  finish_mock_dir(out, files, "", s, "cosmograd mock catalog");
   sim::log_info("mock catalog: ", table.rows(), " galaxies (", summary.centrals, " centrals, ",
                 summary.satellites, " satellites) in ", dir);
   return 0;

@@ -148,21 +148,10 @@ int mock_lenses(const std::vector<std::string>& args) {
   o.source_dz = s.get_double("source_dz");
   o.min_z_lens = s.get_double("min_z_lens");
   o.max_source_mag = s.get_double("max_source_mag");
-  const long long seed = s.get_int("seed");
-  if (seed < 0) sim::bad_setting("seed", s.get_string("seed"), "is negative (allowed: >= 0)");
-  o.seed = static_cast<std::uint64_t>(seed);
+  o.seed = seed_setting(s);
   o.validate();
-  const auto tables = surveys::read_tables_hdf5(path);
-  const surveys::Table* galaxies = nullptr;
-  for (const auto& t : tables)
-    if (t.name == "galaxies") galaxies = &t;
-  if (!galaxies) throw std::invalid_argument(path + ": no table 'galaxies'");
-  sim::CosmologyParams params = sim::planck2015();
-  for (const auto& [key, value] : galaxies->numeric_meta) {
-    if (key == "OmegaM") params.Omega_m = value;
-    if (key == "HubbleParam") params.h = value;
-  }
-  const surveys::LensSet set = surveys::make_lens_set(*galaxies, sim::Cosmology(params), o);
+  const surveys::Table galaxies = read_galaxy_table(path);
+  const surveys::LensSet set = surveys::make_lens_set(galaxies, mock_cosmology(galaxies), o);
 
   const driver::OutputDir out(s.get_string("out"), s.get_bool("overwrite"));
   const std::string dir = out.path();
@@ -187,12 +176,7 @@ int mock_lenses(const std::vector<std::string>& args) {
       << "\ntheta_e_range_arcsec " << (th.empty() ? 0 : th.front()) << " "
       << (th.empty() ? 0 : th.back()) << "\nmagnification_median "
       << (m.empty() ? 0 : m[m.size() / 2]) << "\n";
-  sim::write_file_atomic(dir + "/summary.txt", sum.str());
-  sim::write_file_atomic(dir + "/config.ini", s.to_ini("cosmograd mock lenses"));
-  files.push_back(dir + "/summary.txt");
-  files.push_back(dir + "/config.ini");
-  for (auto& f : files) f = fs::path(f).filename().string();
-  out.write_manifest(files);
+  finish_mock_dir(out, files, sum.str(), s, "cosmograd mock lenses");
   sim::log_info("mock lenses: ", theta.size(), " stamps (", th.size(), " lenses) in ", dir);
   return 0;
 }
@@ -246,26 +230,14 @@ int mock_images(const std::vector<std::string>& args) {
   o.read_noise_electrons = s.get_double("read_noise");
   o.max_mag = s.get_double("max_mag");
   o.segmentation_sigma = s.get_double("segmentation_sigma");
-  const long long seed = s.get_int("seed");
-  if (seed < 0) sim::bad_setting("seed", s.get_string("seed"), "is negative (allowed: >= 0)");
-  o.seed = static_cast<std::uint64_t>(seed);
+  o.seed = seed_setting(s);
   o.validate();
 
-  const auto tables = surveys::read_tables_hdf5(path);
-  const surveys::Table* galaxies = nullptr;
-  for (const auto& t : tables)
-    if (t.name == "galaxies") galaxies = &t;
-  if (!galaxies) throw std::invalid_argument(path + ": no table 'galaxies'");
-  const auto centre = mean_direction(*galaxies);
+  const surveys::Table galaxies = read_galaxy_table(path);
+  const auto centre = mean_direction(galaxies);
   o.wcs.ra_deg = s.get_string("ra").empty() ? centre[0] : s.get_double("ra");
   o.wcs.dec_deg = s.get_string("dec").empty() ? centre[1] : s.get_double("dec");
-  sim::CosmologyParams params = sim::planck2015();
-  for (const auto& [key, value] : galaxies->numeric_meta) {
-    if (key == "OmegaM") params.Omega_m = value;
-    if (key == "HubbleParam") params.h = value;
-  }
-  const sim::Cosmology cosmo(params);
-  const surveys::Tile tile = surveys::render_tile(*galaxies, cosmo, o);
+  const surveys::Tile tile = surveys::render_tile(galaxies, mock_cosmology(galaxies), o);
 
   const driver::OutputDir out(s.get_string("out"), s.get_bool("overwrite"));
   const std::string dir = out.path();
@@ -288,12 +260,7 @@ int mock_images(const std::vector<std::string>& args) {
                            stretch, 8.0);
     files.push_back(dir + "/tile_rgb.png");
   }
-  sim::write_file_atomic(dir + "/summary.txt", tile_summary(tile));
-  sim::write_file_atomic(dir + "/config.ini", s.to_ini("cosmograd mock images"));
-  files.push_back(dir + "/summary.txt");
-  files.push_back(dir + "/config.ini");
-  for (auto& f : files) f = fs::path(f).filename().string();
-  out.write_manifest(files);
+  finish_mock_dir(out, files, tile_summary(tile), s, "cosmograd mock images");
   sim::log_info("mock images: ", tile.truth.rows(), " galaxies in a ", o.nx, " x ", o.ny,
                 " tile in ", dir);
   return 0;

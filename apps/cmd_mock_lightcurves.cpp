@@ -275,37 +275,19 @@ int mock_lightcurves(const std::vector<std::string>& args) {
   cadence.start_mjd = config.survey_start_mjd;
   cadence.duration_days = config.survey_duration_days;
   cadence.validate();
-  const long long seed = s.get_int("seed");
-  if (seed < 0) sim::bad_setting("seed", s.get_string("seed"), "is negative (allowed: >= 0)");
+  const std::uint64_t seed = seed_setting(s);
 
-  const auto tables = surveys::read_tables_hdf5(path);
-  const auto it = std::find_if(tables.begin(), tables.end(),
-                               [](const Table& t) { return t.name == "galaxies"; });
-  if (it == tables.end()) throw std::invalid_argument(path + ": no table 'galaxies'");
-  const auto hosts = hosts_of(*it, path);
-  // The mock's cosmology: Planck 2015 with the catalogue's Omega_m and h.
-  sim::CosmologyParams params = sim::planck2015();
-  for (const auto& [key, value] : it->numeric_meta) {
-    if (key == "OmegaM") params.Omega_m = value;
-    if (key == "HubbleParam") params.h = value;
-  }
-  const sim::Cosmology cosmo(params);
-  const auto transients =
-      surveys::draw_transients(hosts, config, cosmo, static_cast<std::uint64_t>(seed));
-  const auto points =
-      surveys::observe_light_curves(transients, cadence, static_cast<std::uint64_t>(seed));
+  const Table galaxies = read_galaxy_table(path);
+  const auto hosts = hosts_of(galaxies, path);
+  const auto transients = surveys::draw_transients(hosts, config, mock_cosmology(galaxies), seed);
+  const auto points = surveys::observe_light_curves(transients, cadence, seed);
 
   const driver::OutputDir out(s.get_string("out"), s.get_bool("overwrite"));
   const std::string dir = out.path();
   std::vector<std::string> files = write_mock_tables(
       dir + "/lightcurves", {metadata_table(transients), observation_table(points)}, format);
   for (const auto& f : plot_examples(dir, transients, points, cadence)) files.push_back(f);
-  sim::write_file_atomic(dir + "/summary.txt", summary_text(transients, points));
-  sim::write_file_atomic(dir + "/config.ini", s.to_ini("cosmograd mock lightcurves"));
-  files.push_back(dir + "/summary.txt");
-  files.push_back(dir + "/config.ini");
-  for (auto& f : files) f = fs::path(f).filename().string();
-  out.write_manifest(files);
+  finish_mock_dir(out, files, summary_text(transients, points), s, "cosmograd mock lightcurves");
   sim::log_info("mock lightcurves: ", transients.size(), " transients, ", points.size(),
                 " observations in ", dir);
   return 0;

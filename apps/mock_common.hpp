@@ -5,12 +5,30 @@
 #include <string>
 #include <vector>
 
+#include "driver/output_dir.hpp"
+#include "sim/core/settings.hpp"
 #include "sim/cosmo/cosmology.hpp"
 #include "sim/measure/fof.hpp"
 #include "surveys/mocks/galaxy_catalog.hpp"
 #include "surveys/mocks/table.hpp"
 
 namespace cosmograd::apps {
+
+/// The table "galaxies" of a `mock catalog` file; throws std::invalid_argument naming the file
+/// when it has none.
+surveys::Table read_galaxy_table(const std::string& path);
+
+/// The mock's cosmology: Planck 2015 with the galaxy table's OmegaM and HubbleParam metadata.
+sim::Cosmology mock_cosmology(const surveys::Table& galaxies);
+
+/// The key `seed` as a non-negative integer (bad_setting otherwise).
+std::uint64_t seed_setting(const sim::Settings& s);
+
+/// Closes a mock's output directory: writes `summary` (when not empty) to summary.txt and the
+/// settings to config.ini, then the manifest of `files` and those two (paths in `out`).
+void finish_mock_dir(const driver::OutputDir& out, std::vector<std::string> files,
+                     const std::string& summary, const sim::Settings& s,
+                     const std::string& command);
 
 /// Throws std::invalid_argument naming `format` unless it is hdf5, fits or both.
 void check_table_format(const std::string& format);

@@ -1,6 +1,7 @@
 // The galaxy mock's report: summary, HOD occupation against Zheng et al. 2007, colour tracks.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "apps/mock_common.hpp"
@@ -182,6 +183,41 @@ double hmf_galaxy_density(const sim::Cosmology& cosmo, double a, double m_min,
 }
 
 }  // namespace
+
+surveys::Table read_galaxy_table(const std::string& path) {
+  for (auto& t : surveys::read_tables_hdf5(path))
+    if (t.name == "galaxies") return t;
+  throw std::invalid_argument(path + ": no table 'galaxies' (a file of `cosmograd mock catalog`)");
+}
+
+sim::Cosmology mock_cosmology(const surveys::Table& galaxies) {
+  sim::CosmologyParams params = sim::planck2015();
+  for (const auto& [key, value] : galaxies.numeric_meta) {
+    if (key == "OmegaM") params.Omega_m = value;
+    if (key == "HubbleParam") params.h = value;
+  }
+  return sim::Cosmology(params);
+}
+
+std::uint64_t seed_setting(const sim::Settings& s) {
+  const long long seed = s.get_int("seed");
+  if (seed < 0) sim::bad_setting("seed", s.get_string("seed"), "is negative (allowed: >= 0)");
+  return static_cast<std::uint64_t>(seed);
+}
+
+void finish_mock_dir(const driver::OutputDir& out, std::vector<std::string> files,
+                     const std::string& summary, const sim::Settings& s,
+                     const std::string& command) {
+  const std::string& dir = out.path();
+  if (!summary.empty()) {
+    sim::write_file_atomic(dir + "/summary.txt", summary);
+    files.push_back(dir + "/summary.txt");
+  }
+  sim::write_file_atomic(dir + "/config.ini", s.to_ini(command));
+  files.push_back(dir + "/config.ini");
+  for (auto& f : files) f = std::filesystem::path(f).filename().string();
+  out.write_manifest(files);
+}
 
 void check_table_format(const std::string& format) {
   if (format != "hdf5" && format != "fits" && format != "both")

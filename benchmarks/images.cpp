@@ -81,8 +81,8 @@ int main(int argc, char** argv) {
         "integration to 1e-7 of the flux, then a Moffat PSF of FWHM 3.5 px, beta 3.5, 29 x 29, "
         "by zero-padded FFT); random radii 1-6 px, |e| < 0.2, sub-pixel centres; median of "
      << repeats << " runs of " << stamps
-     << " stamps. The batched LibTorch path (GPU, "
-        "differentiable) is not built yet.\n\n"
+     << " stamps. No learned model here (the stamps are analytic); the batched LibTorch path is "
+        "timed by bench_images_batched (images_batched.md).\n\n"
      << "| profile | render [ms/stamp] | render + PSF [ms/stamp] |\n|---|---|---|\n";
   for (int kind = 0; kind < 3; ++kind) {
     const double render_s = median_seconds(repeats, [&] {

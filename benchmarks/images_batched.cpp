@@ -68,7 +68,9 @@ int main(int argc, char** argv) {
      << "Machine: " << cosmograd::sim::machine_summary() << "; " << torch::get_num_threads()
      << " torch threads.\n\n"
      << "render_sersic_batch on 64 x 64 stamps (oversample 5, random n 0.5-4, R_e 1-3 px, "
-        "|e| < 0.2), convolve_psf_batch with a 21 x 21 Moffat PSF; median of "
+        "|e| < 0.2), convolve_psf_batch with a 21 x 21 Moffat PSF (no learned model: the renderer "
+        "is "
+        "analytic; the CPU reference is bench_images, images.md); median of "
      << repeats
      << " runs.\n\n| device | dtype | batch | step | ms per stamp |\n|---|---|---|---|---|\n";
   for (const auto& device : devices) {
