@@ -301,15 +301,19 @@ int mock_catalog(const std::vector<std::string>& args) {
 
 int cmd_mock(const std::vector<std::string>& args) {
   const std::string usage =
-      "usage: cosmograd mock catalog|lightcurves|images|lenses [config.ini] [--key value ...]\n"
+      "usage: cosmograd mock catalog|lightcurves|images|lenses|blends|stamps [config.ini]\n"
+      "       [--key value ...]\n"
       "  catalog      HOD galaxies with stellar masses, SEDs, photometry (and shear)\n"
       "  lightcurves  transient light curves in a catalogue's galaxies (PLAsTiCC columns)\n"
       "  images       a survey tile of a lightcone catalogue (FITS, segmentation, truth)\n"
-      "  lenses       a balanced strong-lens / non-lens stamp set from a lightcone catalogue";
+      "  lenses       a balanced strong-lens / non-lens stamp set from a lightcone catalogue\n"
+      "  blends       BTK-style blend stamps for deblenders (isolated galaxies, segmentation)\n"
+      "  stamps       single-galaxy stamps (PSF, noise, size and magnitude) for generative models";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::printf("%s\n", usage.c_str());
     if (args.empty())
-      throw std::invalid_argument("cosmograd mock: give catalog, lightcurves, images or lenses");
+      throw std::invalid_argument(
+          "cosmograd mock: give catalog, lightcurves, images, lenses, blends or stamps");
     return 0;
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -317,8 +321,10 @@ int cmd_mock(const std::vector<std::string>& args) {
   if (args[0] == "lightcurves") return mock_lightcurves(rest);
   if (args[0] == "images") return mock_images(rest);
   if (args[0] == "lenses") return mock_lenses(rest);
+  if (args[0] == "blends") return mock_blends(rest);
+  if (args[0] == "stamps") return mock_stamps(rest);
   throw std::invalid_argument("cosmograd mock: unknown mode '" + args[0] +
-                              "' (allowed: catalog, lightcurves, images, lenses)");
+                              "' (allowed: catalog, lightcurves, images, lenses, blends, stamps)");
 }
 
 }  // namespace cosmograd::apps

@@ -11,7 +11,6 @@
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/backend.hpp"
 #include "sim/core/log.hpp"
-#include "sim/io/png.hpp"
 #include "surveys/images/lens_set.hpp"
 #include "surveys/images/scene.hpp"
 
@@ -36,23 +35,6 @@ std::array<double, 2> mean_direction(const surveys::Table& t) {
   return {r, std::atan2(z, std::hypot(x, y)) * 180 / M_PI};
 }
 
-/// "band:value,..." pairs.
-std::vector<std::pair<std::string, double>> band_values(const sim::Settings& s,
-                                                        const std::string& key) {
-  std::vector<std::pair<std::string, double>> out;
-  for (const auto& item : sim::split_list(s.get_string(key))) {
-    const auto colon = item.find(':');
-    if (colon == std::string::npos)
-      sim::bad_setting(key, s.get_string(key), "is not BAND:VALUE,...");
-    try {
-      out.emplace_back(item.substr(0, colon), std::stod(item.substr(colon + 1)));
-    } catch (const std::exception&) {
-      sim::bad_setting(key, s.get_string(key), "item '" + item + "' has no number after ':'");
-    }
-  }
-  return out;
-}
-
 std::string tile_summary(const surveys::Tile& tile) {
   const auto& t = tile.truth;
   const auto& blended = t.column("blended").as<bool>();
@@ -68,47 +50,18 @@ std::string tile_summary(const surveys::Tile& tile) {
   return s.str();
 }
 
-/// A 4 x 4 grid of colour stamps (i, r, g; or the last three bands): the first 8 lenses on the
-/// top two rows, the first 8 non-lenses below, each pixel drawn 2 x 2.
-void lens_grid_png(const std::string& path, const surveys::LensSet& set) {
-  const std::size_t nb = set.bands.size();
-  if (nb < 3) return;
-  const int s = set.size, zoom = 2, cells = 4;
-  const std::size_t px = static_cast<std::size_t>(s) * s;
-  const std::size_t r = nb >= 4 ? 3 : nb - 1, g = r - 1, b = r - 2;
+/// A 4 x 4 grid of colour stamps: the first 8 lenses on the top two rows, the first 8
+/// non-lenses below, each pixel drawn 2 x 2. Returns whether it was written (>= 3 bands).
+bool lens_grid_png(const std::string& path, const surveys::LensSet& set) {
   const auto& is_lens = set.truth.column("is_lens").as<bool>();
   std::vector<std::size_t> lenses, others;
   for (std::size_t k = 0; k < is_lens.size(); ++k) (is_lens[k] ? lenses : others).push_back(k);
-  sim::Image grid(cells * s * zoom, cells * s * zoom, sim::RGB{0, 0, 0});
-  auto band = [&](std::size_t k, std::size_t c) {
-    surveys::BandImage img;
-    img.band = set.bands[c];
-    img.nx = img.ny = s;
-    const auto* v = &set.images[(k * nb + c) * px];
-    img.values.assign(v, v + px);
-    return img;
-  };
-  for (int cell = 0; cell < cells * cells; ++cell) {
-    const auto& pool = cell < 8 ? lenses : others;
-    const std::size_t i = static_cast<std::size_t>(cell % 8);
-    if (i >= pool.size()) continue;
-    const std::size_t k = pool[i];
-    // Stretch: a tenth of the stamp's brightest pixel in the red band, so arcs stay visible.
-    const auto red = band(k, r);
-    const double peak = *std::max_element(red.values.begin(), red.values.end());
-    const auto rgb =
-        surveys::lupton_rgb(red, band(k, g), band(k, b), std::max(1.0, 0.1 * peak), 8.0);
-    const int cx = (cell % cells) * s * zoom, cy = (cell / cells) * s * zoom;
-    for (int y = 0; y < s; ++y)
-      for (int x = 0; x < s; ++x) {
-        const std::size_t o = 3 * (static_cast<std::size_t>(y) * s + x);
-        for (int dy = 0; dy < zoom; ++dy)
-          for (int dx = 0; dx < zoom; ++dx)
-            grid.set(cx + zoom * x + dx, cy + zoom * y + dy,
-                     sim::RGB{rgb[o], rgb[o + 1], rgb[o + 2]});
-      }
+  std::vector<std::size_t> cells(16, is_lens.size());  // past the end: a black cell
+  for (std::size_t i = 0; i < 8; ++i) {
+    if (i < lenses.size()) cells[i] = lenses[i];
+    if (i < others.size()) cells[8 + i] = others[i];
   }
-  sim::write_png(path, grid);
+  return write_stamp_grid_png(path, set.images, set.bands.size(), set.size, cells, 2);
 }
 
 }  // namespace
@@ -158,8 +111,7 @@ int mock_lenses(const std::vector<std::string>& args) {
   std::vector<std::string> files = {dir + "/lens_stamps.h5"};
   surveys::write_lens_stamps(files[0], set, o.pixel_scale);
   for (const auto& f : write_mock_tables(dir + "/truth", {set.truth}, "both")) files.push_back(f);
-  lens_grid_png(dir + "/lens_examples.png", set);
-  files.push_back(dir + "/lens_examples.png");
+  if (lens_grid_png(dir + "/lens_examples.png", set)) files.push_back(dir + "/lens_examples.png");
   const auto& theta = set.truth.column("theta_e").as<double>();
   const auto& mu = set.truth.column("magnification").as<double>();
   std::vector<double> th, m;
@@ -199,6 +151,7 @@ int mock_images(const std::vector<std::string>& args) {
       {"max_mag", "mag", "30", "skip galaxies fainter than this in every band"},
       {"segmentation_sigma", "", "1",
        "segment threshold in background sigma of the first band (noiseless PSF-convolved flux)"},
+      generative_model_key(),
       {"seed", "", "1", "noise and shape seed"},
       {"threads", "", "0", "OpenMP threads (0: all)"},
       {"overwrite", "", "false", "replace an earlier tile in --out"},
@@ -232,6 +185,7 @@ int mock_images(const std::vector<std::string>& args) {
   o.segmentation_sigma = s.get_double("segmentation_sigma");
   o.seed = seed_setting(s);
   o.validate();
+  o.painter = generative_painter(s, o.seed);
 
   const surveys::Table galaxies = read_galaxy_table(path);
   const auto centre = mean_direction(galaxies);

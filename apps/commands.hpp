@@ -45,6 +45,9 @@ int cmd_sample(const std::vector<std::string>& args);
 /// `cosmograd mock catalog --halos FILE[,...] [--key value ...]` / `mock lightcurves --galaxies
 /// FILE`: HOD galaxy mocks (stellar masses, SEDs, photometry, shear) and transient light curves.
 int cmd_mock(const std::vector<std::string>& args);
+/// `cosmograd imagegen train|evaluate`: the PSF-aware galaxy VAE with a latent flow prior
+/// (Lanusse et al. 2021) on a stamp set, and its samples against held-out stamps.
+int cmd_imagegen(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

@@ -42,6 +42,8 @@ const Command kCommands[] = {
      "HMC over the white noise and the cosmology (field-level inference); resumable chains"},
     {"mock", cosmograd::apps::cmd_mock,
      "survey mocks: HOD galaxy catalogues with photometry and shear; transient light curves"},
+    {"imagegen", cosmograd::apps::cmd_imagegen,
+     "generative galaxy images: PSF-aware VAE + latent flow; train, evaluate"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

@@ -1,7 +1,6 @@
 // The galaxy mock's report: summary, HOD occupation against Zheng et al. 2007, colour tracks.
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <sstream>
 
 #include "apps/mock_common.hpp"
@@ -9,6 +8,8 @@
 #include "sim/core/settings.hpp"
 #include "sim/cosmo/linear_power.hpp"
 #include "sim/cosmo/mass_function.hpp"
+#include "sim/io/png.hpp"
+#include "surveys/images/image_fits.hpp"
 #include "surveys/mocks/photometry.hpp"
 #include "surveys/mocks/sed.hpp"
 #include "viz/plot.hpp"
@@ -205,6 +206,60 @@ std::uint64_t seed_setting(const sim::Settings& s) {
   return static_cast<std::uint64_t>(seed);
 }
 
+std::vector<std::pair<std::string, double>> band_values(const sim::Settings& s,
+                                                        const std::string& key) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& item : sim::split_list(s.get_string(key))) {
+    const auto colon = item.find(':');
+    if (colon == std::string::npos)
+      sim::bad_setting(key, s.get_string(key), "is not BAND:VALUE,...");
+    try {
+      out.emplace_back(item.substr(0, colon), std::stod(item.substr(colon + 1)));
+    } catch (const std::exception&) {
+      sim::bad_setting(key, s.get_string(key), "item '" + item + "' has no number after ':'");
+    }
+  }
+  return out;
+}
+
+bool write_stamp_grid_png(const std::string& path, const std::vector<float>& images, std::size_t nb,
+                          int s, const std::vector<std::size_t>& cells, int zoom) {
+  if (nb < 3) return false;
+  constexpr int kCells = 4;
+  const std::size_t px = static_cast<std::size_t>(s) * s, count = images.size() / (nb * px);
+  const std::size_t r = nb >= 4 ? 3 : nb - 1, g = r - 1, b = r - 2;
+  sim::Image grid(kCells * s * zoom, kCells * s * zoom, sim::RGB{0, 0, 0});
+  auto band = [&](std::size_t k, std::size_t c) {
+    surveys::BandImage img;
+    img.band = std::to_string(c);
+    img.nx = img.ny = s;
+    const float* v = &images[(k * nb + c) * px];
+    img.values.assign(v, v + px);
+    return img;
+  };
+  for (std::size_t cell = 0; cell < cells.size() && cell < kCells * kCells; ++cell) {
+    const std::size_t k = cells[cell];
+    if (k >= count) continue;
+    // Stretch: a tenth of the stamp's brightest pixel in the red band, so faint light shows.
+    const auto red = band(k, r);
+    const double peak = *std::max_element(red.values.begin(), red.values.end());
+    const auto rgb =
+        surveys::lupton_rgb(red, band(k, g), band(k, b), std::max(1.0, 0.1 * peak), 8.0);
+    const int cx = static_cast<int>(cell % kCells) * s * zoom;
+    const int cy = static_cast<int>(cell / kCells) * s * zoom;
+    for (int y = 0; y < s; ++y)
+      for (int x = 0; x < s; ++x) {
+        const std::size_t o = 3 * (static_cast<std::size_t>(y) * s + x);
+        for (int dy = 0; dy < zoom; ++dy)
+          for (int dx = 0; dx < zoom; ++dx)
+            grid.set(cx + zoom * x + dx, cy + zoom * y + dy,
+                     sim::RGB{rgb[o], rgb[o + 1], rgb[o + 2]});
+      }
+  }
+  sim::write_png(path, grid);
+  return true;
+}
+
 void finish_mock_dir(const driver::OutputDir& out, std::vector<std::string> files,
                      const std::string& summary, const sim::Settings& s,
                      const std::string& command) {
@@ -215,7 +270,7 @@ void finish_mock_dir(const driver::OutputDir& out, std::vector<std::string> file
   }
   sim::write_file_atomic(dir + "/config.ini", s.to_ini(command));
   files.push_back(dir + "/config.ini");
-  for (auto& f : files) f = std::filesystem::path(f).filename().string();
+  // Full paths: write_manifest sizes them and writes them relative to the directory.
   out.write_manifest(files);
 }
 

@@ -27,6 +27,9 @@ packages=(
   python3-astropy
   # integration test: SExtractor detects the galaxies of a rendered survey tile
   source-extractor
+  # integration test: real galaxy cutouts from scikit-image's Hubble Deep Field image
+  # (scripts/hdf_cutouts.py: detection and masks with scipy.ndimage)
+  python3-skimage python3-scipy
   # python/: the `cosmograd` module (pybind11 against Debian's PyTorch, the same build as
   # libtorch-dev), its pytest suite, the example's plot and the tests' HDF5 reads
   python3-dev pybind11-dev python3-torch python3-pytest python3-matplotlib python3-h5py

@@ -289,16 +289,16 @@ torch::Tensor convolve_psf_batch(const torch::Tensor& images, const torch::Tenso
     invalid("convolve_psf_batch images shape",
             images.defined() ? shape_of(images) : std::string("undefined"),
             "a floating (B, ny, nx) tensor");
-  if (!psf.defined() || psf.dim() != 2)
+  if (!psf.defined() || (psf.dim() != 2 && !(psf.dim() == 3 && psf.size(0) == images.size(0))))
     invalid("convolve_psf_batch psf shape", psf.defined() ? shape_of(psf) : "undefined",
-            "an (h, w) tensor");
-  if (psf.size(0) % 2 == 0 || psf.size(1) % 2 == 0)
+            "an (h, w) tensor or one (B, h, w) PSF per image");
+  if (psf.size(-2) % 2 == 0 || psf.size(-1) % 2 == 0)
     invalid("convolve_psf_batch psf shape", shape_of(psf), "odd sizes h and w [pixels]");
   if (psf.scalar_type() != images.scalar_type() || psf.device() != images.device())
     invalid("convolve_psf_batch psf dtype/device", std::string(c10::toString(psf.scalar_type())),
             "the images' dtype and device");
   const std::int64_t ny = images.size(1), nx = images.size(2);
-  const std::int64_t h = psf.size(0), w = psf.size(1);
+  const std::int64_t h = psf.size(-2), w = psf.size(-1);
   const std::vector<std::int64_t> padded = {ny + h - 1, nx + w - 1};  // no wrap-around
   const torch::Tensor spectrum = torch::fft::rfft2(images, padded) * torch::fft::rfft2(psf, padded);
   return torch::fft::irfft2(spectrum, padded).narrow(1, h / 2, ny).narrow(2, w / 2, nx);

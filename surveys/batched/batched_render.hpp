@@ -46,8 +46,9 @@ struct SersicBatch {
 torch::Tensor render_sersic_batch(const SersicBatch& batch, int nx, int ny, int oversample = 5,
                                   double truncation = kSersicDefaultTruncation);
 
-/// (B, ny, nx) images convolved with one (h, w) PSF (odd sizes, centred at its central pixel)
-/// by zero-padded FFTs (no wrap-around), same size as the input; differentiable in both.
+/// (B, ny, nx) images convolved with one (h, w) PSF or one (B, h, w) PSF per image (odd sizes,
+/// centred at the central pixel) by zero-padded FFTs (no wrap-around), same size as the input;
+/// differentiable in both.
 torch::Tensor convolve_psf_batch(const torch::Tensor& images, const torch::Tensor& psf);
 
 /// A (ny, nx) float64 CPU tensor holding a copy of image's values [flux per pixel].

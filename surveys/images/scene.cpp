@@ -46,6 +46,27 @@ double sky_of(const TileOptions& o, const std::string& band) {
 
 }  // namespace
 
+void paint_bulge_disk(Image& stamp, const GalaxyDraw& g, double cx, double cy) {
+  const double re_px = std::max(0.1, g.morph.re_arcsec / g.pixel_scale);
+  add_bulge_disk(stamp, make_bulge_disk(1.0, g.morph.bulge_fraction, 0.5 * re_px, re_px, cx, cy,
+                                        g.morph.e1, g.morph.e2));
+}
+
+PlacedStamp render_galaxy_stamp(const GalaxyDraw& g, double x, double y, const Image& psf,
+                                const GalaxyPainter& painter) {
+  const int psf_half = std::max(psf.nx, psf.ny) / 2;
+  const double re_px = std::max(0.1, g.morph.re_arcsec / g.pixel_scale);
+  const int half = std::clamp(static_cast<int>(std::ceil(8.0 * re_px)) + psf_half, 8, 160);
+  PlacedStamp out;
+  out.ox = static_cast<int>(std::floor(x)) - half;
+  out.oy = static_cast<int>(std::floor(y)) - half;
+  Image stamp = Image::zeros(2 * half + 1, 2 * half + 1);
+  (painter ? painter : paint_bulge_disk)(stamp, g, x - out.ox, y - out.oy);
+  out.image = convolve(stamp, psf);
+  for (double& v : out.image.values) v = std::max(0.0, v);  // FFT rounding leaves -1e-17s
+  return out;
+}
+
 void TileOptions::validate() const {
   sim::require(nx >= 16 && nx <= 16384, "nx", nx, "in [16, 16384] [pixels]");
   sim::require(ny >= 16 && ny <= 16384, "ny", ny, "in [16, 16384] [pixels]");
@@ -122,15 +143,10 @@ Tile render_tile(const Table& galaxies, const sim::Cosmology& cosmo, const TileO
                         have_shape ? galaxies.column("e1").as<double>()[i] : 0.0,
                         have_shape ? galaxies.column("e2").as<double>()[i] : 0.0, o.seed,
                         static_cast<std::uint64_t>(id[i]));
-    // The unit-flux galaxy on a stamp about it, convolved with the PSF; every band scales it.
-    const double re_px = std::max(0.1, morph.re_arcsec / scale);
-    const int half = std::clamp(static_cast<int>(std::ceil(8.0 * re_px)) + psf_half, 8, 160);
-    const int ox = static_cast<int>(std::floor(x)) - half,
-              oy = static_cast<int>(std::floor(y)) - half;
-    Image stamp = Image::zeros(2 * half + 1, 2 * half + 1);
-    add_bulge_disk(stamp, make_bulge_disk(1.0, morph.bulge_fraction, 0.5 * re_px, re_px, x - ox,
-                                          y - oy, morph.e1, morph.e2));
-    const Image conv = convolve(stamp, psf);
+    const PlacedStamp placed = render_galaxy_stamp(
+        {id[i], morph, (*mags[0])[i], scale, &galaxies, i}, x, y, psf, o.painter);
+    const Image& conv = placed.image;
+    const int ox = placed.ox, oy = placed.oy;
     const std::size_t row = t_id.size();
     std::vector<std::size_t> mine;
     for (int sy = 0; sy < conv.ny; ++sy) {
@@ -140,7 +156,7 @@ Tile render_tile(const Table& galaxies, const sim::Cosmology& cosmo, const TileO
         const int tx = ox + sx;
         if (tx < 0 || tx >= o.nx) continue;
         const std::size_t p = static_cast<std::size_t>(ty) * o.nx + tx;
-        const double v = std::max(0.0, conv.at(sx, sy));  // FFT rounding leaves -1e-17s
+        const double v = conv.at(sx, sy);
         for (std::size_t b = 0; b < bands.size(); ++b) {
           const double f = mag_to_njy((*mags[b])[i]);
           if (std::isfinite(f)) tile.noiseless[b].values[p] += f * v;

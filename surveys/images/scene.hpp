@@ -4,15 +4,50 @@
 // (noise.hpp), plus a segmentation map and a truth table.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "sim/cosmo/cosmology.hpp"
 #include "surveys/images/image_fits.hpp"
+#include "surveys/images/morphology.hpp"
 #include "surveys/images/noise.hpp"
+#include "surveys/images/sersic.hpp"
 #include "surveys/mocks/table.hpp"
 
 namespace cosmograd::surveys {
+
+/// One galaxy to draw: what a painter may use.
+struct GalaxyDraw {
+  std::int64_t galaxy_id = 0;    ///< galaxy_id in the mock (keys random draws)
+  Morphology morph;              ///< size, bulge fraction, ellipticity
+  double mag = 0;                ///< AB magnitude in the first drawn band [mag]
+  double pixel_scale = 0.2;      ///< of the image [arcsec]
+  const Table* table = nullptr;  ///< the galaxy table it comes from (any column), or none
+  std::size_t row = 0;           ///< its row in `table`
+};
+
+/// Adds a galaxy's unit-flux light before the PSF to `stamp` (zeros on entry, odd sides) with
+/// its centre at (cx, cy) [pixels, image coordinates]. The default draws the bulge + disk.
+using GalaxyPainter =
+    std::function<void(Image& stamp, const GalaxyDraw& galaxy, double cx, double cy)>;
+
+/// The bulge (n = 4, half the disk's radius) + disk (n = 1) painter of the morphology.
+void paint_bulge_disk(Image& stamp, const GalaxyDraw& galaxy, double cx, double cy);
+
+/// A galaxy's PSF-convolved unit-flux image on a square stamp about its centre.
+struct PlacedStamp {
+  Image image;  ///< odd side; negative FFT rounding clipped to 0
+  int ox = 0;   ///< image column of the stamp's pixel (0, 0)
+  int oy = 0;   ///< image row of the stamp's pixel (0, 0)
+};
+
+/// Renders `galaxy` centred at (x, y) [pixels, image coordinates] on a stamp holding 8 R_e plus
+/// the PSF's half side (between 8 and 160 pixels each side), painted by `painter` (empty:
+/// paint_bulge_disk) and convolved with `psf` (odd sides).
+PlacedStamp render_galaxy_stamp(const GalaxyDraw& galaxy, double x, double y, const Image& psf,
+                                const GalaxyPainter& painter = {});
 
 /// How a tile is drawn.
 struct TileOptions {
@@ -27,6 +62,7 @@ struct TileOptions {
   double max_mag = 30.0;              ///< galaxies fainter than this in every band are skipped
   double segmentation_sigma = 1.0;    ///< segment threshold in background sigma of the first band
   std::uint64_t seed = 1;             ///< noise and shape draws
+  GalaxyPainter painter;              ///< galaxy light before the PSF (empty: bulge + disk)
   void validate() const;              ///< throws std::invalid_argument naming the option
 };
 

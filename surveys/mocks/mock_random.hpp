@@ -26,6 +26,9 @@ enum class MockStream : std::uint32_t {
   kImageNoise,       ///< image pixel noise
   kImageScene,       ///< image scene: galaxy shapes and sizes
   kLensSet,          ///< strong-lens stamps: deflector, source, geometry
+  kStampSet,         ///< galaxy stamp sets: galaxy order, sub-pixel offsets, PSF widths
+  kGalaxyStructure,  ///< irregular galaxies: spiral arms and star-forming knots
+  kBlendSet,         ///< blend stamps: galaxy count, galaxies, offsets
 };
 
 /// A counter-based stream: uniform(), normal(), poisson() and exponential() draws for one
