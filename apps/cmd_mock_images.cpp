@@ -144,6 +144,9 @@ int mock_images(const std::vector<std::string>& args) {
       {"rotation", "deg", "0", "position angle of +y from north through east"},
       {"bands", "", "", "bands to draw (empty: every mag_true_<band> of the table)"},
       {"psf_fwhm", "arcsec", "0.7", "Moffat PSF full width at half maximum"},
+      {"psf_fwhm_band", "arcsec", "",
+       "per-band FWHM overriding psf_fwhm, e.g. u:0.92,g:0.87,r:0.83,i:0.80,z:0.78,y:0.76 (LSST "
+       "delivered seeing, Ivezic et al. 2019); empty: psf_fwhm in every band"},
       {"psf_beta", "", "3.5", "Moffat beta"},
       {"sky", "mag/arcsec^2", "u:22.9,g:22.3,r:21.2,i:20.5,z:19.6,y:18.6",
        "sky brightness per band (LSST dark sky, Ivezic et al. 2019); others 21.2"},
@@ -178,6 +181,7 @@ int mock_images(const std::vector<std::string>& args) {
   o.wcs.rotation_deg = s.get_double("rotation");
   o.bands = sim::split_list(s.get_string("bands"));
   o.psf_fwhm_arcsec = s.get_double("psf_fwhm");
+  o.psf_fwhm_band = band_values(s, "psf_fwhm_band");
   o.psf_beta = s.get_double("psf_beta");
   o.sky_mag = band_values(s, "sky");
   o.read_noise_electrons = s.get_double("read_noise");

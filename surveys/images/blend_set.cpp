@@ -205,24 +205,16 @@ BlendSet make_blend_set(const Table& galaxies, const sim::Cosmology& cosmo,
                           have_shape ? galaxies.column("e1").as<double>()[i] : 0.0,
                           have_shape ? galaxies.column("e2").as<double>()[i] : 0.0, o.seed,
                           static_cast<std::uint64_t>(id[i]));
-      // The light before the PSF is the same in every band and, the PSFs sharing one side, so
-      // is render_galaxy_stamp's stamp: paint it once and hand copies to the other bands.
-      Image painted;
-      const GalaxyPainter cached = [&](Image& stamp, const GalaxyDraw& g, double cx, double cy) {
-        if (painted.nx != stamp.nx || painted.ny != stamp.ny) {
-          painted = Image::zeros(stamp.nx, stamp.ny);
-          (o.painter ? o.painter : paint_bulge_disk)(painted, g, cx, cy);
-        }
-        for (std::size_t p = 0; p < painted.values.size(); ++p)
-          stamp.values[p] += painted.values[p];
-      };
-      const GalaxyDraw draw{id[i], morph, (*mags[0])[i], o.pixel_scale};
+      // Painted once, convolved with each band's PSF.
+      const std::vector<PlacedStamp> placed = render_galaxy_stamps(
+          {id[i], morph, (*mags[0])[i], o.pixel_scale, &galaxies, i}, d.x[slot], d.y[slot], psf,
+          o.painter);
       for (std::size_t b = 0; b < nb; ++b) {
         const double flux = mag_to_njy((*mags[b])[i]);
         t_flux[b].push_back(std::isfinite(flux) ? flux : 0.0);
         double in_stamp = 0;
         if (std::isfinite(flux) && flux > 0) {
-          const PlacedStamp g = render_galaxy_stamp(draw, d.x[slot], d.y[slot], psf[b], cached);
+          const PlacedStamp& g = placed[b];
           float* out = iso + (slot * nb + b) * px;
           for (int sy = 0; sy < g.image.ny; ++sy) {
             const int ty = g.oy + sy;

@@ -38,6 +38,12 @@ std::vector<std::string> tile_bands(const Table& t, const std::vector<std::strin
   return bands;
 }
 
+double psf_fwhm_of(const TileOptions& o, const std::string& band) {
+  for (const auto& [b, f] : o.psf_fwhm_band)
+    if (b == band) return f;
+  return o.psf_fwhm_arcsec;
+}
+
 double sky_of(const TileOptions& o, const std::string& band) {
   for (const auto& [b, m] : o.sky_mag)
     if (b == band) return m;
@@ -52,19 +58,29 @@ void paint_bulge_disk(Image& stamp, const GalaxyDraw& g, double cx, double cy) {
                                         g.morph.e1, g.morph.e2));
 }
 
-PlacedStamp render_galaxy_stamp(const GalaxyDraw& g, double x, double y, const Image& psf,
-                                const GalaxyPainter& painter) {
-  const int psf_half = std::max(psf.nx, psf.ny) / 2;
+std::vector<PlacedStamp> render_galaxy_stamps(const GalaxyDraw& g, double x, double y,
+                                              const std::vector<Image>& psfs,
+                                              const GalaxyPainter& painter) {
+  int psf_half = 0;
+  for (const Image& psf : psfs) psf_half = std::max({psf_half, psf.nx / 2, psf.ny / 2});
   const double re_px = std::max(0.1, g.morph.re_arcsec / g.pixel_scale);
   const int half = std::clamp(static_cast<int>(std::ceil(8.0 * re_px)) + psf_half, 8, 160);
-  PlacedStamp out;
-  out.ox = static_cast<int>(std::floor(x)) - half;
-  out.oy = static_cast<int>(std::floor(y)) - half;
+  const int ox = static_cast<int>(std::floor(x)) - half,
+            oy = static_cast<int>(std::floor(y)) - half;
   Image stamp = Image::zeros(2 * half + 1, 2 * half + 1);
-  (painter ? painter : paint_bulge_disk)(stamp, g, x - out.ox, y - out.oy);
-  out.image = convolve(stamp, psf);
-  for (double& v : out.image.values) v = std::max(0.0, v);  // FFT rounding leaves -1e-17s
+  (painter ? painter : paint_bulge_disk)(stamp, g, x - ox, y - oy);
+  std::vector<PlacedStamp> out;
+  for (const Image& psf : psfs) {
+    PlacedStamp p{convolve(stamp, psf), ox, oy};
+    for (double& v : p.image.values) v = std::max(0.0, v);  // FFT rounding leaves -1e-17s
+    out.push_back(std::move(p));
+  }
   return out;
+}
+
+PlacedStamp render_galaxy_stamp(const GalaxyDraw& g, double x, double y, const Image& psf,
+                                const GalaxyPainter& painter) {
+  return render_galaxy_stamps(g, x, y, {psf}, painter).front();
 }
 
 void TileOptions::validate() const {
@@ -73,6 +89,8 @@ void TileOptions::validate() const {
   sim::require(sim::positive(wcs.pixel_scale_arcsec), "pixel_scale", wcs.pixel_scale_arcsec,
                "> 0 [arcsec]");
   sim::require(sim::positive(psf_fwhm_arcsec), "psf_fwhm", psf_fwhm_arcsec, "> 0 [arcsec]");
+  for (const auto& [band, f] : psf_fwhm_band)
+    sim::require(sim::positive(f), "psf_fwhm_band " + band, f, "> 0 [arcsec]");
   sim::require(psf_beta > 1.0 && psf_beta <= 20.0, "psf_beta", psf_beta, "in (1, 20]");
   sim::require(read_noise_electrons >= 0, "read_noise", read_noise_electrons, ">= 0");
   sim::require(segmentation_sigma > 0, "segmentation_sigma", segmentation_sigma, "> 0");
@@ -89,11 +107,19 @@ Tile render_tile(const Table& galaxies, const sim::Cosmology& cosmo, const TileO
   tile.wcs = resolve_reference_pixel(o.wcs, o.nx, o.ny);
   const double scale = tile.wcs.pixel_scale_arcsec;
 
-  // One Moffat PSF for every band, truncated at 4 FWHM and held whole by its stamp.
-  const double fwhm_px = o.psf_fwhm_arcsec / scale;
-  const int psf_half = static_cast<int>(std::ceil(4.0 * fwhm_px));
-  const Image psf = moffat_psf(fwhm_px, o.psf_beta, 2 * psf_half + 1, 4.0);
+  // A Moffat PSF per band, truncated at 4 FWHM and held whole by its stamp.
+  std::vector<Image> psfs;
+  std::vector<double> fwhm;
+  int psf_half = 0;
   for (const auto& b : bands) {
+    fwhm.push_back(psf_fwhm_of(o, b));
+    const double fwhm_px = fwhm.back() / scale;
+    const int half = static_cast<int>(std::ceil(4.0 * fwhm_px));
+    psfs.push_back(moffat_psf(fwhm_px, o.psf_beta, 2 * half + 1, 4.0));
+    psf_half = std::max(psf_half, half);
+  }
+  for (const auto& b : bands) {
+    const Image& psf = psfs[tile.noise.size()];
     BandNoise bn;
     bn.m5 = numeric_meta(galaxies, "M5_" + b);
     bn.sky_mag_per_arcsec2 = sky_of(o, b);
@@ -143,25 +169,24 @@ Tile render_tile(const Table& galaxies, const sim::Cosmology& cosmo, const TileO
                         have_shape ? galaxies.column("e1").as<double>()[i] : 0.0,
                         have_shape ? galaxies.column("e2").as<double>()[i] : 0.0, o.seed,
                         static_cast<std::uint64_t>(id[i]));
-    const PlacedStamp placed = render_galaxy_stamp(
-        {id[i], morph, (*mags[0])[i], scale, &galaxies, i}, x, y, psf, o.painter);
-    const Image& conv = placed.image;
-    const int ox = placed.ox, oy = placed.oy;
+    // Painted once, convolved with each band's PSF (all on one stamp).
+    const std::vector<PlacedStamp> placed = render_galaxy_stamps(
+        {id[i], morph, (*mags[0])[i], scale, &galaxies, i}, x, y, psfs, o.painter);
+    const int ox = placed[0].ox, oy = placed[0].oy;
     const std::size_t row = t_id.size();
     std::vector<std::size_t> mine;
-    for (int sy = 0; sy < conv.ny; ++sy) {
+    for (int sy = 0; sy < placed[0].image.ny; ++sy) {
       const int ty = oy + sy;
       if (ty < 0 || ty >= o.ny) continue;
-      for (int sx = 0; sx < conv.nx; ++sx) {
+      for (int sx = 0; sx < placed[0].image.nx; ++sx) {
         const int tx = ox + sx;
         if (tx < 0 || tx >= o.nx) continue;
         const std::size_t p = static_cast<std::size_t>(ty) * o.nx + tx;
-        const double v = conv.at(sx, sy);
         for (std::size_t b = 0; b < bands.size(); ++b) {
           const double f = mag_to_njy((*mags[b])[i]);
-          if (std::isfinite(f)) tile.noiseless[b].values[p] += f * v;
+          if (std::isfinite(f)) tile.noiseless[b].values[p] += f * placed[b].image.at(sx, sy);
         }
-        const double v0 = v * mag_to_njy((*mags[0])[i]);
+        const double v0 = placed[0].image.at(sx, sy) * mag_to_njy((*mags[0])[i]);
         if (v0 > threshold) {
           mine.push_back(p);
           ++seg_count[p];
@@ -232,6 +257,7 @@ Tile render_tile(const Table& galaxies, const sim::Cosmology& cosmo, const TileO
                     {"PsfBeta", o.psf_beta},         {"CenterRA", tile.wcs.ra_deg},
                     {"CenterDec", tile.wcs.dec_deg}, {"SegmentationThreshold", threshold}};
   for (std::size_t b = 0; b < bands.size(); ++b) {
+    t.numeric_meta.emplace_back("PsfFwhm_" + bands[b], fwhm[b]);
     t.numeric_meta.emplace_back("SigmaBg_" + bands[b], tile.noise[b].sigma_background);
     t.numeric_meta.emplace_back("ElectronsPerNjy_" + bands[b], tile.noise[b].electrons_per_njy);
   }

@@ -49,13 +49,21 @@ struct PlacedStamp {
 PlacedStamp render_galaxy_stamp(const GalaxyDraw& galaxy, double x, double y, const Image& psf,
                                 const GalaxyPainter& painter = {});
 
+/// The same for several PSFs (e.g. one per band): the galaxy is painted once on a stamp sized
+/// for the widest PSF and convolved with each; one PlacedStamp per PSF, all the same stamp.
+std::vector<PlacedStamp> render_galaxy_stamps(const GalaxyDraw& galaxy, double x, double y,
+                                              const std::vector<Image>& psfs,
+                                              const GalaxyPainter& painter = {});
+
 /// How a tile is drawn.
 struct TileOptions {
   int nx = 1024, ny = 1024;        ///< tile size [pixels]
   TanWcs wcs;                      ///< sky position, pixel scale [arcsec], rotation
   std::vector<std::string> bands;  ///< bands to draw (columns mag_true_<band>; empty: all)
   double psf_fwhm_arcsec = 0.7;    ///< Moffat PSF full width at half maximum [arcsec]
-  double psf_beta = 3.5;           ///< Moffat beta
+  /// Per-band FWHM [arcsec] overriding psf_fwhm_arcsec for the bands listed.
+  std::vector<std::pair<std::string, double>> psf_fwhm_band;
+  double psf_beta = 3.5;  ///< Moffat beta
   /// Sky brightness per band [AB mag/arcsec^2]; bands not listed get 21.2 (LSST dark r sky).
   std::vector<std::pair<std::string, double>> sky_mag;
   double read_noise_electrons = 9.0;  ///< read noise per pixel [electrons]
