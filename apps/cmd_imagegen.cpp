@@ -2,10 +2,10 @@
 // (Lanusse et al. 2021) trained on a stamp set, and its samples compared with held-out stamps
 // beside a parametric (exponential-profile) baseline on the same stamps.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iomanip>
 #include <random>
 #include <sstream>

@@ -26,7 +26,7 @@ mkdir -p "$out" models
 halos=$work/run/halos_z1p200.hdf5,$work/run/halos_z0p800.hdf5,$work/run/halos_z0p500.hdf5
 halos=$halos,$work/run/halos_z0p250.hdf5,$work/run/halos_z0p000.hdf5
 "$bin" mock catalog --halos "$halos" --lightcone true --z_max 1.2 --hod zheng07_mr18 \
-  --format hdf5 --log_level warn --out "$work/lc"
+  --lensing_dir "$work/run" --format hdf5 --log_level warn --out "$work/lc"
 "$bin" mock stamps --galaxies "$work/lc/galaxies.h5" --count 4000 --log_level warn \
   --out "$work/mock"
 /usr/bin/python3 scripts/hdf_cutouts.py --out "$work/hdf/stamps.h5"

@@ -49,5 +49,16 @@ cp "$work/img/tile_rgb.png" "$out/images_tile_rgb.png"
   cat "$work/sex.md"
   echo
   echo "![tile](images_tile_rgb.png)"
+  echo
+  echo "## The generative model"
+  echo
+  echo "Samples of the PSF-aware VAE (benchmarks/imagegen/run.sh, tables in imagegen.md): rows"
+  echo "are held-out mock stamps, samples with their size, magnitude, PSF and noise, the same"
+  echo "samples without noise, and the exponential-profile baseline; then the same for cutouts"
+  echo "of the Hubble Deep Field image."
+  echo
+  echo "![mock samples](imagegen_mock_samples.png)"
+  echo
+  echo "![HDF samples](imagegen_hdf_samples.png)"
 } > "$out/images.md"
 cat "$out/images.md"

@@ -90,6 +90,21 @@ std::vector<LightconeHalo> lightcone_halos(const std::vector<SnapshotHalos>& sna
   const double cos_half = std::cos(cone.half_angle);
   require(options.cells >= 1 && options.cells <= 1024, "lightcone cells", options.cells,
           "in [1, 1024]");
+  // Refuse cones whose copies of the halos would not fit in memory (a full sky far beyond a
+  // small box): the cone's volume in boxes times the halos per box.
+  std::size_t mean_halos = 0;
+  for (const auto& s : snapshots) mean_halos += s.halos.size();
+  const double copies = (1.0 - std::cos(std::min(cone.half_angle, kPi))) / 2.0 * 4.0 / 3.0 * kPi *
+                        std::pow(chi_hi / box_size, 3) * static_cast<double>(mean_halos) /
+                        static_cast<double>(snapshots.size());
+  if (copies > kMaxLightconeHalos)
+    throw std::invalid_argument(
+        "lightcone halos: z_max = " + std::to_string(options.z_max) +
+        " and half_angle_deg = " + std::to_string(options.half_angle_deg) + " hold about " +
+        std::to_string(copies) + " halo copies of this " + std::to_string(box_size) +
+        " Mpc/h box (allowed: " + std::to_string(kMaxLightconeHalos) +
+        "); narrow the cone (half_angle_deg, or a run's flat lensing field via lensing_dir) or "
+        "lower z_max");
   const auto replicas = sim::lightcone_replicas(box_size, options.observer, chi_hi, cone,
                                                 options.shuffle, options.cells, options.seed);
   const double cell = box_size / options.cells;

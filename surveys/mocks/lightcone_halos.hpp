@@ -23,6 +23,9 @@ struct SnapshotHalos {
 };
 
 /// Where the lightcone is and how far it reaches.
+/// The most halo copies a lightcone may hold (about 10 GB); more is refused before allocating.
+inline constexpr double kMaxLightconeHalos = 5e7;
+
 struct LightconeHaloOptions {
   std::array<double, 3> observer{};  ///< observer in box coordinates [Mpc/h]
   double z_min = 0.0;                ///< nearest redshift kept, >= 0

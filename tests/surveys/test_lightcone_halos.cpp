@@ -95,6 +95,18 @@ TEST(LightconeHalos, RaDecAndErrors) {
   EXPECT_THROW(cs::lightcone_halos(twins, 100.0, cosmo, o), std::invalid_argument);
   o.z_max = -1;
   EXPECT_THROW(cs::lightcone_halos({{1.0, {}}}, 100.0, cosmo, o), std::invalid_argument);
+  // A full sky to z = 1.2 of a 32 Mpc/h box of 30000 halos (about 7e10 copies) is refused
+  // before anything is allocated, naming the cone; a 1-degree cone is not.
+  o.z_max = 1.2;
+  std::vector<cs::SnapshotHalos> big{{1.0, std::vector<cs::HodHalo>(30000)}};
+  try {
+    cs::lightcone_halos(big, 32.0, cosmo, o);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("half_angle_deg"), std::string::npos) << e.what();
+  }
+  o.half_angle_deg = 1.0;
+  EXPECT_NO_THROW(cs::lightcone_halos({{1.0, std::vector<cs::HodHalo>(10)}}, 32.0, cosmo, o));
 }
 
 // Shuffled replicas (as the run's flat-sky lightcone): each halo copy is its source halo moved
