@@ -315,6 +315,7 @@ def write_stamp_set(path, stamps, psf, sigma, radii, mags, source):
         sys.exit(2)
     n = len(stamps)
     directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".hdf_cutouts.", suffix=".h5.tmp", dir=directory)
     os.close(fd)
     try:
