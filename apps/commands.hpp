@@ -42,8 +42,9 @@ int cmd_infer(const std::vector<std::string>& args);
 /// `cosmograd sample --data DIR/data.h5 [--key value ...] --out DIR`: HMC over the white noise
 /// and the cosmology (explicit field-level inference), resumable chains, diagnostics.
 int cmd_sample(const std::vector<std::string>& args);
-/// `cosmograd mock catalog --halos FILE[,...] [--key value ...]` / `mock lightcurves --galaxies
-/// FILE`: HOD galaxy mocks (stellar masses, SEDs, photometry, shear) and transient light curves.
+/// `cosmograd mock catalog|lightcurves|images|lenses|blends|stamps ...`: HOD galaxy mocks
+/// (stellar masses, SEDs, photometry, shear), transient light curves, survey tiles, strong-lens,
+/// blend and single-galaxy stamp sets.
 int cmd_mock(const std::vector<std::string>& args);
 /// `cosmograd imagegen train|evaluate`: the PSF-aware galaxy VAE with a latent flow prior
 /// (Lanusse et al. 2021) on a stamp set, and its samples against held-out stamps.

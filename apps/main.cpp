@@ -41,7 +41,7 @@ const Command kCommands[] = {
     {"sample", cosmograd::apps::cmd_sample,
      "HMC over the white noise and the cosmology (field-level inference); resumable chains"},
     {"mock", cosmograd::apps::cmd_mock,
-     "survey mocks: HOD galaxy catalogues with photometry and shear; transient light curves"},
+     "survey mocks: catalog, lightcurves, images, lenses, blends, stamps"},
     {"imagegen", cosmograd::apps::cmd_imagegen,
      "generative galaxy images: PSF-aware VAE + latent flow; train, evaluate"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
