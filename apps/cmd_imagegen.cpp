@@ -276,8 +276,8 @@ int imagegen_evaluate(const std::vector<std::string>& args) {
       surveys::Image psf = surveys::Image::zeros(p, p);
       std::copy_n(set.psfs.begin() + static_cast<std::ptrdiff_t>(r * p * p), p * p,
                   psf.values.begin());
-      const double h = surveys::measure_stamp(psf, 1e-6).half_light_radius;
-      v = std::sqrt(std::max(v * v - h * h, v * v / 16));
+      const double psf_re = surveys::measure_stamp(psf, 1e-6).half_light_radius;
+      v = std::sqrt(std::max(v * v - psf_re * psf_re, v * v / 16));
     }
     re.push_back(v);
   }
