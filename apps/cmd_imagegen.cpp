@@ -1,6 +1,8 @@
 // `cosmograd imagegen train|evaluate`: the PSF-aware galaxy VAE with a latent flow prior
 // (Lanusse et al. 2021) trained on a stamp set, and its samples compared with held-out stamps
 // beside a parametric (exponential-profile) baseline on the same stamps.
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -16,7 +18,6 @@
 #include "driver/output_dir.hpp"
 #include "inference/calibration.hpp"
 #include "sim/core/atomic_file.hpp"
-#include "sim/core/backend.hpp"
 #include "sim/core/log.hpp"
 #include "sim/io/png.hpp"
 #include "surveys/batched/batched_render.hpp"
@@ -28,11 +29,10 @@ namespace {
 
 using surveys::StampSet;
 
-void set_threads(const sim::Settings& s) {
+/// Torch's intra-op threads from the key `threads` (parse_command checked it and set OpenMP's).
+void set_torch_threads(const sim::Settings& s) {
   const long long threads = s.get_int("threads");
-  if (threads < 0)
-    sim::bad_setting("threads", s.get_string("threads"), "is negative (allowed: >= 0)");
-  sim::use_threads(static_cast<int>(threads));
+  if (threads > 0) torch::set_num_threads(static_cast<int>(threads));
 }
 
 int imagegen_train(const std::vector<std::string>& args) {
@@ -63,7 +63,7 @@ int imagegen_train(const std::vector<std::string>& args) {
   const sim::Settings& s = parsed.settings;
   if (s.get_string("stamps").empty())
     throw std::invalid_argument("cosmograd imagegen train: give --stamps FILE");
-  set_threads(s);
+  set_torch_threads(s);
   surveys::GalaxyVaeTrainOptions o;
   o.latent = s.get_int("latent");
   o.channels = s.get_int("channels");
@@ -230,7 +230,7 @@ int imagegen_evaluate(const std::vector<std::string>& args) {
   const sim::Settings& s = parsed.settings;
   if (s.get_string("model").empty() || s.get_string("stamps").empty())
     throw std::invalid_argument("cosmograd imagegen evaluate: give --model FILE --stamps FILE");
-  set_threads(s);
+  set_torch_threads(s);
   nn::ModelHeader h;
   surveys::GalaxyVae model = surveys::load_galaxy_vae(s.get_string("model"), &h);
   const StampSet set = surveys::read_stamp_set(s.get_string("stamps"));

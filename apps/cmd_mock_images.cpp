@@ -9,7 +9,6 @@
 #include "apps/options.hpp"
 #include "driver/output_dir.hpp"
 #include "sim/core/atomic_file.hpp"
-#include "sim/core/backend.hpp"
 #include "sim/core/log.hpp"
 #include "surveys/images/lens_set.hpp"
 #include "surveys/images/scene.hpp"
@@ -169,12 +168,7 @@ int mock_images(const std::vector<std::string>& args) {
   const sim::Settings& s = parsed.settings;
   const std::string path = s.get_string("galaxies");
   if (path.empty()) throw std::invalid_argument("cosmograd mock images: give --galaxies FILE");
-  const long long threads = s.get_int("threads");
-  if (threads < 0)
-    sim::bad_setting("threads", s.get_string("threads"), "is negative (allowed: >= 0)");
-  sim::use_threads(static_cast<int>(threads));
-
-  surveys::TileOptions o;
+  surveys::TileOptions o;  // threads: set by parse_command
   o.nx = static_cast<int>(s.get_int("nx"));
   o.ny = static_cast<int>(s.get_int("ny"));
   o.wcs.pixel_scale_arcsec = s.get_double("pixel_scale");

@@ -206,9 +206,9 @@ BlendSet make_blend_set(const Table& galaxies, const sim::Cosmology& cosmo,
                           have_shape ? galaxies.column("e2").as<double>()[i] : 0.0, o.seed,
                           static_cast<std::uint64_t>(id[i]));
       // Painted once, convolved with each band's PSF.
-      const std::vector<PlacedStamp> placed = render_galaxy_stamps(
-          {id[i], morph, (*mags[0])[i], o.pixel_scale, &galaxies, i}, d.x[slot], d.y[slot], psf,
-          o.painter);
+      const std::vector<PlacedStamp> placed =
+          render_galaxy_stamps({id[i], morph, (*mags[0])[i], o.pixel_scale, &galaxies, i},
+                               d.x[slot], d.y[slot], psf, o.painter);
       for (std::size_t b = 0; b < nb; ++b) {
         const double flux = mag_to_njy((*mags[b])[i]);
         t_flux[b].push_back(std::isfinite(flux) ? flux : 0.0);

@@ -25,17 +25,17 @@ inline constexpr const char* kStampSetFormat = "cosmograd stamps 1";
 
 /// N single-band stamps of side S with their PSFs (side P), noise and conditions.
 struct StampSet {
-  int size = 0;                  ///< stamp side S [pixels], >= 8
-  int psf_size = 0;              ///< PSF side P [pixels], odd, <= S
-  std::string band;              ///< band name (e.g. "i"; "F606W-like" for cutouts)
-  std::string unit = "nJy";      ///< image unit per pixel
-  std::string source;            ///< provenance (free text)
-  double pixel_scale = 0.2;      ///< [arcsec]
-  double zero_point = 31.4;      ///< mag = zero_point - 2.5 log10(flux [unit])
-  std::string size_kind = "intrinsic";  ///< half_light_radius before the PSF, or "observed"
-  std::vector<float> images;     ///< N * S * S noisy stamps
-  std::vector<float> noiseless;  ///< N * S * S or empty
-  std::vector<float> psfs;       ///< N * P * P
+  int size = 0;                          ///< stamp side S [pixels], >= 8
+  int psf_size = 0;                      ///< PSF side P [pixels], odd, <= S
+  std::string band;                      ///< band name (e.g. "i"; "F606W-like" for cutouts)
+  std::string unit = "nJy";              ///< image unit per pixel
+  std::string source;                    ///< provenance (free text)
+  double pixel_scale = 0.2;              ///< [arcsec]
+  double zero_point = 31.4;              ///< mag = zero_point - 2.5 log10(flux [unit])
+  std::string size_kind = "intrinsic";   ///< half_light_radius before the PSF, or "observed"
+  std::vector<float> images;             ///< N * S * S noisy stamps
+  std::vector<float> noiseless;          ///< N * S * S or empty
+  std::vector<float> psfs;               ///< N * P * P
   std::vector<float> noise_sigma;        ///< N [unit per pixel]
   std::vector<float> half_light_radius;  ///< N [pixels]
   std::vector<float> mag;                ///< N [AB mag]

@@ -97,7 +97,8 @@ TEST(GalaxyVae, SplitIsDisjointAndReproducible) {
 }
 
 // A short run on Gaussian galaxies learns: the held-out reconstruction chi^2 per pixel comes
-// within a factor 2 of the noise (1), the flow's latent density beats N(0, 1), samples have the conditioned flux, and the model file round-trips.
+// within a factor 2 of the noise (1), the flow's latent density beats N(0, 1), samples have the
+// conditioned flux, and the model file round-trips.
 TEST(GalaxyVae, ShortTrainingLearnsAndRoundTrips) {
   const StampSet set = gaussian_stamps(240, 16, 11);
   GalaxyVaeTrainOptions o;
