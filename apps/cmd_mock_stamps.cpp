@@ -297,6 +297,7 @@ int mock_stamps(const std::vector<std::string>& args) {
     for (std::size_t p = 0; p < px; ++p) {
       set.images.push_back(static_cast<float>(noisy[p]));
       set.noiseless.push_back(static_cast<float>(clean[p]));
+      set.intrinsic.push_back(static_cast<float>(light.values[p]));
     }
     for (double v : psf.values) set.psfs.push_back(static_cast<float>(v));
     set.noise_sigma.push_back(static_cast<float>(model.sigma_background));

@@ -8,7 +8,9 @@
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/require.hpp"
+#include "sim/core/settings.hpp"
 #include "sim/io/detail/hdf5_file.hpp"
+#include "surveys/images/h5_arrays.hpp"
 #include "surveys/images/morphology.hpp"
 #include "surveys/images/noise.hpp"
 #include "surveys/images/psf.hpp"
@@ -142,6 +144,7 @@ BlendSet make_blend_set(const Table& galaxies, const sim::Cosmology& cosmo,
   const auto ref = static_cast<std::size_t>(ref_it - set.bands.begin());
   set.ref_band = o.ref_band;
   set.size = o.size;
+  set.pixel_scale = o.pixel_scale;
   set.max_blend = o.max_blend;
 
   // One Moffat PSF per band, truncated at 4 of its FWHM, all on the widest one's stamp.
@@ -367,6 +370,52 @@ void write_blend_set(const std::string& path, const BlendSet& set, double pixel_
     file.close("H5Fclose", path);
   }
   out.commit();
+}
+
+BlendSet read_blend_set(const std::string& dir, bool with_isolated) {
+  using namespace sim::detail;
+  const std::string path = dir + "/blends.h5";
+  H5Id file = h5_open_file(path);
+  BlendSet set;
+  std::vector<hsize_t> dims;
+  set.images = detail::read_floats(file.get(), "images", 4, dims, path);
+  const hsize_t n = dims[0], nb = dims[1], s = dims[2];
+  detail::require_shape(path, "images", dims, {n, nb, s, s});
+  set.size = static_cast<int>(s);
+  const std::vector<int> seg = detail::read_ints(file.get(), "segmentation", 3, dims, path);
+  detail::require_shape(path, "segmentation", dims, {n, s, s});
+  set.segmentation.assign(seg.begin(), seg.end());
+  const std::vector<int> ng = detail::read_ints(file.get(), "n_galaxies", 1, dims, path);
+  detail::require_shape(path, "n_galaxies", dims, {n});
+  set.n_galaxies.assign(ng.begin(), ng.end());
+  set.psfs = detail::read_floats(file.get(), "psfs", 3, dims, path);
+  detail::require_shape(path, "psfs", dims, {nb, dims[1], dims[1]});
+  set.psf_size = static_cast<int>(dims[1]);
+  {
+    H5Id iso = h5_open_dataset(file.get(), "isolated", path);
+    dims = h5_dataset_shape(iso.get(), path + ": /isolated");
+    if (dims.size() != 5)
+      throw std::runtime_error(path + ": /isolated has shape " + h5_shape_string(dims) +
+                               ", expected (N, M, B, S, S)");
+    set.max_blend = static_cast<int>(dims[1]);
+  }
+  if (with_isolated) {
+    set.isolated = detail::read_floats(file.get(), "isolated", 5, dims, path);
+    detail::require_shape(path, "isolated", dims,
+                          {n, static_cast<hsize_t>(set.max_blend), nb, s, s});
+  }
+  set.bands = sim::split_list(h5_read_string_attribute(file.get(), "bands", path));
+  if (set.bands.size() != nb)
+    throw std::runtime_error(path + ": attribute bands names " + std::to_string(set.bands.size()) +
+                             " bands, /images has " + std::to_string(nb));
+  set.ref_band = h5_read_string_attribute(file.get(), "ref_band", path);
+  set.pixel_scale = h5_read_scalar_attribute<double>(file.get(), "pixel_scale", path);
+  set.sigma = h5_read_attribute<double>(file.get(), "sigma", nb, path);
+  const std::vector<Table> tables = read_tables_hdf5(dir + "/truth.h5");
+  if (tables.empty() || tables[0].name != "truth")
+    throw std::runtime_error(dir + "/truth.h5: no table 'truth'");
+  set.truth = tables[0];
+  return set;
 }
 
 }  // namespace cosmograd::surveys

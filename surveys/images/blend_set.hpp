@@ -79,6 +79,7 @@ struct BlendSet {
   std::vector<std::int32_t> n_galaxies;    ///< N: galaxies per stamp
   std::vector<float> psfs;                 ///< B x P x P, each sums to 1
   std::vector<double> sigma;               ///< per band: background rms [nJy per pixel]
+  double pixel_scale = 0.2;                ///< [arcsec]
   Table truth;                             ///< one row per galaxy (table "truth")
   /// Number of stamps N.
   std::size_t count() const { return n_galaxies.size(); }
@@ -94,5 +95,10 @@ BlendSet make_blend_set(const Table& galaxies, const sim::Cosmology& cosmo,
 /// Writes `set` to `path` (HDF5, atomic) in the layout above; /isolated is chunked per stamp
 /// and compressed (shuffle + deflate level 4) when HDF5 has deflate.
 void write_blend_set(const std::string& path, const BlendSet& set, double pixel_scale);
+
+/// Reads the set `cosmograd mock blends` wrote to `dir` (blends.h5 and the truth table in
+/// truth.h5); /isolated only when `with_isolated` (it is the largest array). Throws
+/// std::runtime_error naming the file and the missing or malformed object.
+BlendSet read_blend_set(const std::string& dir, bool with_isolated = false);
 
 }  // namespace cosmograd::surveys

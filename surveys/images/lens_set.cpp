@@ -8,7 +8,9 @@
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/require.hpp"
+#include "sim/core/settings.hpp"
 #include "sim/io/detail/hdf5_file.hpp"
+#include "surveys/images/h5_arrays.hpp"
 #include "surveys/images/morphology.hpp"
 #include "surveys/images/noise.hpp"
 #include "surveys/images/psf.hpp"
@@ -129,6 +131,7 @@ LensSet make_lens_set(const Table& galaxies, const sim::Cosmology& cosmo, const 
              {}};
   LensSet set;
   set.size = o.size;
+  set.pixel_scale = o.pixel_scale;
   std::vector<NoiseModel> noise;
   const double fwhm_px = o.psf_fwhm / o.pixel_scale;
   const int psf_half = static_cast<int>(std::ceil(4.0 * fwhm_px));
@@ -275,6 +278,30 @@ void write_lens_stamps(const std::string& path, const LensSet& set, double pixel
     file.close("H5Fclose", path);
   }
   out.commit();
+}
+
+LensSet read_lens_set(const std::string& dir) {
+  using namespace sim::detail;
+  const std::string path = dir + "/lens_stamps.h5";
+  H5Id file = h5_open_file(path);
+  LensSet set;
+  std::vector<hsize_t> dims;
+  set.images = detail::read_floats(file.get(), "images", 4, dims, path);
+  const hsize_t n = dims[0], nb = dims[1], s = dims[2];
+  detail::require_shape(path, "images", dims, {n, nb, s, s});
+  set.size = static_cast<int>(s);
+  H5Id dset = h5_open_dataset(file.get(), "images", path);
+  set.bands = sim::split_list(h5_read_string_attribute(dset.get(), "bands", path));
+  if (set.bands.size() != nb)
+    throw std::runtime_error(path + ": attribute bands names " + std::to_string(set.bands.size()) +
+                             " bands, /images has " + std::to_string(nb));
+  set.pixel_scale = h5_read_scalar_attribute<double>(dset.get(), "pixel_scale", path);
+  const std::vector<Table> tables = read_tables_hdf5(dir + "/truth.h5");
+  if (tables.empty() || tables[0].name != "truth" || tables[0].rows() != n)
+    throw std::runtime_error(dir + "/truth.h5: expected a table 'truth' with one row per stamp (" +
+                             std::to_string(n) + ")");
+  set.truth = tables[0];
+  return set;
 }
 
 }  // namespace cosmograd::surveys

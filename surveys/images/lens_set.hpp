@@ -37,6 +37,7 @@ struct LensSetOptions {
 struct LensSet {
   std::vector<std::string> bands;  ///< band order of the images
   int size = 0;                    ///< stamp side [pixels]
+  double pixel_scale = 0.2;        ///< [arcsec]
   /// count x bands x size x size values [nJy per pixel], stamp-major, rows iy then ix.
   std::vector<float> images;
   Table truth;  ///< one row per stamp (table "truth")
@@ -57,5 +58,10 @@ LensSet make_lens_set(const Table& galaxies, const sim::Cosmology& cosmo,
 /// Writes the stamps to `path` (HDF5, atomic): dataset /images (count, bands, size, size,
 /// float32, unit nJy) with attributes bands (comma-separated) and pixel_scale [arcsec].
 void write_lens_stamps(const std::string& path, const LensSet& set, double pixel_scale);
+
+/// Reads the set `cosmograd mock lenses` wrote to `dir` (lens_stamps.h5 and the truth table in
+/// truth.h5, one row per stamp); throws std::runtime_error naming the file and the missing or
+/// malformed object.
+LensSet read_lens_set(const std::string& dir);
 
 }  // namespace cosmograd::surveys

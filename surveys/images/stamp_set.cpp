@@ -9,11 +9,14 @@
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/require.hpp"
 #include "sim/io/detail/hdf5_file.hpp"
+#include "surveys/images/h5_arrays.hpp"
 
 namespace cosmograd::surveys {
 namespace {
 
 using sim::detail::H5Id;
+using detail::read_floats;
+using detail::require_shape;
 
 /// Throws std::invalid_argument "<field> = <size>: must be <n> (<what>)" unless size == n.
 void require_length(const std::string& field, std::size_t size, std::size_t n,
@@ -41,37 +44,6 @@ void write_floats(hid_t loc, const std::string& name, const std::vector<float>& 
   dset.close("H5Dclose", context);
 }
 
-/// Reads the dataset `name` of `loc` as float32 values; its shape must be `rank`-dimensional and
-/// is returned in `dims`.
-std::vector<float> read_floats(hid_t loc, const std::string& name, std::size_t rank,
-                               std::vector<hsize_t>& dims, const std::string& path) {
-  using namespace sim::detail;
-  const std::string context = path + ": /" + name;
-  H5Id dset = h5_open_dataset(loc, name, path);
-  dims = h5_dataset_shape(dset.get(), context);
-  if (dims.size() != rank)
-    throw std::runtime_error(context + " has shape " + h5_shape_string(dims) + ", expected " +
-                             std::to_string(rank) + " dimensions");
-  H5Id type(h5_check(H5Dget_type(dset.get()), "H5Dget_type", context), H5Tclose);
-  if (H5Tget_class(type.get()) != H5T_FLOAT && H5Tget_class(type.get()) != H5T_INTEGER)
-    throw std::runtime_error(context + " is not numeric");
-  std::size_t count = 1;
-  for (hsize_t d : dims) count *= static_cast<std::size_t>(d);
-  std::vector<float> v(count);
-  if (count > 0)
-    h5_check(H5Dread(dset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
-             "H5Dread", context);
-  return v;
-}
-
-/// Throws std::runtime_error naming the file and dataset unless `dims` equals `expected`.
-void require_shape(const std::string& path, const std::string& name,
-                   const std::vector<hsize_t>& dims, const std::vector<hsize_t>& expected) {
-  if (dims != expected)
-    throw std::runtime_error(path + ": /" + name + " has shape " +
-                             sim::detail::h5_shape_string(dims) + ", expected " +
-                             sim::detail::h5_shape_string(expected));
-}
 
 /// The string attribute `name` of the root group; std::runtime_error naming the file if absent.
 std::string root_string(hid_t root, const std::string& name, const std::string& path) {
@@ -99,11 +71,14 @@ void StampSet::validate() const {
   require_length("images", images.size(), n * px, nstr + " stamps x size^2");
   if (!noiseless.empty())
     require_length("noiseless", noiseless.size(), n * px, "empty or " + nstr + " x size^2");
+  if (!intrinsic.empty())
+    require_length("intrinsic", intrinsic.size(), n * px, "empty or " + nstr + " x size^2");
   require_length("psfs", psfs.size(), n * pp, nstr + " x psf_size^2");
   require_length("half_light_radius", half_light_radius.size(), n, nstr + ", one per stamp");
   require_length("mag", mag.size(), n, nstr + ", one per stamp");
   require_finite("images", images);
   require_finite("noiseless", noiseless);
+  require_finite("intrinsic", intrinsic);
   require_finite("psfs", psfs);
   for (std::size_t k = 0; k < n; ++k) {
     const std::string at = "[" + std::to_string(k) + "]";
@@ -142,6 +117,7 @@ StampSet StampSet::subset(const std::vector<std::size_t>& rows) const {
     };
     copy(images, out.images, px);
     if (have_noiseless) copy(noiseless, out.noiseless, px);
+    if (!intrinsic.empty()) copy(intrinsic, out.intrinsic, px);
     copy(psfs, out.psfs, pp);
     out.noise_sigma.push_back(noise_sigma[k]);
     out.half_light_radius.push_back(half_light_radius[k]);
@@ -169,6 +145,8 @@ void write_stamp_set(const std::string& path, const StampSet& set) {
     write_floats(root.get(), "images", set.images, {n, s, s}, path);
     if (!set.noiseless.empty())
       write_floats(root.get(), "noiseless", set.noiseless, {n, s, s}, path);
+    if (!set.intrinsic.empty())
+      write_floats(root.get(), "intrinsic", set.intrinsic, {n, s, s}, path);
     write_floats(root.get(), "psfs", set.psfs, {n, p, p}, path);
     write_floats(root.get(), "noise_sigma", set.noise_sigma, {n}, path);
     write_floats(root.get(), "half_light_radius", set.half_light_radius, {n}, path);
@@ -203,6 +181,10 @@ StampSet read_stamp_set(const std::string& path) {
   if (h5_has_link(root.get(), "noiseless", path)) {
     set.noiseless = read_floats(root.get(), "noiseless", 3, dims, path);
     require_shape(path, "noiseless", dims, {n, s, s});
+  }
+  if (h5_has_link(root.get(), "intrinsic", path)) {
+    set.intrinsic = read_floats(root.get(), "intrinsic", 3, dims, path);
+    require_shape(path, "intrinsic", dims, {n, s, s});
   }
   set.psfs = read_floats(root.get(), "psfs", 3, dims, path);
   const hsize_t p = dims[1];

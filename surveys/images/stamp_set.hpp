@@ -5,6 +5,8 @@
 // File layout (HDF5, written atomically; root attribute format = "cosmograd stamps 1"):
 //   /images             float32 (N, S, S)  noisy stamps [unit per pixel], rows iy then ix
 //   /noiseless          float32 (N, S, S)  optional: the same without noise (mocks only)
+//   /intrinsic          float32 (N, S, S)  optional: the pixel-integrated light before the PSF
+//                                          (mocks only; the truth of deconvolution)
 //   /psfs               float32 (N, P, P)  each stamp's PSF, P odd, centred, sums to 1
 //   /noise_sigma        float32 (N)        background rms per pixel [unit]
 //   /half_light_radius  float32 (N)        circularised half-light radius [pixels]
@@ -35,6 +37,7 @@ struct StampSet {
   std::string size_kind = "intrinsic";   ///< half_light_radius before the PSF, or "observed"
   std::vector<float> images;             ///< N * S * S noisy stamps
   std::vector<float> noiseless;          ///< N * S * S or empty
+  std::vector<float> intrinsic;          ///< N * S * S (light before the PSF) or empty
   std::vector<float> psfs;               ///< N * P * P
   std::vector<float> noise_sigma;        ///< N [unit per pixel]
   std::vector<float> half_light_radius;  ///< N [pixels]

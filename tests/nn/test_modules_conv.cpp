@@ -9,6 +9,7 @@
 #include "nn/modules/recurrent.hpp"
 #include "nn/modules/resnet.hpp"
 #include "nn/modules/unet.hpp"
+#include "nn/modules/unet2d.hpp"
 
 namespace cn = cosmograd::nn;
 
@@ -264,4 +265,28 @@ TEST(NnResNet2d, ShapesAndGradients) {
   net->eval();
   EXPECT_EQ(net(torch::randn({1, 2, 8, 8})).sizes(), torch::IntArrayRef({1, 3}));
   EXPECT_THROW(net(torch::randn({1, 3, 8, 8})), std::invalid_argument);
+}
+
+TEST(NnUNet2d, ShapesGradientsDropoutAndErrors) {
+  torch::manual_seed(15);
+  cn::UNet2d net(cn::UNet2dOptions().in_channels(2).out_channels(3).depth(2).base_channels(4)
+                     .norm_groups(2).dropout(0.3));
+  EXPECT_EQ(net->channels(2), 16);
+  const auto x = torch::randn({2, 2, 16, 12});
+  const auto y = net(x);
+  EXPECT_EQ(y.sizes(), torch::IntArrayRef({2, 3, 16, 12}));
+  y.pow(2).sum().backward();
+  expect_all_grads_nonzero(*net);
+  // Dropout is random in training mode and off in eval mode.
+  EXPECT_FALSE(torch::equal(net(x), net(x)));
+  net->eval();
+  EXPECT_TRUE(torch::equal(net(x), net(x)));
+  // Samples are independent (group norm, not batch norm): a sample's output ignores the batch.
+  const double batch_diff = (net(x).slice(0, 0, 1) - net(x.slice(0, 0, 1))).abs().max().item<double>();
+  EXPECT_LT(batch_diff, 1e-4 * net(x).abs().max().item<double>());
+  EXPECT_THROW(net(torch::randn({1, 2, 10, 12})), std::invalid_argument);  // 10 % 4 != 0
+  EXPECT_THROW(net(torch::randn({1, 3, 16, 16})), std::invalid_argument);
+  EXPECT_THROW(cn::UNet2d(cn::UNet2dOptions().base_channels(6).norm_groups(4)),
+               std::invalid_argument);
+  EXPECT_THROW(cn::UNet2d(cn::UNet2dOptions().dropout(1.0)), std::invalid_argument);
 }

@@ -2,7 +2,8 @@
 """Checks a `cosmograd mock stamps` directory with h5py: stamps.h5 has the documented layout
 (surveys/images/stamp_set.hpp), every PSF sums to 1, the conditions match the truth table, the
 noise is what noise_sigma says, and the noiseless stamps hold 10^(-0.4 (mag - 31.4)) nJy within
-2% where the galaxy fits in the stamp (under 0.2% of its light on the stamp's outer 2 pixels).
+2% where the galaxy fits in the stamp (under 0.2% of its light on the stamp's outer 2 pixels),
+and /intrinsic (the light before the PSF) convolved with the stamp's PSF is /noiseless.
 
 usage: check_stamps.py STAMPS_DIR
 """
@@ -25,13 +26,14 @@ def main(directory):
             check(key in f.attrs, f"root attribute {key}")
         images = f["images"][:].astype(np.float64)
         clean = f["noiseless"][:].astype(np.float64)
+        intrinsic = f["intrinsic"][:].astype(np.float64)
         psfs = f["psfs"][:].astype(np.float64)
         sigma = f["noise_sigma"][:].astype(np.float64)
         radius = f["half_light_radius"][:].astype(np.float64)
         mag = f["mag"][:].astype(np.float64)
         zero_point = float(f.attrs["zero_point"])
         pixel_scale = float(f.attrs["pixel_scale"])
-        for name in ("images", "noiseless", "psfs", "noise_sigma", "half_light_radius", "mag"):
+        for name in ("images", "noiseless", "intrinsic", "psfs", "noise_sigma", "half_light_radius", "mag"):
             check(f[name].dtype == np.float32, f"/{name} is float32")
     n, s, s2 = images.shape
     check(s == s2 and s >= 8, f"/images shape {images.shape}")
@@ -45,6 +47,16 @@ def main(directory):
     check(np.all(np.argmax(psfs.reshape(n, -1), axis=1) == (p * p) // 2), "PSF peaks centred")
     check(np.all(sigma > 0) and np.all(radius > 0) and np.all(np.isfinite(mag)), "conditions")
     check(np.all(clean >= 0), "noiseless >= 0")
+    check(intrinsic.shape == images.shape, f"/intrinsic shape {intrinsic.shape}")
+    # /intrinsic convolved with the stamp's PSF (zero outside the stamp, as the renderer pads)
+    # is /noiseless, to float32 rounding of the peak.
+    from scipy.signal import fftconvolve
+    worst = 0.0
+    for k in range(min(n, 20)):
+        conv = fftconvolve(intrinsic[k], psfs[k], mode="same")
+        worst = max(worst, np.abs(conv - clean[k]).max() / max(clean[k].max(), 1e-30))
+    print(f"intrinsic * psf vs noiseless: largest difference {worst:.2e} of the peak")
+    check(worst < 1e-4, "intrinsic convolved with the PSF is noiseless (1e-4 of the peak)")
 
     with h5py.File(f"{directory}/truth.h5", "r") as f:
         t = f["truth"]

@@ -3,9 +3,13 @@
 // blendedness 0 alone and in (0, 1) for overlapping pairs, stamps independent of the count.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 
 #include "surveys/images/blend_set.hpp"
+#include "tests/sim/temp_files.hpp"
 #include "tests/surveys/expect_throw.hpp"
 
 namespace cs = cosmograd::surveys;
@@ -201,4 +205,34 @@ TEST(BlendSet, ValidationNamesTheField) {
   o.max_mag = 15;
   expect_throw<std::invalid_argument>([&] { cs::make_blend_set(galaxies(10), cosmo(), o); },
                                       {"max_mag"});
+}
+
+TEST(BlendSet, ReadBackWhatWasWritten) {
+  cs::BlendSetOptions o;
+  o.count = 5;
+  o.size = 32;
+  o.bands = {"r", "i"};
+  const cs::BlendSet set = cs::make_blend_set(galaxies(20), cosmo(), o);
+  const auto dir = cosmograd::testing::fresh_dir("blend_read_" + std::to_string(::getpid()));
+  cs::write_blend_set((dir / "blends.h5").string(), set, o.pixel_scale);
+  cs::write_tables_hdf5((dir / "truth.h5").string(), {set.truth});
+  const cs::BlendSet back = cs::read_blend_set(dir.string());
+  EXPECT_EQ(back.bands, set.bands);
+  EXPECT_EQ(back.ref_band, "i");
+  EXPECT_EQ(back.size, 32);
+  EXPECT_EQ(back.max_blend, set.max_blend);
+  EXPECT_EQ(back.psf_size, set.psf_size);
+  EXPECT_EQ(back.pixel_scale, o.pixel_scale);
+  EXPECT_EQ(back.images, set.images);
+  EXPECT_EQ(back.segmentation, set.segmentation);
+  EXPECT_EQ(back.n_galaxies, set.n_galaxies);
+  EXPECT_EQ(back.psfs, set.psfs);
+  EXPECT_EQ(back.sigma, set.sigma);
+  EXPECT_TRUE(back.isolated.empty());
+  EXPECT_EQ(back.truth.rows(), set.truth.rows());
+  EXPECT_EQ(back.truth.column("x").as<double>(), set.truth.column("x").as<double>());
+  EXPECT_EQ(cs::read_blend_set(dir.string(), true).isolated, set.isolated);
+  expect_throw<std::runtime_error>([&] { cs::read_blend_set((dir / "none").string()); },
+                                   {"blends.h5"});
+  std::filesystem::remove_all(dir);
 }

@@ -2,10 +2,15 @@
 // flux equal to the magnification times the source's, Einstein radii from the distances.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 
 #include "surveys/images/lens_set.hpp"
 #include "surveys/images/strong_lens.hpp"
+#include "surveys/mocks/table.hpp"
+#include "tests/sim/temp_files.hpp"
 
 namespace cs = cosmograd::surveys;
 namespace sim = cosmograd::sim;
@@ -97,4 +102,31 @@ TEST(LensSet, SigmaEinsteinRadiusAndErrors) {
   o.count = 4;
   o.min_theta_e = 50.0;  // no source gives 50 arcsec
   EXPECT_THROW(cs::make_lens_set(lens_field(), cosmo, o), std::invalid_argument);
+}
+
+TEST(LensSet, ReadBackWhatWasWritten) {
+  const sim::Cosmology cosmo(sim::planck2015());
+  cs::LensSetOptions o;
+  o.count = 4;
+  o.size = 32;
+  o.pixel_scale = 0.25;
+  const cs::LensSet set = cs::make_lens_set(lens_field(), cosmo, o);
+  EXPECT_EQ(set.pixel_scale, 0.25);
+  const auto dir = cosmograd::testing::fresh_dir("lens_read_" + std::to_string(::getpid()));
+  cs::write_lens_stamps((dir / "lens_stamps.h5").string(), set, o.pixel_scale);
+  cs::write_tables_hdf5((dir / "truth.h5").string(), {set.truth});
+  const cs::LensSet back = cs::read_lens_set(dir.string());
+  EXPECT_EQ(back.bands, set.bands);
+  EXPECT_EQ(back.size, 32);
+  EXPECT_EQ(back.pixel_scale, 0.25);
+  EXPECT_EQ(back.images, set.images);
+  ASSERT_EQ(back.truth.rows(), 4u);
+  EXPECT_EQ(back.truth.column("is_lens").as<bool>(), set.truth.column("is_lens").as<bool>());
+  // A truth table with another row count is refused, naming the file.
+  cs::Table short_truth;
+  short_truth.name = "truth";
+  short_truth.add("stamp", "", "", std::vector<std::int64_t>{0, 1});
+  cs::write_tables_hdf5((dir / "truth.h5").string(), {short_truth});
+  EXPECT_THROW(cs::read_lens_set(dir.string()), std::runtime_error);
+  std::filesystem::remove_all(dir);
 }

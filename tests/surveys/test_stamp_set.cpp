@@ -50,6 +50,7 @@ cs::StampSet small_set() {
     for (int p = 0; p < 64; ++p) {
       s.images.push_back(static_cast<float>(rng.normal()));
       s.noiseless.push_back(static_cast<float>(rng.uniform()));
+      s.intrinsic.push_back(static_cast<float>(rng.uniform()));
     }
     float sum = 0;
     std::vector<float> psf;
@@ -75,6 +76,7 @@ void expect_same(const cs::StampSet& a, const cs::StampSet& b) {
   EXPECT_EQ(a.zero_point, b.zero_point);
   EXPECT_EQ(a.images, b.images);
   EXPECT_EQ(a.noiseless, b.noiseless);
+  EXPECT_EQ(a.intrinsic, b.intrinsic);
   EXPECT_EQ(a.psfs, b.psfs);
   EXPECT_EQ(a.noise_sigma, b.noise_sigma);
   EXPECT_EQ(a.half_light_radius, b.half_light_radius);
@@ -143,12 +145,14 @@ TEST(StampSet, RoundTripIsExact) {
   EXPECT_EQ(cosmograd::testing::listing(dir.path), (std::set<std::string>{"stamps.h5"}));
   expect_same(cs::read_stamp_set(path), set);
 
-  // Without /noiseless.
+  // Without /noiseless and /intrinsic.
   cs::StampSet bare = set;
   bare.noiseless.clear();
+  bare.intrinsic.clear();
   cs::write_stamp_set(path, bare);
   const cs::StampSet back = cs::read_stamp_set(path);
   EXPECT_TRUE(back.noiseless.empty());
+  EXPECT_TRUE(back.intrinsic.empty());
   expect_same(back, bare);
 }
 
@@ -161,6 +165,7 @@ TEST(StampSet, SubsetCopiesRows) {
   for (int p = 0; p < 64; ++p) {
     EXPECT_EQ(sub.images[p], set.images[2 * 64 + p]);
     EXPECT_EQ(sub.noiseless[64 + p], set.noiseless[p]);
+    EXPECT_EQ(sub.intrinsic[64 + p], set.intrinsic[p]);
   }
   for (int p = 0; p < 9; ++p) EXPECT_EQ(sub.psfs[p], set.psfs[2 * 9 + p]);
   EXPECT_NO_THROW(sub.validate());
@@ -188,6 +193,8 @@ TEST(StampSet, ValidateNamesTheField) {
   bad([](cs::StampSet& s) { s.images[70] = std::numeric_limits<float>::infinity(); },
       {"images[70]", "finite"});
   bad([](cs::StampSet& s) { s.noiseless[3] = std::nanf(""); }, {"noiseless[3]"});
+  bad([](cs::StampSet& s) { s.intrinsic.resize(7); }, {"intrinsic.size()", "7"});
+  bad([](cs::StampSet& s) { s.intrinsic[2] = std::nanf(""); }, {"intrinsic[2]"});
   bad([](cs::StampSet& s) { s.noise_sigma[1] = 0; }, {"noise_sigma[1]", "> 0"});
   bad([](cs::StampSet& s) { s.half_light_radius[2] = -1; }, {"half_light_radius[2]", "-1"});
   bad([](cs::StampSet& s) { s.mag[0] = std::nanf(""); }, {"mag[0]", "finite"});
