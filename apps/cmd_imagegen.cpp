@@ -15,6 +15,7 @@
 #include "apps/commands.hpp"
 #include "apps/mock_common.hpp"
 #include "apps/options.hpp"
+#include "apps/vision.hpp"
 #include "driver/output_dir.hpp"
 #include "inference/calibration.hpp"
 #include "sim/core/atomic_file.hpp"
@@ -28,12 +29,6 @@ namespace cosmograd::apps {
 namespace {
 
 using surveys::StampSet;
-
-/// Torch's intra-op threads from the key `threads` (parse_command checked it and set OpenMP's).
-void set_torch_threads(const sim::Settings& s) {
-  const long long threads = s.get_int("threads");
-  if (threads > 0) torch::set_num_threads(static_cast<int>(threads));
-}
 
 int imagegen_train(const std::vector<std::string>& args) {
   const std::vector<sim::KeySpec> keys = {
@@ -185,35 +180,6 @@ torch::Tensor parametric_baseline(const surveys::StampTensors& rows, const std::
       .to(torch::kFloat32);
 }
 
-/// Grey asinh-stretched stamps in rows: real, model (noisy), model (noiseless), baseline.
-void write_grid_png(const std::string& path, const std::vector<torch::Tensor>& rows_of_stamps,
-                    const torch::Tensor& sigma, int columns) {
-  const int s = static_cast<int>(rows_of_stamps[0].size(1)), zoom = 3, gap = 2;
-  const int cell = s * zoom + gap;
-  sim::Image grid(columns * cell, static_cast<int>(rows_of_stamps.size()) * cell,
-                  sim::RGB{40, 40, 40});
-  for (std::size_t r = 0; r < rows_of_stamps.size(); ++r) {
-    const torch::Tensor t = rows_of_stamps[r].to(torch::kFloat64).contiguous();
-    for (int c = 0; c < columns && c < t.size(0); ++c) {
-      const double sg = sigma[c].item<double>();
-      // Every row uses the real stamp's peak so that brightness compares across rows.
-      const double peak = rows_of_stamps[0][c].max().item<double>();
-      const double norm = std::asinh(std::max(peak, 3 * sg) / sg);
-      const double* v = t[c].data_ptr<double>();
-      for (int y = 0; y < s; ++y)
-        for (int x = 0; x < s; ++x) {
-          const double f = std::clamp(std::asinh(v[y * s + x] / sg) / norm, 0.0, 1.0);
-          const auto g = static_cast<unsigned char>(std::lround(255 * f));
-          for (int dy = 0; dy < zoom; ++dy)
-            for (int dx = 0; dx < zoom; ++dx)
-              grid.set(c * cell + x * zoom + dx,
-                       static_cast<int>(r) * cell + (s - 1 - y) * zoom + dy, sim::RGB{g, g, g});
-        }
-    }
-  }
-  sim::write_png(path, grid);
-}
-
 int imagegen_evaluate(const std::vector<std::string>& args) {
   const std::vector<sim::KeySpec> keys = {
       {"model", "", "", "galaxy_vae.pt of `imagegen train`"},
@@ -326,11 +292,12 @@ int imagegen_evaluate(const std::vector<std::string>& args) {
   const std::string table = out.path() + "/imagegen_eval.md", png = out.path() + "/samples.png";
   sim::write_file_atomic(table, md.str());
   const int64_t cols = std::min<int64_t>(8, test.images.size(0));
-  write_grid_png(png,
-                 {test.images.narrow(0, 0, cols) * fs, vae.narrow(0, 0, cols) * fs,
-                  vae_clean.narrow(0, 0, cols) * fs, base.narrow(0, 0, cols) * fs},
-                 torch::tensor(std::vector<double>(sigma.begin(), sigma.begin() + cols)),
-                 static_cast<int>(cols));
+  // Rows: held-out stamps, samples (noisy), samples (noiseless), baseline; stretched by the
+  // held-out stamp's peak.
+  write_stamp_rows_png(png,
+                       {test.images.narrow(0, 0, cols) * fs, vae.narrow(0, 0, cols) * fs,
+                        vae_clean.narrow(0, 0, cols) * fs, base.narrow(0, 0, cols) * fs},
+                       std::vector<double>(sigma.begin(), sigma.begin() + cols), 0);
   finish_mock_dir(out, {table, png}, md.str(), s, "cosmograd imagegen evaluate");
   std::printf("%s", md.str().c_str());
   return 0;

@@ -49,6 +49,9 @@ int cmd_mock(const std::vector<std::string>& args);
 /// `cosmograd imagegen train|evaluate`: the PSF-aware galaxy VAE with a latent flow prior
 /// (Lanusse et al. 2021) on a stamp set, and its samples against held-out stamps.
 int cmd_imagegen(const std::vector<std::string>& args);
+/// `cosmograd vision detect|morphology|lens|restore train|evaluate|apply ...`: galaxy-level
+/// vision modules trained on the mocks (apps/vision.hpp).
+int cmd_vision(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

@@ -44,6 +44,8 @@ const Command kCommands[] = {
      "survey mocks: catalog, lightcurves, images, lenses, blends, stamps"},
     {"imagegen", cosmograd::apps::cmd_imagegen,
      "generative galaxy images: PSF-aware VAE + latent flow; train, evaluate"},
+    {"vision", cosmograd::apps::cmd_vision,
+     "galaxy vision: detect (deblend), morphology, lens finder, restore; train, evaluate, apply"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <random>
 
+#include "nn/train/module_state.hpp"
 #include "sim/core/log.hpp"
 #include "sim/core/require.hpp"
 #include "surveys/batched/batched_render.hpp"
@@ -20,13 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-/// Cosine decay from lr to lr / 20 over `total` steps (Loshchilov & Hutter 2017, no restarts).
-void set_lr(torch::optim::Adam& opt, double lr, int64_t step, int64_t total) {
-  const double f = 0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * static_cast<double>(step) / total));
-  for (auto& group : opt.param_groups())
-    static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr * f);
 }
 
 /// Copies of tensors (a model state to return to).
@@ -168,7 +162,7 @@ GalaxyVae train_galaxy_vae(const StampSet& set, const GalaxyVaeTrainOptions& o,
   std::vector<torch::Tensor> best_ae = snapshot(ae);
   GalaxyVaeTrainReport rep;
   for (int64_t step = 0; step < o.steps; ++step) {
-    set_lr(opt, o.lr, step, o.steps);
+    nn::set_cosine_lr(opt, o.lr, step, o.steps);
     StampTensors b = take(train, batch_rows());
     const int64_t turns = static_cast<int64_t>(rng() % 4);
     const bool mirror = (rng() & 1U) != 0;
@@ -217,7 +211,7 @@ GalaxyVae train_galaxy_vae(const StampSet& set, const GalaxyVaeTrainOptions& o,
   double best_flow = std::numeric_limits<double>::infinity();
   std::vector<torch::Tensor> best_fp = snapshot(fp);
   for (int64_t step = 0; step < o.flow_steps; ++step) {
-    set_lr(fopt, o.lr, step, o.flow_steps);
+    nn::set_cosine_lr(fopt, o.lr, step, o.flow_steps);
     const torch::Tensor idx = batch_rows();
     const torch::Tensor mu = mu_t.index_select(0, idx), lv = lv_t.index_select(0, idx);
     const torch::Tensor z = mu + torch::exp(0.5 * lv) * torch::randn_like(mu);
