@@ -48,37 +48,20 @@ except ImportError as err:  # pragma: no cover - reported to the user
           "(scripts/install-deps.sh)", file=sys.stderr)
     sys.exit(2)
 
+# The image loader and the clipped sky statistics of the cutout script (same image).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hdf_cutouts import clipped_stats, load_hdf_band  # noqa: E402
+
 PIXEL_SCALE = 0.04  # arcsec, nominal (drizzled HDF)
 RA_CENTRE = 15.0 * (12 + 36 / 60 + 49.4 / 3600)  # deg, nominal HDF centre (Williams+ 1996)
 DEC_CENTRE = 62 + 12 / 60 + 58 / 3600  # deg
-
-
-def clipped_stats(values, clip=3.0, iterations=20):
-    """Median and 1.4826 MAD of the values within clip sigma of the median, iterated."""
-    v = values.ravel()
-    med, sigma = np.median(v), 1.4826 * np.median(np.abs(v - np.median(v)))
-    for _ in range(iterations):
-        kept = v[np.abs(v - med) < clip * sigma]
-        new_med = np.median(kept)
-        new_sigma = 1.4826 * np.median(np.abs(kept - new_med))
-        if new_med == med and new_sigma == sigma:
-            break
-        med, sigma = new_med, new_sigma
-    return float(med), float(sigma)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="FITS file to write")
     a = ap.parse_args()
-    try:
-        from skimage import data
-    except ImportError as err:
-        print(f"hdf_image: cannot import skimage ({err}); install python3-skimage "
-              "(scripts/install-deps.sh)", file=sys.stderr)
-        return 2
-    rgb = np.asarray(data.hubble_deep_field())
-    band = rgb.astype(np.float64).mean(axis=2)
+    rgb, band = load_hdf_band()
     sky, sigma = clipped_stats(band)
     saturated = float((rgb == 255).any(axis=2).mean())
     image = np.flipud(band - sky).astype(np.float32)  # FITS row 1 = bottom of the picture

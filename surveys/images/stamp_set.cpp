@@ -14,9 +14,9 @@
 namespace cosmograd::surveys {
 namespace {
 
-using sim::detail::H5Id;
 using detail::read_floats;
 using detail::require_shape;
+using sim::detail::H5Id;
 
 /// Throws std::invalid_argument "<field> = <size>: must be <n> (<what>)" unless size == n.
 void require_length(const std::string& field, std::size_t size, std::size_t n,
@@ -43,7 +43,6 @@ void write_floats(hid_t loc, const std::string& name, const std::vector<float>& 
              "H5Dwrite", context);
   dset.close("H5Dclose", context);
 }
-
 
 /// The string attribute `name` of the root group; std::runtime_error naming the file if absent.
 std::string root_string(hid_t root, const std::string& name, const std::string& path) {

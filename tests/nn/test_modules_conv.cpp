@@ -269,8 +269,13 @@ TEST(NnResNet2d, ShapesAndGradients) {
 
 TEST(NnUNet2d, ShapesGradientsDropoutAndErrors) {
   torch::manual_seed(15);
-  cn::UNet2d net(cn::UNet2dOptions().in_channels(2).out_channels(3).depth(2).base_channels(4)
-                     .norm_groups(2).dropout(0.3));
+  cn::UNet2d net(cn::UNet2dOptions()
+                     .in_channels(2)
+                     .out_channels(3)
+                     .depth(2)
+                     .base_channels(4)
+                     .norm_groups(2)
+                     .dropout(0.3));
   EXPECT_EQ(net->channels(2), 16);
   const auto x = torch::randn({2, 2, 16, 12});
   const auto y = net(x);
@@ -282,7 +287,8 @@ TEST(NnUNet2d, ShapesGradientsDropoutAndErrors) {
   net->eval();
   EXPECT_TRUE(torch::equal(net(x), net(x)));
   // Samples are independent (group norm, not batch norm): a sample's output ignores the batch.
-  const double batch_diff = (net(x).slice(0, 0, 1) - net(x.slice(0, 0, 1))).abs().max().item<double>();
+  const double batch_diff =
+      (net(x).slice(0, 0, 1) - net(x.slice(0, 0, 1))).abs().max().item<double>();
   EXPECT_LT(batch_diff, 1e-4 * net(x).abs().max().item<double>());
   EXPECT_THROW(net(torch::randn({1, 2, 10, 12})), std::invalid_argument);  // 10 % 4 != 0
   EXPECT_THROW(net(torch::randn({1, 3, 16, 16})), std::invalid_argument);

@@ -2,7 +2,6 @@
 // of the isolated galaxies plus noise of the band's sigma, fluxes kept inside the stamp,
 // blendedness 0 alone and in (0, 1) for overlapping pairs, stamps independent of the count.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cmath>

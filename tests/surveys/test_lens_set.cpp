@@ -1,7 +1,6 @@
 // Strong-lens stamp sets: balanced, the same deflectors for lenses and non-lenses, the lensed
 // flux equal to the magnification times the source's, Einstein radii from the distances.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cmath>
