@@ -52,6 +52,9 @@ int cmd_imagegen(const std::vector<std::string>& args);
 /// `cosmograd vision detect|morphology|lens|restore train|evaluate|apply ...`: galaxy-level
 /// vision modules trained on the mocks (apps/vision.hpp).
 int cmd_vision(const std::vector<std::string>& args);
+/// `cosmograd properties photoz|mass|stamps|hybrid|structure|sed ...`: galaxy property modules
+/// (photo-z, stellar mass, Sersic parameters, SED emulator; apps/properties.hpp).
+int cmd_properties(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

@@ -46,6 +46,8 @@ const Command kCommands[] = {
      "generative galaxy images: PSF-aware VAE + latent flow; train, evaluate"},
     {"vision", cosmograd::apps::cmd_vision,
      "galaxy vision: detect (deblend), morphology, lens finder, restore; train, evaluate, apply"},
+    {"properties", cosmograd::apps::cmd_properties,
+     "galaxy properties: photo-z p(z), stellar mass, Sersic structure, SED emulator"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

@@ -270,4 +270,23 @@ ParsedArgs parse_command(const std::string& command, const std::string& usage,
   return out;
 }
 
+std::vector<int64_t> int_list(const sim::Settings& s, const std::string& key) {
+  std::vector<int64_t> out;
+  std::stringstream in(s.get_string(key));
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    try {
+      std::size_t used = 0;
+      const long long v = std::stoll(item, &used);
+      if (used != item.size() || v < 1 || v > 4096) throw std::invalid_argument(item);
+      out.push_back(v);
+    } catch (const std::exception&) {
+      sim::bad_setting(key, s.get_string(key),
+                       "item '" + item + "' is not an integer in [1, 4096] (allowed: e.g. 16,32)");
+    }
+  }
+  if (out.empty()) sim::bad_setting(key, s.get_string(key), "is empty (allowed: e.g. 16,32,64)");
+  return out;
+}
+
 }  // namespace cosmograd::apps

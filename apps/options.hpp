@@ -1,6 +1,7 @@
 // Command-line and INI parsing for subcommands (Boost.Program_options).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,9 @@ ParsedArgs parse_command(const std::string& command, const std::string& usage,
 
 /// The help text for `keys`: one line per key with unit and default.
 std::string keys_help(const std::vector<sim::KeySpec>& keys);
+
+/// The key `key` as a comma-separated list of integers in [1, 4096] (bad_setting naming the key
+/// otherwise), e.g. layer widths.
+std::vector<int64_t> int_list(const sim::Settings& s, const std::string& key);
 
 }  // namespace cosmograd::apps

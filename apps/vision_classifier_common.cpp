@@ -6,25 +6,12 @@
 #include <stdexcept>
 
 #include "apps/mock_common.hpp"
+#include "apps/options.hpp"
 #include "apps/vision.hpp"
 #include "sim/core/require.hpp"
 #include "viz/plot.hpp"
 
 namespace cosmograd::apps {
-
-std::vector<int64_t> int_list(const sim::Settings& s, const std::string& key) {
-  std::vector<int64_t> out;
-  std::stringstream in(s.get_string(key));
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    try {
-      out.push_back(std::stoll(item));
-    } catch (const std::exception&) {
-      sim::bad_setting(key, s.get_string(key), "is not a comma-separated list of integers");
-    }
-  }
-  return out;
-}
 
 std::vector<sim::KeySpec> classifier_train_keys(const std::string& task, const sim::KeySpec& data,
                                                 const std::vector<sim::KeySpec>& input,

@@ -14,9 +14,6 @@
 
 namespace cosmograd::apps {
 
-/// The integers of a comma-separated setting; throws bad_setting naming `key` otherwise.
-std::vector<int64_t> int_list(const sim::Settings& s, const std::string& key);
-
 /// The keys of `vision <task> train`: `data` first, then the ensemble and optimiser keys,
 /// `input` (the task's input keys), the split, seed, threads, overwrite and out.
 std::vector<sim::KeySpec> classifier_train_keys(const std::string& task, const sim::KeySpec& data,

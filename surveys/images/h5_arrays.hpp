@@ -63,4 +63,25 @@ inline std::vector<int> read_ints(hid_t loc, const std::string& name, std::size_
   return v;
 }
 
+/// Writes float32 `data` of shape `dims` as dataset `name` of `loc` (`path` names the file in
+/// errors).
+inline void write_floats(hid_t loc, const std::string& name, const std::vector<float>& data,
+                         const std::vector<hsize_t>& dims, const std::string& path) {
+  using namespace sim::detail;
+  const std::string context = path + ": /" + name;
+  H5Id space = h5_dataspace(dims, context);
+  H5Id dset = h5_create_dataset(loc, name, H5T_IEEE_F32LE, space.get(), context);
+  if (!data.empty())
+    h5_check(H5Dwrite(dset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+             "H5Dwrite", context);
+  dset.close("H5Dclose", context);
+}
+
+/// The string attribute `name` of the root group; std::runtime_error naming the file if absent.
+inline std::string root_string(hid_t root, const std::string& name, const std::string& path) {
+  if (!sim::detail::h5_has_attribute(root, name, path))
+    throw std::runtime_error(path + ": missing root attribute " + name);
+  return sim::detail::h5_read_string_attribute(root, name, path);
+}
+
 }  // namespace cosmograd::surveys::detail

@@ -16,6 +16,8 @@ namespace {
 
 using detail::read_floats;
 using detail::require_shape;
+using detail::root_string;
+using detail::write_floats;
 using sim::detail::H5Id;
 
 /// Throws std::invalid_argument "<field> = <size>: must be <n> (<what>)" unless size == n.
@@ -29,26 +31,6 @@ void require_length(const std::string& field, std::size_t size, std::size_t n,
 void require_finite(const std::string& field, const std::vector<float>& v) {
   for (std::size_t i = 0; i < v.size(); ++i)
     sim::require(std::isfinite(v[i]), field + "[" + std::to_string(i) + "]", v[i], "finite");
-}
-
-/// Writes `data` as the float32 dataset `name` of shape `dims` under `loc`.
-void write_floats(hid_t loc, const std::string& name, const std::vector<float>& data,
-                  const std::vector<hsize_t>& dims, const std::string& path) {
-  using namespace sim::detail;
-  const std::string context = path + ": /" + name;
-  H5Id space = h5_dataspace(dims, context);
-  H5Id dset = h5_create_dataset(loc, name, H5T_IEEE_F32LE, space.get(), context);
-  if (!data.empty())
-    h5_check(H5Dwrite(dset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
-             "H5Dwrite", context);
-  dset.close("H5Dclose", context);
-}
-
-/// The string attribute `name` of the root group; std::runtime_error naming the file if absent.
-std::string root_string(hid_t root, const std::string& name, const std::string& path) {
-  if (!sim::detail::h5_has_attribute(root, name, path))
-    throw std::runtime_error(path + ": missing root attribute " + name);
-  return sim::detail::h5_read_string_attribute(root, name, path);
 }
 
 }  // namespace

@@ -29,6 +29,8 @@ enum class MockStream : std::uint32_t {
   kStampSet,         ///< galaxy stamp sets: galaxy order, sub-pixel offsets, PSF widths
   kGalaxyStructure,  ///< irregular galaxies: spiral arms and star-forming knots
   kBlendSet,         ///< blend stamps: galaxy count, galaxies, offsets
+  kSampleSplit,      ///< property modules: train / validation / test part of a galaxy
+  kPropertyStamps,   ///< property modules: multi-band and Sersic stamps (noise, PSF, shape)
 };
 
 /// A counter-based stream: uniform(), normal(), poisson() and exponential() draws for one
