@@ -179,7 +179,7 @@ int mass_evaluate(const std::vector<std::string>& args) {
     pts.line = viz::LineStyle::none;
     pts.marker = viz::Marker::circle;
     pts.marker_size = 0.3;
-    plot.series.push_back(pts);
+    plot.series.insert(plot.series.begin(), pts);  // the MDN drawn last, on top
   }
   viz::Series diag;
   diag.x = {8, 12.5};
