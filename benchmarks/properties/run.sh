@@ -77,6 +77,11 @@ cp "$work/eval_mass/mass_scatter.png" "$out/properties_mass_scatter.png"
   echo "Held-out galaxies of the project's own lightcone mock (synthetic truth; see the script's"
   echo "header). Models: models/properties_*.cgm. Machine: $(nproc) cores,"
   echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); one torch thread throughout."
+  echo
+  echo "Classical baseline beside every learned model, on the same held-out data: photo-z MDN and"
+  echo "hybrid CNN against kNN and chi^2 template fits (classic and emulated grid); stellar-mass"
+  echo "MDN against least squares and a kNN mean; structure CNN against a Levenberg-Marquardt"
+  echo "Sersic fit; SED emulator against the direct SED calculation."
   [ -f "$work/train_times" ] && { echo; cat "$work/train_times"; }
   echo
   sed -e 's/^## /### /' -e 's/^# /## /' "$work/eval_photoz/photoz.md"

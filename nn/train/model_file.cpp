@@ -204,4 +204,11 @@ void load_model_weights(const std::string& path, torch::nn::Module& module) {
   }
 }
 
+ModelHeader read_model_header_of(const std::string& path, const std::string& kind) {
+  ModelHeader h = read_model_header(path);
+  const std::string got = h.has("model") ? h.get("model") : "?";
+  if (got != kind) throw std::runtime_error(path + ": model = " + got + ", not " + kind);
+  return h;
+}
+
 }  // namespace cosmograd::nn

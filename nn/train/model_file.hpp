@@ -66,4 +66,22 @@ ModelHeader read_model_header(const std::string& path);
 /// std::runtime_error naming the file when it is missing, truncated or does not match.
 void load_model_weights(const std::string& path, torch::nn::Module& module);
 
+/// Reads the header of the model file `path` and checks that its key `model` is `kind`; throws
+/// std::runtime_error naming the file, the model it holds and the one expected otherwise.
+ModelHeader read_model_header_of(const std::string& path, const std::string& kind);
+
+/// Loads the model file `path` of kind `kind`: the module make(header) (a module holder, e.g.
+/// built from the header's architecture keys), its weights, in eval mode; copies the header to
+/// `header` when not null. Errors as read_model_header_of and load_model_weights.
+template <class Make>
+auto load_model_of(const std::string& path, const std::string& kind, Make make,
+                   ModelHeader* header) {
+  const ModelHeader h = read_model_header_of(path, kind);
+  auto model = make(h);
+  load_model_weights(path, *model);
+  model->eval();
+  if (header != nullptr) *header = h;
+  return model;
+}
+
 }  // namespace cosmograd::nn

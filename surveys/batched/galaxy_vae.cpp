@@ -180,14 +180,9 @@ GalaxyVaeConfig galaxy_vae_config_from(const nn::ModelHeader& h) {
 }
 
 GalaxyVae load_galaxy_vae(const std::string& path, nn::ModelHeader* header) {
-  const nn::ModelHeader h = nn::read_model_header(path);
-  if (h.get("model") != "galaxy_vae")
-    throw std::runtime_error(path + ": model = " + h.get("model") + ", not galaxy_vae");
-  GalaxyVae model(galaxy_vae_config_from(h));
-  nn::load_model_weights(path, *model);
-  model->eval();
-  if (header != nullptr) *header = h;
-  return model;
+  return nn::load_model_of(
+      path, "galaxy_vae",
+      [](const nn::ModelHeader& h) { return GalaxyVae(galaxy_vae_config_from(h)); }, header);
 }
 
 GalaxyPainter vae_painter(GalaxyVae model, std::uint64_t seed) {

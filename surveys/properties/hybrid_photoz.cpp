@@ -220,16 +220,9 @@ HybridPhotozConfig hybrid_photoz_config_from(const nn::ModelHeader& h) {
 }
 
 HybridPhotoz load_hybrid_photoz(const std::string& path, nn::ModelHeader* header) {
-  const nn::ModelHeader h = nn::read_model_header(path);
-  if (h.get("model") != "hybrid_photoz")
-    throw std::runtime_error(path + ": model = " + h.get("model") +
-                             ", not hybrid_photoz (allowed: hybrid_photoz.cgm of `cosmograd "
-                             "properties hybrid train`)");
-  HybridPhotoz model(hybrid_photoz_config_from(h));
-  nn::load_model_weights(path, *model);
-  model->eval();
-  if (header != nullptr) *header = h;
-  return model;
+  return nn::load_model_of(
+      path, "hybrid_photoz",
+      [](const nn::ModelHeader& h) { return HybridPhotoz(hybrid_photoz_config_from(h)); }, header);
 }
 
 torch::Tensor hybrid_scale_stamps(const MultibandStamps& st, const std::vector<std::size_t>& rows,

@@ -192,9 +192,7 @@ PhotometryMdn train_photometry_mdn(const PhotometryMdnConfig& config, const std:
 
 PhotometryMdn load_photometry_mdn(const std::string& path, const std::string& target,
                                   nn::ModelHeader* header) {
-  const nn::ModelHeader h = nn::read_model_header(path);
-  if (h.get("model") != "photometry_mdn")
-    throw std::runtime_error(path + ": model = " + h.get("model") + ", not photometry_mdn");
+  const nn::ModelHeader h = nn::read_model_header_of(path, "photometry_mdn");
   PhotometryMdnConfig c;
   c.features = h.get_int("mdn_features");
   c.hidden = split_ints(h.get("mdn_hidden"));

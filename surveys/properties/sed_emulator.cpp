@@ -279,14 +279,9 @@ SedEmulatorConfig sed_emulator_config_from(const nn::ModelHeader& h) {
 }
 
 SedEmulator load_sed_emulator(const std::string& path, nn::ModelHeader* header) {
-  const nn::ModelHeader h = nn::read_model_header(path);
-  if (h.get("model") != "sed_emulator")
-    throw std::runtime_error(path + ": model = " + h.get("model") + ", not sed_emulator");
-  SedEmulator model(sed_emulator_config_from(h));
-  nn::load_model_weights(path, *model);
-  model->eval();
-  if (header != nullptr) *header = h;
-  return model;
+  return nn::load_model_of(
+      path, "sed_emulator",
+      [](const nn::ModelHeader& h) { return SedEmulator(sed_emulator_config_from(h)); }, header);
 }
 
 void SedEmulatorTrainOptions::validate() const {

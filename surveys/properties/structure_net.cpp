@@ -450,11 +450,7 @@ void add_structure_training_header(nn::ModelHeader& h, const SersicStampSet& set
 }
 
 StructureNet load_structure_net(const std::string& path, nn::ModelHeader* header) {
-  const nn::ModelHeader h = nn::read_model_header(path);
-  if (h.get("model") != "properties_structure")
-    throw std::runtime_error(path + ": model = " + h.get("model") +
-                             ", not properties_structure (a model of `properties structure "
-                             "train`)");
+  const nn::ModelHeader h = nn::read_model_header_of(path, "properties_structure");
   StructureNetConfig c;
   c.size = h.get_int("structure_size");
   c.channels.clear();

@@ -95,15 +95,9 @@ DetectorConfig detector_config_from(const nn::ModelHeader& h) {
 }
 
 DetectorNet load_detector(const std::string& path, nn::ModelHeader* header) {
-  const nn::ModelHeader h = nn::read_model_header(path);
-  if (!h.has("model") || h.get("model") != "vision_detector")
-    throw std::runtime_error(path + ": model = " + (h.has("model") ? h.get("model") : "?") +
-                             ", not vision_detector");
-  DetectorNet net(detector_config_from(h));
-  nn::load_model_weights(path, *net);
-  net->eval();
-  if (header != nullptr) *header = h;
-  return net;
+  return nn::load_model_of(
+      path, "vision_detector",
+      [](const nn::ModelHeader& h) { return DetectorNet(detector_config_from(h)); }, header);
 }
 
 std::vector<Detection> heatmap_peaks(const std::vector<float>& heatmap, int width, int height,

@@ -212,14 +212,9 @@ RestorerConfig restorer_config_from(const nn::ModelHeader& h) {
 }
 
 Restorer load_restorer(const std::string& path, nn::ModelHeader* header) {
-  const nn::ModelHeader h = nn::read_model_header(path);
-  if (h.get("model") != "vision_restorer")
-    throw std::runtime_error(path + ": model = " + h.get("model") + ", not vision_restorer");
-  Restorer model(restorer_config_from(h));
-  nn::load_model_weights(path, *model);
-  model->eval();
-  if (header != nullptr) *header = h;
-  return model;
+  return nn::load_model_of(
+      path, "vision_restorer",
+      [](const nn::ModelHeader& h) { return Restorer(restorer_config_from(h)); }, header);
 }
 
 void RestorerTrainOptions::validate() const {

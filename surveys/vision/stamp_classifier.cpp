@@ -185,14 +185,10 @@ StampClassifierConfig stamp_classifier_config_from(const nn::ModelHeader& h) {
 
 StampClassifier load_stamp_classifier(const std::string& path, const std::string& model_type,
                                       nn::ModelHeader* header) {
-  const nn::ModelHeader h = nn::read_model_header(path);
-  if (h.get("model") != model_type)
-    throw std::runtime_error(path + ": model = " + h.get("model") + ", not " + model_type);
-  StampClassifier model(stamp_classifier_config_from(h));
-  nn::load_model_weights(path, *model);
-  model->eval();
-  if (header != nullptr) *header = h;
-  return model;
+  return nn::load_model_of(
+      path, model_type,
+      [](const nn::ModelHeader& h) { return StampClassifier(stamp_classifier_config_from(h)); },
+      header);
 }
 
 void StampClassifierTrainOptions::validate() const {
