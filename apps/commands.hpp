@@ -55,6 +55,9 @@ int cmd_vision(const std::vector<std::string>& args);
 /// `cosmograd properties photoz|mass|stamps|hybrid|structure|sed ...`: galaxy property modules
 /// (photo-z, stellar mass, Sersic parameters, SED emulator; apps/properties.hpp).
 int cmd_properties(const std::vector<std::string>& args);
+/// `cosmograd discover ssl|search|anomalies|map|transients|massmap|symbolic ...`: discovery
+/// modules trained on the mocks (apps/discover.hpp).
+int cmd_discover(const std::vector<std::string>& args);
 /// `cosmograd gradcheck [config.ini] [--key value ...]`: adjoint vs finite differences.
 int cmd_gradcheck(const std::vector<std::string>& args);
 

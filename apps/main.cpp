@@ -48,6 +48,8 @@ const Command kCommands[] = {
      "galaxy vision: detect (deblend), morphology, lens finder, restore; train, evaluate, apply"},
     {"properties", cosmograd::apps::cmd_properties,
      "galaxy properties: photo-z p(z), stellar mass, Sersic structure, SED emulator"},
+    {"discover", cosmograd::apps::cmd_discover,
+     "discovery: SSL encoder, similarity search, anomalies, map, transients, mass maps, laws"},
     {"gradcheck", cosmograd::apps::cmd_gradcheck,
      "check simulation gradients against finite differences"},
     {"info", cosmograd::apps::cmd_info, "print build features and devices"},

@@ -5,20 +5,15 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "nn/train/header_values.hpp"
 #include "nn/train/model_types.hpp"
 #include "sim/core/settings.hpp"
 
 namespace cosmograd::nn {
 namespace {
 
-/// "a,b,c" of numbers.
-std::string join(const std::vector<double>& v) {
-  std::ostringstream os;
-  os.precision(17);
-  for (std::size_t i = 0; i < v.size(); ++i) os << (i ? "," : "") << v[i];
-  return os.str();
-}
-std::string join(const std::vector<std::string>& v) {
+/// "a,b,c" of names.
+std::string join_names(const std::vector<std::string>& v) {
   std::string s;
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + v[i];
   return s;
@@ -192,9 +187,9 @@ ModelHeader NpeNetImpl::header() const {
   const NpeConfig& c = config_;
   ModelHeader h;
   h.set("model", "npe");
-  h.set("npe_parameters", join(c.parameters));
-  h.set("npe_lo", join(c.lo));
-  h.set("npe_hi", join(c.hi));
+  h.set("npe_parameters", join_names(c.parameters));
+  h.set("npe_lo", join_doubles(c.lo));
+  h.set("npe_hi", join_doubles(c.hi));
   h.set("npe_summary", c.summary);
   h.set("npe_summary_dim", c.summary_dim);
   h.set("npe_field_mesh", c.field_mesh);

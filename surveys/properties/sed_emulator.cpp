@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "nn/train/header_values.hpp"
 #include "nn/train/module_state.hpp"
 #include "sim/core/log.hpp"
 #include "sim/core/require.hpp"
@@ -41,22 +42,6 @@ std::vector<std::string> split_items(const nn::ModelHeader& h, const std::string
   std::stringstream in(h.get(key));
   std::string item;
   while (std::getline(in, item, ',')) out.push_back(item);
-  return out;
-}
-
-/// The doubles of a comma-separated header value; throws std::runtime_error naming the key.
-std::vector<double> split_doubles(const nn::ModelHeader& h, const std::string& key) {
-  std::vector<double> out;
-  for (const std::string& item : split_items(h, key)) {
-    try {
-      std::size_t used = 0;
-      out.push_back(std::stod(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw std::runtime_error(h.source() + ": model header key '" + key + "' holds '" + item +
-                               "', not a number");
-    }
-  }
   return out;
 }
 
@@ -253,10 +238,10 @@ SedEmulatorConfig sed_emulator_config_from(const nn::ModelHeader& h) {
   c.filter_set = h.get("sed_filter_set");
   c.bands = split_items(h, "sed_bands");
   c.hidden.clear();
-  for (double w : split_doubles(h, "sed_hidden")) c.hidden.push_back(static_cast<int64_t>(w));
+  for (double w : nn::header_doubles(h, "sed_hidden")) c.hidden.push_back(static_cast<int64_t>(w));
   c.activation = h.get("sed_activation");
   const auto range = [&h](const std::string& key, double& lo, double& hi) {
-    const std::vector<double> v = split_doubles(h, key);
+    const std::vector<double> v = nn::header_doubles(h, key);
     if (v.size() != 2)
       throw std::runtime_error(h.source() + ": model header key '" + key + "' holds " +
                                std::to_string(v.size()) + " values (must be 2: lower, upper)");
@@ -268,8 +253,8 @@ SedEmulatorConfig sed_emulator_config_from(const nn::ModelHeader& h) {
   range("sed_prior_dust_av", c.prior.dust_min, c.prior.dust_max);
   range("sed_prior_metallicity", c.prior.metal_min, c.prior.metal_max);
   range("sed_prior_z", c.prior.z_min, c.prior.z_max);
-  c.output_mean = split_doubles(h, "sed_output_mean");
-  c.output_std = split_doubles(h, "sed_output_std");
+  c.output_mean = nn::header_doubles(h, "sed_output_mean");
+  c.output_std = nn::header_doubles(h, "sed_output_std");
   try {
     c.validate();
   } catch (const std::invalid_argument& e) {

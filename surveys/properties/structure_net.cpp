@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "nn/train/header_values.hpp"
 #include "nn/train/module_state.hpp"
 #include "sim/core/log.hpp"
 #include "sim/core/require.hpp"
@@ -35,24 +36,6 @@ std::string join(const C& v) {
     first = false;
   }
   return o.str();
-}
-
-/// The doubles of a comma-separated header value; throws std::runtime_error naming the key.
-std::vector<double> split_doubles(const nn::ModelHeader& h, const std::string& key) {
-  std::vector<double> out;
-  std::stringstream in(h.get(key));
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    try {
-      std::size_t used = 0;
-      out.push_back(std::stod(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw std::runtime_error(h.source() + ": model header key '" + key + "' holds '" + item +
-                               "', not a number");
-    }
-  }
-  return out;
 }
 
 /// Appends Conv3x3 (stride s, no bias) - BatchNorm - ReLU to f.
@@ -454,14 +437,15 @@ StructureNet load_structure_net(const std::string& path, nn::ModelHeader* header
   StructureNetConfig c;
   c.size = h.get_int("structure_size");
   c.channels.clear();
-  for (double v : split_doubles(h, "structure_channels")) c.channels.push_back(std::llround(v));
+  for (double v : nn::header_doubles(h, "structure_channels"))
+    c.channels.push_back(std::llround(v));
   c.stem_stride = h.has("structure_stem_stride") ? h.get_int("structure_stem_stride") : 1;
   c.hidden = h.get_int("structure_hidden");
   c.soften = h.get_double("structure_soften");
   c.pixel_scale = h.get_double("structure_pixel_scale");
   c.band = h.get("structure_band");
-  const std::vector<double> mean = split_doubles(h, "structure_target_mean"),
-                            scale = split_doubles(h, "structure_target_scale");
+  const std::vector<double> mean = nn::header_doubles(h, "structure_target_mean"),
+                            scale = nn::header_doubles(h, "structure_target_scale");
   if (mean.size() != kStructureTargets || scale.size() != kStructureTargets)
     throw std::runtime_error(path + ": structure_target_mean / structure_target_scale hold " +
                              std::to_string(mean.size()) + " / " + std::to_string(scale.size()) +
@@ -469,7 +453,7 @@ StructureNet load_structure_net(const std::string& path, nn::ModelHeader* header
   std::copy(mean.begin(), mean.end(), c.mean.begin());
   std::copy(scale.begin(), scale.end(), c.scale.begin());
   if (h.has("structure_sigma_scale")) {  // absent in uncalibrated (older) files: factors 1
-    const std::vector<double> f = split_doubles(h, "structure_sigma_scale");
+    const std::vector<double> f = nn::header_doubles(h, "structure_sigma_scale");
     if (f.size() != kStructureTargets)
       throw std::runtime_error(path + ": structure_sigma_scale holds " + std::to_string(f.size()) +
                                " values, expected 5");

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "nn/train/header_values.hpp"
 #include "nn/train/module_state.hpp"
 #include "sim/core/log.hpp"
 #include "sim/core/require.hpp"
@@ -22,32 +23,6 @@ namespace cosmograd::surveys {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-/// Comma-separated doubles with 17 significant digits (round-trip exact).
-std::string join(const std::vector<double>& v) {
-  std::ostringstream o;
-  o.precision(17);
-  for (std::size_t i = 0; i < v.size(); ++i) o << (i ? "," : "") << v[i];
-  return o.str();
-}
-
-/// The doubles of a comma-separated header value; throws std::runtime_error naming the key.
-std::vector<double> split_doubles(const nn::ModelHeader& h, const std::string& key) {
-  std::vector<double> out;
-  std::stringstream in(h.get(key));
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    try {
-      std::size_t used = 0;
-      out.push_back(std::stod(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw std::runtime_error(h.source() + ": model header key '" + key + "' holds '" + item +
-                               "', not a number");
-    }
-  }
-  return out;
-}
 
 /// The mean over rows of mse_over_sigma2.
 double mean_mse(const torch::Tensor& restored, const torch::Tensor& truth,
@@ -163,8 +138,8 @@ nn::ModelHeader RestorerImpl::header() const {
   h.set("rl_pedestal_sigmas", c.rl_pedestal_sigmas);
   if (!c.wiener.k.empty()) {
     h.set("wiener_size", c.wiener.size);
-    h.set("wiener_k", join(c.wiener.k));
-    h.set("wiener_power", join(c.wiener.power));
+    h.set("wiener_k", nn::join_doubles(c.wiener.k));
+    h.set("wiener_power", nn::join_doubles(c.wiener.power));
   }
   return h;
 }
@@ -200,8 +175,8 @@ RestorerConfig restorer_config_from(const nn::ModelHeader& h) {
   c.rl_pedestal_sigmas = h.get_double("rl_pedestal_sigmas");
   if (h.has("wiener_k")) {
     c.wiener.size = h.get_int("wiener_size");
-    c.wiener.k = split_doubles(h, "wiener_k");
-    c.wiener.power = split_doubles(h, "wiener_power");
+    c.wiener.k = nn::header_doubles(h, "wiener_k");
+    c.wiener.power = nn::header_doubles(h, "wiener_power");
   }
   try {
     c.validate();
