@@ -10,7 +10,9 @@
 # 2-degree lightcone galaxy mock of benchmarks/vision/run.sh (same commands and seeds) for
 # stamps and light curves, and PM lightcone runs for the convergence maps.
 # TRAIN=1 (default 0) retrains the shipped models into models/ with the exact commands in the
-# snippets; otherwise models/discover_*.cgm are evaluated. WORK=DIR keeps (and reuses) the mocks.
+# snippets; otherwise models/discover_*.cgm are evaluated. WORK=DIR keeps (and reuses) the mocks
+# and each part's section; PARTS="massmap symbolic" reruns only those parts (PARTS="": none,
+# only the assembly of WORK/<part>.md into OUT/discovery.md).
 #   bash benchmarks/discovery/run.sh [OUT]   (from the repository root, after scripts/build.sh)
 set -euo pipefail
 build=$(realpath "${BUILD:-build}")
@@ -34,7 +36,7 @@ if [ ! -f "$work/lc2/galaxies.h5" ]; then
 fi
 
 here=$(dirname "$0")
-for part in ssl explore transients massmap symbolic; do
+for part in ${PARTS-ssl explore transients massmap symbolic}; do
   . "$here/$part.sh"
 done
 
@@ -46,7 +48,7 @@ done
   echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); one torch thread throughout."
   for part in ssl explore transients massmap symbolic; do
     echo
-    cat "$work/$part.md"
+    sed -e "s#$bin#cosmograd#g" -e "s#$work#WORK#g" "$work/$part.md"
   done
 } > "$out/discovery.md"
 echo "wrote $out/discovery.md"
