@@ -25,18 +25,20 @@ inline constexpr const char* kEmbeddingsFormat = "cosmograd embeddings 1";
 
 /// N embedding vectors of dimension D with their rows and labels.
 struct Embeddings {
-  std::int64_t dim = 0;                                   ///< D >= 1
-  std::vector<float> values;                              ///< N * D, row-major
-  std::vector<std::int64_t> index;                        ///< N source rows
-  std::map<std::string, std::vector<std::int32_t>> labels;  ///< NAME -> N labels (-1 unknown)
+  std::int64_t dim = 0;                                         ///< D >= 1
+  std::vector<float> values;                                    ///< N * D, row-major
+  std::vector<std::int64_t> index;                              ///< N source rows
+  std::map<std::string, std::vector<std::int32_t>> labels;      ///< NAME -> N labels (-1 unknown)
   std::map<std::string, std::vector<std::string>> label_names;  ///< NAME -> class names
-  std::string source;                                     ///< provenance of the rows
-  std::string model;                                      ///< the encoder that made them
+  std::string source;                                           ///< provenance of the rows
+  std::string model;                                            ///< the encoder that made them
 
   /// Number of objects N.
   std::size_t count() const { return index.size(); }
   /// Pointer to row i's D values.
-  const float* row(std::size_t i) const { return values.data() + i * static_cast<std::size_t>(dim); }
+  const float* row(std::size_t i) const {
+    return values.data() + i * static_cast<std::size_t>(dim);
+  }
   /// Labels NAME; throws std::invalid_argument naming NAME and the labels present.
   const std::vector<std::int32_t>& label(const std::string& name) const;
   /// Checks sizes and finiteness; throws std::invalid_argument naming the field and value.
