@@ -545,7 +545,7 @@ std::string report(const Options& o, const std::vector<SizeResult>& results,
   }
 
   md << "\n## Breakdown of a step [s] (median repeat)\n\n"
-     << "| particles / mesh | precision | paint (with the plane sort) | r2c | Fourier kernels "
+     << "| particles / mesh | precision | paint (with the row sort) | r2c | Fourier kernels "
      << "| c2r | readout (fd4 from the potential) | kick + drift | other | step |\n"
      << "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const SizeResult& s : results) {
@@ -565,7 +565,7 @@ std::string report(const Options& o, const std::vector<SizeResult>& results,
 
   md << "\n## Memory\n\n"
      << "| particles / mesh | precision | peak RSS [MiB] | process baseline [MiB] | B/particle "
-     << "| goal | particles | mesh | plane sort | FastPM B/particle |\n"
+     << "| goal | particles | mesh | row sort | FastPM B/particle |\n"
      << "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const SizeResult& s : results) {
     const double peak = s.child.at("peak_rss");
@@ -579,14 +579,15 @@ std::string report(const Options& o, const std::vector<SizeResult>& results,
                ? "<= " + fixed(kBytesPerParticleGoal, 0) +
                      (per <= kBytesPerParticleGoal ? " (met)" : " (not met)")
                : std::string("-"))
-       << " | " << fixed(8 + 9 * t, 0) << " | " << fixed(mesh_cells * t / np, 1) << " | 8 | ~"
+       << " | " << fixed(8 + 9 * t, 0) << " | " << fixed(mesh_cells * t / np, 1) << " | " << fixed(8 + 3 * t, 0) << " | ~"
        << fixed(kFastPmBytesPerParticle, 0) << " (measured at 128^3) |\n";
   }
   md << "\nB/particle = whole-process peak RSS / particles (the baseline, libraries and "
      << "binary, included, which dominates at small sizes). The breakdown columns are per "
      << "particle [B]: particles = id (8) + displacement, momentum and acceleration (3 values "
      << "each); mesh = the one density/potential mesh with its r2c padding (FFTW transforms it "
-     << "in place); plane sort = the order and the plane of each particle (4 + 4).\n";
+     << "in place); row sort = the order, the z cell and the 3 cell offsets of each particle "
+     << "(4 + 4 + 3 values, sim/mesh/plane_order.hpp).\n";
   return md.str();
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 #include "sim/mesh/detail/paint_loops.hpp"
@@ -26,14 +27,24 @@ struct Stencil {
       wrapped_indices<P>(axis_weights<P, Deriv>(u[a], w[a], dw[a]), n, idx[a]);
     }
   }
+  /// CIC from a cell (x, y, z in [0, n)) and the offsets t in it: the weights axis_weights<2>
+  /// computes from u = cell + t, bit for bit.
+  Stencil(const std::uint32_t* cell, const T* t, int n) {
+    static_assert(P == 2 && !Deriv, "cell and offsets give the CIC window only");
+    for (int a = 0; a < 3; ++a) {
+      w[a][0] = T(1) - t[a];
+      w[a][1] = t[a];
+      idx[a][0] = static_cast<int>(cell[a]);
+      idx[a][1] = idx[a][0] + 1 == n ? 0 : idx[a][0] + 1;
+    }
+  }
 };
 
-/// Adds mass[m] to meshes[m] (same layout) at cell coordinates u with the order-P window;
-/// returns the number of window planes this rank does not hold (skipped).
+/// Adds mass[m] to meshes[m] (same layout) with the order-P window s; returns the number of
+/// window planes this rank does not hold (skipped).
 template <int P, int M, class T>
-inline int scatter(Field<T>* const* meshes, const double* u, const T* mass) {
+inline int scatter(Field<T>* const* meshes, const Stencil<P, false, T>& s, const T* mass) {
   const Decomposition& d = meshes[0]->decomp();
-  const Stencil<P, false, T> s(u, d.n());
   const std::size_t nzp = static_cast<std::size_t>(d.nz_padded());
   int missing = 0;
   for (int a = 0; a < P; ++a) {
@@ -112,13 +123,32 @@ template <int P, int M, class T, class Positions, class Weights>
 void paint_impl(Field<T>* const* meshes, const Positions& pos, const Weights& weights, double shift,
                 const PlaneOrder& order) {
   const int span = detail::scatter_span(P, 0);
-  const std::size_t missing = detail::scatter_in_chunks(order, span, [&](std::size_t j) {
-    double u[3];
-    pos(j, shift, u);
-    T m[M];
-    weights(j, m);
-    return scatter<P, M>(meshes, u, m);
-  });
+  const int n = meshes[0]->n();
+  const std::uint32_t* idx = order.indices();
+  const T* offsets = P == 2 ? order.offsets<T>() : nullptr;
+  std::size_t missing = 0;
+  if constexpr (P == 2) {
+    if (offsets != nullptr) {  // CIC: the cells and offsets the sort kept, read in order
+      const std::uint32_t* cz = order.cell_z();
+      missing = detail::scatter_in_chunks(order, span, [&](std::size_t s, std::size_t r) {
+        const std::uint32_t cell[3] = {static_cast<std::uint32_t>(r / n),
+                                       static_cast<std::uint32_t>(r % n), cz[s]};
+        T m[M];
+        weights(idx[s], m);
+        return scatter<P, M>(meshes, Stencil<P, false, T>(cell, offsets + 3 * s, n), m);
+      });
+    }
+  }
+  if (offsets == nullptr) {
+    missing = detail::scatter_in_chunks(order, span, [&](std::size_t s, std::size_t) {
+      const std::size_t j = idx[s];
+      double u[3];
+      pos(j, shift, u);
+      T m[M];
+      weights(j, m);
+      return scatter<P, M>(meshes, Stencil<P, false, T>(u, n), m);
+    });
+  }
   detail::require_held_planes(missing, "paint");
 }
 

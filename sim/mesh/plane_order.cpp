@@ -8,7 +8,18 @@
 
 namespace cosmograd::sim {
 
-template <class Positions>
+namespace {
+
+/// floor(u) wrapped into [0, n) [cells].
+inline std::uint32_t wrapped_cell(double floor_u, int n) {
+  long long i = static_cast<long long>(floor_u);
+  if (i < 0 || i >= n) i = ((i % n) + n) % n;
+  return static_cast<std::uint32_t>(i);
+}
+
+}  // namespace
+
+template <class T, class Positions>
 void PlaneOrder::sort_impl(const Positions& pos, int n, double shift) {
   const std::size_t np = pos.size();
   if (np >= std::numeric_limits<std::uint32_t>::max()) {
@@ -17,54 +28,74 @@ void PlaneOrder::sort_impl(const Positions& pos, int n, double shift) {
   }
   n_ = n;
   shift_ = shift;
-  plane_.resize(np);
   order_.resize(np);
+  cell_z_.resize(np);
+  std::vector<T>& offsets = offsets_of<T>();
+  offsets.resize(3 * np);
+  if constexpr (std::is_same_v<T, float>) {
+    std::vector<double>().swap(offsets_d_);
+  } else {
+    std::vector<float>().swap(offsets_f_);
+  }
   const int nthreads = detail::max_threads();
-  const std::size_t planes = static_cast<std::size_t>(n);
-  counts_.assign(planes * nthreads, 0);
-  plane_start_.assign(planes + 1, 0);
+  const std::size_t rows = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+  counts_.assign(rows * nthreads, 0);
+  row_start_.assign(rows + 1, 0);
   // Stable counting sort, parallel over fixed contiguous particle ranges: the slots of
-  // plane x go to thread 0's particles first, then thread 1's, ... as a serial sort would.
+  // row r go to thread 0's particles first, then thread 1's, ... as a serial sort would.
+  // The positions are evaluated twice (to count, then to place) rather than stored.
 #pragma omp parallel num_threads(nthreads)
   {
     const int t = detail::thread_index();
     const std::size_t lo = np * t / nthreads, hi = np * (t + 1) / nthreads;
-    std::size_t* mine = counts_.data() + planes * t;
+    std::uint32_t* mine = counts_.data() + rows * t;
     for (std::size_t j = lo; j < hi; ++j) {
       double u[3];
       pos(j, shift, u);
-      long long x = static_cast<long long>(fast_floor(u[0]));
-      if (x < 0 || x >= n) x = ((x % n) + n) % n;
-      plane_[j] = static_cast<std::uint32_t>(x);
-      ++mine[x];
+      const std::size_t x = wrapped_cell(fast_floor(u[0]), n);
+      ++mine[x * n + wrapped_cell(fast_floor(u[1]), n)];
     }
 #pragma omp barrier
 #pragma omp single
     {
       std::size_t offset = 0;
-      for (std::size_t x = 0; x < planes; ++x) {
-        plane_start_[x] = offset;
+      for (std::size_t r = 0; r < rows; ++r) {
+        row_start_[r] = offset;
         for (int tt = 0; tt < nthreads; ++tt) {
-          std::size_t& cnt = counts_[planes * tt + x];
-          const std::size_t here = cnt;
-          cnt = offset;  // this thread's next slot in plane x
+          std::uint32_t& cnt = counts_[rows * tt + r];
+          const std::uint32_t here = cnt;
+          cnt = static_cast<std::uint32_t>(offset);  // this thread's next slot in row r
           offset += here;
         }
       }
-      plane_start_[planes] = offset;
+      row_start_[rows] = offset;
     }
-    for (std::size_t j = lo; j < hi; ++j) order_[mine[plane_[j]]++] = static_cast<std::uint32_t>(j);
+    for (std::size_t j = lo; j < hi; ++j) {
+      double u[3];
+      pos(j, shift, u);
+      std::uint32_t cell[3];
+      T frac[3];
+      for (int a = 0; a < 3; ++a) {
+        const double f = fast_floor(u[a]);
+        frac[a] = static_cast<T>(u[a] - f);  // as axis_weights<2> rounds it
+        cell[a] = wrapped_cell(f, n);
+      }
+      const std::size_t s = mine[static_cast<std::size_t>(cell[0]) * n + cell[1]]++;
+      order_[s] = static_cast<std::uint32_t>(j);
+      cell_z_[s] = cell[2];
+      for (int a = 0; a < 3; ++a) offsets[3 * s + a] = frac[a];
+    }
   }
 }
 
 template <class T>
 void PlaneOrder::sort(const Particles<T>& particles, int n, double box_size, double shift) {
-  sort_impl(detail::LatticePositions<T>(particles, n / box_size), n, shift);
+  sort_impl<T>(detail::LatticePositions<T>(particles, n / box_size), n, shift);
 }
 
 template <class T>
 void PlaneOrder::sort(const std::vector<T>& positions, int n, double box_size, double shift) {
-  sort_impl(detail::ArrayPositions<T>{positions, n / box_size}, n, shift);
+  sort_impl<T>(detail::ArrayPositions<T>{positions, n / box_size}, n, shift);
 }
 
 void PlaneOrder::require_matches(std::size_t count, int n, double shift, const char* who) const {

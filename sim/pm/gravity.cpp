@@ -208,7 +208,7 @@ void Gravity<T>::accelerations(const Particles<T>& p, double Omega_m, std::size_
     Stopwatch sw;
     // acc = -D phi / dx, read out of the potential (sim/mesh/fd4_readout.hpp)
     readout_fd4_gradient(rho_, p, box_, options_.painter, -decomp_.n() / box_, acc.data(),
-                         kMeshShift);
+                         kMeshShift, &order_);
     timings_.readout += sw.restart();
     return;
   }
@@ -252,7 +252,7 @@ double Gravity<T>::accelerations_vjp(const Particles<T>& p, double Omega_m,
     // dJ/drho = G sum_d (scale D_d)^T P_d, painted through the transposed stencil.
     const double scale = -decomp_.n() / box_;
     J = readout_fd4_gradient_vjp_positions(rho_, p, box_, options_.painter, scale, acc_cot.data(),
-                                           grad.data(), kMeshShift, out);
+                                           grad.data(), kMeshShift, out, &order_);
     timings_.vjp_readout += sw.restart();
     rho_.fill(T(0));
     paint_fd4_gradient_transpose(rho_, p, box_, options_.painter, scale, acc_cot.data(), kMeshShift,

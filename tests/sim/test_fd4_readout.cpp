@@ -169,21 +169,30 @@ TEST(Fd4Readout, TransposeIsIndependentOfTheThreadCount) {
 #endif
 }
 
-TEST(PlaneOrder, IsAStableSortByPlane) {
+TEST(PlaneOrder, IsAStableSortByRowWithTheCellsAndOffsets) {
   const auto p = displaced(10, 9.0);
   cg::PlaneOrder order;
   order.sort(p, kMesh, kBox, 0.5);
   ASSERT_EQ(order.size(), p.size());
   EXPECT_EQ(order.plane_begin(0), 0u);
   EXPECT_EQ(order.plane_begin(kMesh), p.size());
+  ASSERT_NE(order.offsets<double>(), nullptr);
+  EXPECT_EQ(order.offsets<float>(), nullptr);  // sorted from double particles
   std::vector<int> seen(p.size(), 0);
-  for (int x = 0; x < kMesh; ++x) {
-    for (std::size_t s = order.plane_begin(x); s < order.plane_begin(x + 1); ++s) {
+  const std::size_t rows = static_cast<std::size_t>(kMesh) * kMesh;
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t s = order.row_begin(r); s < order.row_begin(r + 1); ++s) {
       const std::size_t j = order.indices()[s];
       ++seen[j];
-      const double u = p.position(j, 0) * kMesh / kBox + 0.5;
-      EXPECT_EQ(static_cast<int>(std::floor(u)) % kMesh, x) << "particle " << j;
-      if (s > order.plane_begin(x)) {
+      double u[3];
+      for (int d = 0; d < 3; ++d) u[d] = p.position(j, d) * kMesh / kBox + 0.5;
+      EXPECT_EQ(static_cast<std::size_t>(std::floor(u[0])) % kMesh, r / kMesh) << j;
+      EXPECT_EQ(static_cast<std::size_t>(std::floor(u[1])) % kMesh, r % kMesh) << j;
+      EXPECT_EQ(static_cast<int>(std::floor(u[2])) % kMesh, static_cast<int>(order.cell_z()[s]));
+      for (int d = 0; d < 3; ++d) {
+        EXPECT_NEAR(order.offsets<double>()[3 * s + d], u[d] - std::floor(u[d]), 1e-12) << j;
+      }
+      if (s > order.row_begin(r)) {
         EXPECT_LT(order.indices()[s - 1], j);  // stable
       }
     }
@@ -198,4 +207,78 @@ TEST(PlaneOrder, IsAStableSortByPlane) {
   cg::paint(b, p, kBox, cg::PaintKernel::cic, 1.0, 0.5);
   EXPECT_EQ(std::memcmp(a.real(), b.real(), a.buffer_size() * sizeof(double)), 0);
   EXPECT_THROW(cg::paint(a, p, kBox, cg::PaintKernel::cic, 1.0, 0.0, &order), std::logic_error);
+}
+
+TEST(Fd4Readout, GivenOrderAndThreadCountsGiveTheSameBits) {
+  const cg::Field<double> phi = random_mesh(11);
+  const auto p = displaced(12, 15.0);
+  cg::PlaneOrder order;
+  order.sort(p, kMesh, kBox, 0.5);
+  std::vector<double> cot(3 * p.size());
+  std::mt19937 rng(13);
+  std::normal_distribution<double> g;
+  for (double& c : cot) c = g(rng);
+  std::vector<std::vector<double>> outs, grads;
+  std::vector<double> dots;
+  const auto run = [&](const cg::PlaneOrder* o) {
+    std::vector<double> out(3 * p.size()), grad(3 * p.size(), 0.0), out2(3 * p.size());
+    cg::readout_fd4_gradient(phi, p, kBox, cg::PaintKernel::cic, 1.5, out.data(), 0.5, o);
+    dots.push_back(cg::readout_fd4_gradient_vjp_positions(
+        phi, p, kBox, cg::PaintKernel::cic, 1.5, cot.data(), grad.data(), 0.5, out2.data(), o));
+    EXPECT_EQ(out, out2);
+    outs.push_back(out);
+    grads.push_back(grad);
+  };
+  run(&order);
+  run(nullptr);
+#ifdef _OPENMP
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 3}) {
+    omp_set_num_threads(threads);
+    run(&order);
+  }
+  omp_set_num_threads(saved);
+#endif
+  for (std::size_t i = 1; i < outs.size(); ++i) {
+    EXPECT_EQ(outs[0], outs[i]) << i;
+    EXPECT_EQ(grads[0], grads[i]) << i;
+    EXPECT_EQ(dots[0], dots[i]) << i;
+  }
+  // an order sorted at another shift is refused
+  cg::PlaneOrder other;
+  other.sort(p, kMesh, kBox, 0.0);
+  std::vector<double> out(3 * p.size());
+  EXPECT_THROW(
+      cg::readout_fd4_gradient(phi, p, kBox, cg::PaintKernel::cic, 1.0, out.data(), 0.5, &other),
+      std::logic_error);
+}
+
+TEST(Fd4Readout, FloatParticlesMatchDouble) {
+  // The CIC offsets are kept in the particles' precision: a float readout of a double-exact
+  // mesh agrees with the double one to float rounding.
+  const cg::Field<double> phi = random_mesh(14);
+  const auto p = displaced(15, 6.0);
+  cg::Particles<float> q;
+  q.n_side = p.n_side;
+  q.box_size = p.box_size;
+  q.id = p.id;
+  q.disp.assign(p.disp.begin(), p.disp.end());
+  q.mom.assign(p.mom.begin(), p.mom.end());
+  cg::Particles<double> pd = p;
+  pd.disp.assign(q.disp.begin(), q.disp.end());  // the same (float) positions
+  cg::Field<float> phif{cg::Decomposition(kMesh)};
+  for (int x = 0; x < kMesh; ++x)
+    for (int y = 0; y < kMesh; ++y)
+      for (int z = 0; z < kMesh; ++z) phif.at(x, y, z) = static_cast<float>(phi.at(x, y, z));
+  cg::Field<double> phid{cg::Decomposition(kMesh)};
+  for (int x = 0; x < kMesh; ++x)
+    for (int y = 0; y < kMesh; ++y)
+      for (int z = 0; z < kMesh; ++z) phid.at(x, y, z) = phif.at(x, y, z);
+  std::vector<float> of(3 * q.size());
+  std::vector<double> od(3 * q.size());
+  cg::readout_fd4_gradient(phif, q, kBox, cg::PaintKernel::cic, 1.0, of.data(), 0.5);
+  cg::readout_fd4_gradient(phid, pd, kBox, cg::PaintKernel::cic, 1.0, od.data(), 0.5);
+  double diff = 0;
+  for (std::size_t i = 0; i < od.size(); ++i) diff = std::max(diff, std::abs(of[i] - od[i]));
+  EXPECT_LT(diff, 1e-6 * max_abs(od));
 }

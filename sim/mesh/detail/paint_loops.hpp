@@ -111,22 +111,25 @@ inline int scatter_span(int support, int extra) {
   return window_reach_below(support) + window_reach_above(support) + 2 * extra;
 }
 
-/// Calls scatter(j) (returning the window planes it skipped) for every particle of `order`,
-/// race-free and in an order that does not depend on the thread count: the global x planes
-/// are cut into chunks of at least `span` (scatter_span()) planes, so that chunks c and c + 2
-/// never share a plane; chunks of one colour run in parallel, each
-/// painting its particles in sorted order. Returns the skipped planes.
+/// Calls scatter(s, r) (returning the window planes it skipped) for every sorted position s
+/// of `order`, r = x n + y its row, race-free and in an order that does not depend on the
+/// thread count: the global x planes are cut into chunks of at least `span`
+/// (scatter_span()) planes, so that chunks c and c + 2 never share a plane; chunks of one
+/// colour run in parallel, each painting its particles in sorted order. Returns the skipped
+/// planes.
 template <class Scatter>
 std::size_t scatter_in_chunks(const PlaneOrder& order, int span, const Scatter& scatter) {
   const int n = order.mesh();
   const int width = std::max(span, 4);
   const int nchunks = std::max(1, n / width);
-  const std::uint32_t* idx = order.indices();
+  const std::size_t row_count = static_cast<std::size_t>(n);
   auto paint_chunk = [&](int c) {
     const int x0 = c * width, x1 = c == nchunks - 1 ? n : x0 + width;
     std::size_t missing = 0;
-    for (std::size_t s = order.plane_begin(x0); s < order.plane_begin(x1); ++s) {
-      missing += scatter(static_cast<std::size_t>(idx[s]));
+    for (std::size_t r = x0 * row_count; r < x1 * row_count; ++r) {
+      for (std::size_t s = order.row_begin(r); s < order.row_begin(r + 1); ++s) {
+        missing += scatter(s, r);
+      }
     }
     return missing;
   };
@@ -141,6 +144,55 @@ std::size_t scatter_in_chunks(const PlaneOrder& order, int span, const Scatter& 
   }
   if (paired != nchunks) missing += paint_chunk(nchunks - 1);
   return missing;
+}
+
+/// Calls gather(s, r) (returning the window planes it skipped) for every sorted position s
+/// of `order`, r = x n + y its row, in parallel over rows. Returns the skipped planes.
+template <class Gather>
+std::size_t gather_sorted(const PlaneOrder& order, const Gather& gather) {
+  const std::ptrdiff_t rows =
+      static_cast<std::ptrdiff_t>(order.mesh()) * static_cast<std::ptrdiff_t>(order.mesh());
+  std::size_t missing = 0;
+#pragma omp parallel for schedule(dynamic, 64) reduction(+ : missing)
+  for (std::ptrdiff_t r = 0; r < rows; ++r) {
+    const std::size_t row = static_cast<std::size_t>(r);
+    for (std::size_t s = order.row_begin(row); s < order.row_begin(row + 1); ++s) {
+      missing += gather(s, row);
+    }
+  }
+  return missing;
+}
+
+/// Sorted positions per block of reduce_sorted().
+constexpr std::size_t kReduceRows = 256;
+
+/// Calls f(s, r) for every sorted position s of `order` (r = x n + y its row) and returns the
+/// sum of its double results, summed in blocks of kReduceRows rows and then over the blocks
+/// in order, so that the value does not depend on the thread count. f returns {value,
+/// skipped planes}; the skipped planes go to `missing`.
+template <class F>
+double reduce_sorted(const PlaneOrder& order, std::size_t& missing, const F& f) {
+  const std::size_t rows = static_cast<std::size_t>(order.mesh()) * order.mesh();
+  const std::size_t nblocks = (rows + kReduceRows - 1) / kReduceRows;
+  std::vector<double> partial(nblocks, 0.0);
+  std::size_t skipped = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : skipped)
+  for (std::size_t blk = 0; blk < nblocks; ++blk) {
+    double sum = 0;
+    const std::size_t end = std::min(rows, (blk + 1) * kReduceRows);
+    for (std::size_t r = blk * kReduceRows; r < end; ++r) {
+      for (std::size_t s = order.row_begin(r); s < order.row_begin(r + 1); ++s) {
+        const auto [value, planes] = f(s, r);
+        sum += value;
+        skipped += planes;
+      }
+    }
+    partial[blk] = sum;
+  }
+  missing += skipped;
+  double total = 0;
+  for (double s : partial) total += s;
+  return total;
 }
 
 /// Calls gather(j) (returning the window planes it skipped) for every one of `count`
