@@ -579,8 +579,9 @@ std::string report(const Options& o, const std::vector<SizeResult>& results,
                ? "<= " + fixed(kBytesPerParticleGoal, 0) +
                      (per <= kBytesPerParticleGoal ? " (met)" : " (not met)")
                : std::string("-"))
-       << " | " << fixed(8 + 9 * t, 0) << " | " << fixed(mesh_cells * t / np, 1) << " | " << fixed(8 + 3 * t, 0) << " | ~"
-       << fixed(kFastPmBytesPerParticle, 0) << " (measured at 128^3) |\n";
+       << " | " << fixed(8 + 9 * t, 0) << " | " << fixed(mesh_cells * t / np, 1) << " | "
+       << fixed(8 + 3 * t, 0) << " | ~" << fixed(kFastPmBytesPerParticle, 0)
+       << " (measured at 128^3) |\n";
   }
   md << "\nB/particle = whole-process peak RSS / particles (the baseline, libraries and "
      << "binary, included, which dominates at small sizes). The breakdown columns are per "

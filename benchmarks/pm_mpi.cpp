@@ -129,8 +129,9 @@ std::string scaling_notes(int n, int b, int p) {
   // more on each side.
   const double ghosts = std::min(6.0, n - planes) * plane;
   const double particles = std::pow(static_cast<double>(n) / b, 3) / p;
-  const double particle_bytes = 3 * 4 * 3 + 8 + 8;  // disp, mom, acc (float), id, plane sort
-  const double fields = slab + ghosts;              // density, then the potential
+  // disp, mom, acc (float), id, the row sort (order, z cell, 3 float offsets)
+  const double particle_bytes = 3 * 4 * 3 + 8 + 4 + 4 + 3 * 4;
+  const double fields = slab + ghosts;  // density, then the potential
   // Per force: the r2c and 1 c2r each transpose once (Fourier space stays transposed, every
   // rank sends (p-1)/p of its slab); ghost planes are summed once after painting and filled
   // once for the potential before the readout; a drift moves few particles across slabs.

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "sim/mesh/detail/fd4_cic.hpp"
 #include "sim/mesh/detail/paint_loops.hpp"
 #include "sim/mesh/window_weights.hpp"
 
@@ -56,14 +57,14 @@ struct Fd4Window {
   }
 };
 
-/// out[d] = sum_cells W(cell) (D_d mesh)(cell) for the window k, evaluated axis by axis:
+/// out[d] = 12 sum_cells W(cell) (D_d mesh)(cell) for the window k, evaluated axis by axis:
 /// out_x = sum_i e_x[i] sum_b w_y[b] sum_c w_z[c] mesh(i, b, c), and likewise for y and z,
 /// in double (the e sums cancel to the gradient of the potential). With Deriv also
-/// g[d] = d/du_d sum_m cot[m] out[m] [per cell]; out is computed by the same operations
-/// either way. Returns the planes this rank does not hold.
+/// jac[m][d] = d out[m] / d u_d [per cell]; out is computed by the same operations either
+/// way. Returns the planes this rank does not hold.
 template <int P, bool Deriv, class T>
 int gather_fd4(const Field<T>& mesh, const Fd4Window<P, Deriv>& k, double* out,
-               const double* cot = nullptr, double* g = nullptr) {
+               double (*jac)[3] = nullptr) {
   constexpr int L = P + 4;
   const Decomposition& d = mesh.decomp();
   const int n = d.n();
@@ -78,7 +79,9 @@ int gather_fd4(const Field<T>& mesh, const Fd4Window<P, Deriv>& k, double* out,
     plane[a] = xl == Decomposition::kNotHeld ? nullptr : mesh.plane(xl);
   }
   out[0] = out[1] = out[2] = 0;
-  if constexpr (Deriv) g[0] = g[1] = g[2] = 0;
+  if constexpr (Deriv) {
+    for (int m = 0; m < 3; ++m) jac[m][0] = jac[m][1] = jac[m][2] = 0;
+  }
   if (missing > 0) return missing;
   std::size_t row[L];
   for (int b = 0; b < L; ++b) row[b] = static_cast<std::size_t>(idx[1][b]) * nzp;
@@ -160,9 +163,7 @@ int gather_fd4(const Field<T>& mesh, const Fd4Window<P, Deriv>& k, double* out,
       for (int b = 0; b < P; ++b) t += w[1][b] * sz[a][b];
       out[2] += w[0][a] * t;
     }
-    for (int m = 0; m < 3; ++m) out[m] /= 12.0;  // e and de are 12 D^T w and 12 D^T dw
     if constexpr (Deriv) {
-      double jac[3][3] = {};  // jac[m][axis] = 12 d out[m] / d u_axis
       for (int i = 0; i < L; ++i) {
         jac[0][0] += de[0][i] * sx[i];
         jac[0][1] += e[0][i] * sx_y[i];
@@ -181,9 +182,6 @@ int gather_fd4(const Field<T>& mesh, const Fd4Window<P, Deriv>& k, double* out,
         jac[2][0] += dw[0][a] * t;
         jac[2][1] += w[0][a] * ty;
         jac[2][2] += w[0][a] * tz;
-      }
-      for (int axis = 0; axis < 3; ++axis) {
-        g[axis] = (cot[0] * jac[0][axis] + cot[1] * jac[1][axis] + cot[2] * jac[2][axis]) / 12.0;
       }
     }
   };
@@ -235,13 +233,15 @@ int scatter_fd4(Field<T>& mesh, const Fd4Window<P, false>& k, const double* c) {
   return missing;
 }
 
-/// Calls f(window, j) for every particle j, window its Fd4Window<P, Deriv>: for CIC walking
-/// `order` (sorted here when null) and reading the cells and offsets it kept, for other
-/// windows in particle order from the positions. f returns the planes it skipped; so does
-/// this.
+/// Calls f(j, out, jac) for every particle j, out = 12 sum_cells W (D_d mesh)(cell) and with
+/// Deriv jac[m][d] = d out[m] / d u_d [per cell], and returns the sum of its double results
+/// in an order that does not depend on the thread count; the planes this rank lacks go to
+/// `missing`. CIC walks `order` (sorted here when null) row by row with the pair kernel
+/// (detail::cic_fd4), and gather_fd4 where z wraps; other windows walk the particles in
+/// index order from their positions.
 template <int P, bool Deriv, class T, class F>
-std::size_t for_each_window(const Field<T>& mesh, const Particles<T>& particles, double box_size,
-                            double shift, const PlaneOrder* order, const F& f) {
+double visit_fd4(const Field<T>& mesh, const Particles<T>& particles, double box_size, double shift,
+                 const PlaneOrder* order, std::size_t& missing, const F& f) {
   if constexpr (P == 2) {
     PlaneOrder own;
     if (order != nullptr) {
@@ -253,18 +253,34 @@ std::size_t for_each_window(const Field<T>& mesh, const Particles<T>& particles,
     const std::uint32_t* idx = order->indices();
     const std::uint32_t* cz = order->cell_z();
     const T* offsets = order->template offsets<T>();
-    const std::size_t n = static_cast<std::size_t>(mesh.n());
-    return detail::gather_sorted(*order, [&](std::size_t s, std::size_t r) {
-      const std::uint32_t cell[3] = {static_cast<std::uint32_t>(r / n),
-                                     static_cast<std::uint32_t>(r % n), cz[s]};
-      return f(Fd4Window<P, Deriv>(cell, offsets + 3 * s), static_cast<std::size_t>(idx[s]));
+    const int n = mesh.n();
+    return detail::reduce_rows(*order, missing, [&](std::size_t r, std::size_t s0, std::size_t s1) {
+      const int x = static_cast<int>(r / n), y = static_cast<int>(r % n);
+      const detail::Fd4Rows<T> rows(mesh, x, y);
+      double sum = 0;
+      std::size_t skipped = 0;
+      for (std::size_t s = s0; s < s1; ++s) {
+        const int z = static_cast<int>(cz[s]);
+        const T* t = offsets + 3 * s;
+        double v[3], jac[3][3];
+        if (rows.held && z >= 2 && z + 4 <= n) {
+          detail::cic_fd4<Deriv>(rows, z, t, v, jac);
+        } else {
+          const std::uint32_t cell[3] = {static_cast<std::uint32_t>(x),
+                                         static_cast<std::uint32_t>(y), cz[s]};
+          skipped += gather_fd4<P, Deriv>(mesh, Fd4Window<P, Deriv>(cell, t), v, jac);
+        }
+        sum += f(static_cast<std::size_t>(idx[s]), v, jac);
+      }
+      return std::pair<double, std::size_t>(sum, skipped);
     });
   } else {
     const detail::LatticePositions<T> pos(particles, mesh.n() / box_size);
-    return detail::gather_all(pos.size(), [&](std::size_t j) {
-      double u[3];
+    return detail::reduce_all(pos.size(), missing, [&](std::size_t j) {
+      double u[3], v[3], jac[3][3];
       pos(j, shift, u);
-      return f(Fd4Window<P, Deriv>(u), j);
+      const int skipped = gather_fd4<P, Deriv>(mesh, Fd4Window<P, Deriv>(u), v, jac);
+      return std::pair<double, int>(f(j, v, jac), skipped);
     });
   }
 }
@@ -277,13 +293,14 @@ void readout_fd4_gradient(const Field<T>& mesh, const Particles<T>& particles, d
                           const PlaneOrder* order) {
   detail::dispatch_order(kernel, [&](auto p) {
     constexpr int P = decltype(p)::value;
-    const std::size_t missing = for_each_window<P, false>(
-        mesh, particles, box_size, shift, order, [&](const Fd4Window<P, false>& k, std::size_t j) {
-          double v[3];
-          const int skipped = gather_fd4<P, false>(mesh, k, v);
-          for (int d = 0; d < 3; ++d) out[3 * j + d] = static_cast<T>(scale * v[d]);
-          return skipped;
-        });
+    std::size_t missing = 0;
+    visit_fd4<P, false>(mesh, particles, box_size, shift, order, missing,
+                        [&](std::size_t j, const double* v, const double(*)[3]) {
+                          for (int d = 0; d < 3; ++d) {
+                            out[3 * j + d] = static_cast<T>(scale * (v[d] / 12.0));
+                          }
+                          return 0.0;
+                        });
     detail::require_held_planes(missing, "fd4 readout");
   });
 }
@@ -335,47 +352,22 @@ double readout_fd4_gradient_vjp_positions(const Field<T>& mesh, const Particles<
   double dot = 0;
   detail::dispatch_order(kernel, [&](auto p) {
     constexpr int P = decltype(p)::value;
-    // the contribution of particle j to sum_j cot_j . out_j, and its gradient
-    const auto vjp = [&](const Fd4Window<P, true>& k, std::size_t j) -> std::pair<double, int> {
-      double v[3], g[3];
-      const double c[3] = {static_cast<double>(cot[3 * j]), static_cast<double>(cot[3 * j + 1]),
-                           static_cast<double>(cot[3 * j + 2])};
-      const int skipped = gather_fd4<P, true>(mesh, k, v, c, g);
-      double sum = 0;
-      for (int d = 0; d < 3; ++d) {
-        grad[3 * j + d] += static_cast<T>(scale * to_mpc * g[d]);
-        const T o = static_cast<T>(scale * v[d]);
-        if (out != nullptr) out[3 * j + d] = o;
-        sum += c[d] * static_cast<double>(o);
-      }
-      return {sum, skipped};
-    };
     std::size_t missing = 0;
-    if constexpr (P == 2) {
-      PlaneOrder own;
-      if (order != nullptr) {
-        order->require_matches(particles.size(), mesh.n(), shift, "fd4 vjp");
-      } else {
-        own.sort(particles, mesh.n(), box_size, shift);
-        order = &own;
-      }
-      const std::uint32_t* idx = order->indices();
-      const std::uint32_t* cz = order->cell_z();
-      const T* offsets = order->template offsets<T>();
-      const std::size_t n = static_cast<std::size_t>(mesh.n());
-      dot = detail::reduce_sorted(*order, missing, [&](std::size_t s, std::size_t r) {
-        const std::uint32_t cell[3] = {static_cast<std::uint32_t>(r / n),
-                                       static_cast<std::uint32_t>(r % n), cz[s]};
-        return vjp(Fd4Window<P, true>(cell, offsets + 3 * s), static_cast<std::size_t>(idx[s]));
-      });
-    } else {
-      const detail::LatticePositions<T> pos(particles, mesh.n() / box_size);
-      dot = detail::reduce_all(pos.size(), missing, [&](std::size_t j) {
-        double u[3];
-        pos(j, shift, u);
-        return vjp(Fd4Window<P, true>(u), j);
-      });
-    }
+    dot = visit_fd4<P, true>(
+        mesh, particles, box_size, shift, order, missing,
+        [&](std::size_t j, const double* v, const double(*jac)[3]) {
+          const double c[3] = {static_cast<double>(cot[3 * j]), static_cast<double>(cot[3 * j + 1]),
+                               static_cast<double>(cot[3 * j + 2])};
+          double sum = 0;
+          for (int d = 0; d < 3; ++d) {
+            const double g = (c[0] * jac[0][d] + c[1] * jac[1][d] + c[2] * jac[2][d]) / 12.0;
+            grad[3 * j + d] += static_cast<T>(scale * to_mpc * g);
+            const T o = static_cast<T>(scale * (v[d] / 12.0));
+            if (out != nullptr) out[3 * j + d] = o;
+            sum += c[d] * static_cast<double>(o);
+          }
+          return sum;
+        });
     detail::require_held_planes(missing, "fd4 vjp");
   });
   return dot;

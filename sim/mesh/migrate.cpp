@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/mesh/detail/paint_loops.hpp"
+
 namespace cosmograd::sim {
 namespace {
 
@@ -71,29 +73,38 @@ std::size_t route(Particles<T>& p, const std::vector<int>& dest, const Comm& com
   return left;
 }
 
+/// The x plane in [0, n) of a position u [cells].
+inline int wrapped_plane(double u, int n) {
+  long long c = static_cast<long long>(fast_floor(u));
+  if (c < 0 || c >= n) c = ((c % n) + n) % n;
+  return static_cast<int>(c);
+}
+
 }  // namespace
 
 template <class T>
 int particle_plane(const Particles<T>& p, std::size_t j, int n) {
-  // The same arithmetic as the painter's positions: lattice cells plus displacement cells.
-  const std::uint64_t ns = static_cast<std::uint64_t>(p.n_side);
-  const double ix = static_cast<double>(p.id[j] / (ns * ns));
-  const double inv_cell = n / p.box_size;
-  const double u =
-      ix * (p.box_size / p.n_side * inv_cell) + static_cast<double>(p.disp[3 * j]) * inv_cell;
-  long long c = static_cast<long long>(std::floor(u)) % n;
-  if (c < 0) c += n;
-  return static_cast<int>(c);
+  // The painter's positions (detail::LatticePositions): lattice cells plus displacement cells.
+  double u[3];
+  detail::LatticePositions<T>(p, n / p.box_size)(j, 0.0, u);
+  return wrapped_plane(u[0], n);
 }
 
 template <class T>
 std::size_t migrate(Particles<T>& p, const Decomposition& mesh,
                     const std::vector<std::vector<T>*>& extras) {
   if (!mesh.distributed()) return 0;
-  std::vector<int> dest(p.size());
   const int n = mesh.n();
+  std::vector<int> owner(static_cast<std::size_t>(n));  // rank by global plane
+  for (int x = 0; x < n; ++x) owner[static_cast<std::size_t>(x)] = mesh.owner(x);
+  const detail::LatticePositions<T> pos(p, n / p.box_size);
+  std::vector<int> dest(p.size());
 #pragma omp parallel for schedule(static)
-  for (std::size_t j = 0; j < p.size(); ++j) dest[j] = mesh.owner(particle_plane(p, j, n));
+  for (std::size_t j = 0; j < p.size(); ++j) {
+    double u[3];
+    pos(j, 0.0, u);
+    dest[j] = owner[static_cast<std::size_t>(wrapped_plane(u[0], n))];
+  }
   return route(p, dest, mesh.comm(), extras);
 }
 

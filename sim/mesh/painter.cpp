@@ -30,10 +30,14 @@ struct Stencil {
   /// CIC from a cell (x, y, z in [0, n)) and the offsets t in it: the weights axis_weights<2>
   /// computes from u = cell + t, bit for bit.
   Stencil(const std::uint32_t* cell, const T* t, int n) {
-    static_assert(P == 2 && !Deriv, "cell and offsets give the CIC window only");
+    static_assert(P == 2, "cell and offsets give the CIC window only");
     for (int a = 0; a < 3; ++a) {
       w[a][0] = T(1) - t[a];
       w[a][1] = t[a];
+      if constexpr (Deriv) {
+        dw[a][0] = T(-1);
+        dw[a][1] = T(1);
+      }
       idx[a][0] = static_cast<int>(cell[a]);
       idx[a][1] = idx[a][0] + 1 == n ? 0 : idx[a][0] + 1;
     }
@@ -67,16 +71,15 @@ inline int scatter(Field<T>* const* meshes, const Stencil<P, false, T>& s, const
   return missing;
 }
 
-/// Interpolates M meshes (same layout) at cell coordinates u with the order-P window:
+/// Interpolates M meshes (same layout) with the order-P window s:
 /// out[m] = sum_cells W mesh_m(cell). With Deriv it also returns the gradient of
-/// sum_m cot[m] out[m] with respect to u: grad[d] = sum_m cot[m] sum_cells dW/du_d mesh_m
-/// [per cell]; out is computed by the same operations either way (bitwise equal). Returns
-/// the number of window planes this rank does not hold (skipped).
+/// sum_m cot[m] out[m] with respect to the position: grad[d] = sum_m cot[m] sum_cells dW/du_d
+/// mesh_m [per cell]; out is computed by the same operations either way (bitwise equal).
+/// Returns the number of window planes this rank does not hold (skipped).
 template <int P, int M, bool Deriv, class T>
-inline int gather(const Field<T>* const* meshes, const double* u, T* out, const T* cot = nullptr,
-                  T* grad = nullptr) {
+inline int gather(const Field<T>* const* meshes, const Stencil<P, Deriv, T>& s, T* out,
+                  const T* cot = nullptr, T* grad = nullptr) {
   const Decomposition& d = meshes[0]->decomp();
-  const Stencil<P, Deriv, T> s(u, d.n());
   for (int m = 0; m < M; ++m) out[m] = 0;
   if constexpr (Deriv) grad[0] = grad[1] = grad[2] = 0;
   const std::size_t nzp = static_cast<std::size_t>(d.nz_padded());
@@ -176,7 +179,7 @@ void readout_impl(const Field<T>* const* meshes, const Positions& pos, T* out, s
   const std::size_t missing = detail::gather_all(pos.size(), [&](std::size_t j) {
     double u[3];
     pos(j, shift, u);
-    return gather<P, M, false>(meshes, u, out + stride * j);
+    return gather<P, M, false>(meshes, Stencil<P, false, T>(u, meshes[0]->n()), out + stride * j);
   });
   detail::require_held_planes(missing, "readout");
 }
@@ -196,7 +199,8 @@ double readout_vjp_impl(const Field<T>* const* meshes, const Positions& pos, con
         pos(j, shift, u);
         T c[M], v[M], g[3];
         cot(j, c);
-        const int skipped = gather<P, M, true>(meshes, u, v, c, g);
+        const int skipped =
+            gather<P, M, true>(meshes, Stencil<P, true, T>(u, meshes[0]->n()), v, c, g);
         for (int d = 0; d < 3; ++d) grad[3 * j + d] += to_mpc * g[d];
         double sum = 0;
         for (int m = 0; m < M; ++m) {
@@ -239,11 +243,36 @@ void paint3_weighted(Field<T>* const meshes[3], const Particles<T>& particles, d
 
 template <class T>
 void paint_vjp(const Field<T>& cot, const Particles<T>& particles, double box_size,
-               PaintKernel kernel, T mass, T* grad, double shift) {
+               PaintKernel kernel, T mass, T* grad, double shift, const PlaneOrder* order) {
   // d/dx_j <cot, paint> = mass sum_cells dW(x_j - cell)/dx_j cot(cell): the position
   // derivative of a readout of cot with cotangent `mass` (pmwd, Li et al. 2022).
   const LatticePositions<T> pos(particles, cot.n() / box_size);
   const Field<T>* meshes[1] = {&cot};
+  if (order != nullptr) order->require_matches(particles.size(), cot.n(), shift, "paint vjp");
+  const T* offsets = order != nullptr ? order->offsets<T>() : nullptr;
+  if (kernel == PaintKernel::cic && offsets != nullptr) {
+    // CIC walking the order row by row, from the cells and offsets it kept: the same
+    // gradient per particle as the loop below, bit for bit.
+    const int n = cot.n();
+    const T to_mpc = static_cast<T>(pos.inv_cell);
+    const std::uint32_t* idx = order->indices();
+    const std::uint32_t* cz = order->cell_z();
+    std::size_t missing = 0;
+    detail::reduce_rows(*order, missing, [&](std::size_t r, std::size_t s0, std::size_t s1) {
+      std::size_t skipped = 0;
+      for (std::size_t s = s0; s < s1; ++s) {
+        const std::uint32_t cell[3] = {static_cast<std::uint32_t>(r / n),
+                                       static_cast<std::uint32_t>(r % n), cz[s]};
+        T v[1], g[3];
+        skipped +=
+            gather<2, 1, true>(meshes, Stencil<2, true, T>(cell, offsets + 3 * s, n), v, &mass, g);
+        for (int d = 0; d < 3; ++d) grad[3 * idx[s] + d] += to_mpc * g[d];
+      }
+      return std::pair<double, std::size_t>(0.0, skipped);
+    });
+    detail::require_held_planes(missing, "readout vjp");
+    return;
+  }
   const auto mass_of = [&](std::size_t, T* c) { c[0] = mass; };
   dispatch_order(kernel, [&](auto p) {
     readout_vjp_impl<decltype(p)::value, 1>(meshes, pos, mass_of, grad, static_cast<T*>(nullptr), 1,
@@ -323,7 +352,7 @@ double readout3_vjp_positions(const Field<T>* const meshes[3], const Particles<T
   template void paint3_weighted<T>(Field<T>* const[3], const Particles<T>&, double, PaintKernel,   \
                                    const T*, double, const PlaneOrder*);                           \
   template void paint_vjp<T>(const Field<T>&, const Particles<T>&, double, PaintKernel, T, T*,     \
-                             double);                                                              \
+                             double, const PlaneOrder*);                                           \
   template void readout_vjp<T>(const Field<T>&, const Particles<T>&, double, PaintKernel,          \
                                const T*, std::size_t, T*, Field<T>*, double);                      \
   template double readout3_vjp_positions<T>(const Field<T>* const[3], const Particles<T>&, double, \

@@ -43,10 +43,13 @@ void paint3_weighted(Field<T>* const meshes[3], const Particles<T>& particles, d
 
 /// Vector-Jacobian product of paint() with respect to the particle positions (= the
 /// displacements): grad[3 j + d] += mass sum_cells dW(x_j + shift - cell)/dx_d cot(cell),
-/// for the mesh cotangent `cot` [grad in cot units per Mpc/h; 3 per particle].
+/// for the mesh cotangent `cot` [grad in cot units per Mpc/h; 3 per particle]. With `order`
+/// (sorted for these particles, this mesh and shift) CIC walks it: the same values, read in
+/// mesh order.
 template <class T>
 void paint_vjp(const Field<T>& cot, const Particles<T>& particles, double box_size,
-               PaintKernel kernel, T mass, T* grad, double shift = 0.0);
+               PaintKernel kernel, T mass, T* grad, double shift = 0.0,
+               const PlaneOrder* order = nullptr);
 
 /// paint() for positions given as an array of 3 coordinates per point [Mpc/h].
 template <class T>

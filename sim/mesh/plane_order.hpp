@@ -73,12 +73,12 @@ class PlaneOrder {
     return const_cast<PlaneOrder*>(this)->offsets_of<T>();
   }
 
-  std::vector<std::uint32_t> order_;      // particle index by sorted position
-  std::vector<std::uint32_t> cell_z_;     // z cell by sorted position
-  std::vector<float> offsets_f_;          // 3 offsets by sorted position (float sorts)
-  std::vector<double> offsets_d_;         // 3 offsets by sorted position (double sorts)
-  std::vector<std::uint32_t> counts_;     // per thread and row: count, then next slot
-  std::vector<std::size_t> row_start_;    // n^2 + 1 row offsets into order_
+  std::vector<std::uint32_t> order_;    // particle index by sorted position
+  std::vector<std::uint32_t> cell_z_;   // z cell by sorted position
+  std::vector<float> offsets_f_;        // 3 offsets by sorted position (float sorts)
+  std::vector<double> offsets_d_;       // 3 offsets by sorted position (double sorts)
+  std::vector<std::uint32_t> counts_;   // per thread and row: count, then next slot
+  std::vector<std::size_t> row_start_;  // n^2 + 1 row offsets into order_
   int n_ = 0;
   double shift_ = 0;
 };

@@ -284,7 +284,7 @@ double Gravity<T>::accelerations_vjp(const Particles<T>& p, double Omega_m,
   timings_.vjp_c2r += sw.restart();
   // grad_j += m sum_c dW(x_j - c)/dx_j lambda(c): paint's vjp.
   paint_vjp(rho_, p, box_, options_.painter, particle_mass(total_particles), grad.data(),
-            kMeshShift);
+            kMeshShift, &order_);
   timings_.vjp_gather += sw.restart();
   return J / Omega_m;  // acc is proportional to Omega_m
 }

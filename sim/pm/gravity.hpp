@@ -35,7 +35,7 @@ struct ForceTimings {
   /// c2r); the readout fused with the direct gradient; painting the cotangents (through the
   /// transposed stencil on the real-space path); their r2c (1, or 3 on the Fourier path);
   /// the transposed kernels; 1 c2r; the gather of the density term. `paint` includes sorting
-  /// the particles by plane (sim/mesh/plane_order.hpp).
+  /// the particles by mesh row (sim/mesh/plane_order.hpp).
   double vjp_forward = 0, vjp_readout = 0, vjp_paint = 0, vjp_r2c = 0, vjp_kernels = 0, vjp_c2r = 0,
          vjp_gather = 0;
   /// Sum of the accelerations() phases [s].
@@ -92,7 +92,7 @@ class Gravity {
  private:
   /// Mass per particle in units of the mean mass per cell: n^3 / total_particles.
   T particle_mass(std::size_t total_particles) const;
-  /// Sorts the particles by plane (order_) and paints rho / rho_mean (mean 1) into rho_,
+  /// Sorts the particles by mesh row (order_) and paints rho / rho_mean (mean 1) into rho_,
   /// positions shifted by `shift` cells.
   void paint_mass(const Particles<T>& p, std::size_t total_particles, double shift);
   /// Whether options `o` apply the gradient in real space (fd4; Fd4Path).
@@ -120,7 +120,7 @@ class Gravity {
   Fft<T> fft_;
   Field<T> rho_;                // painted density, its Fourier modes, the potential (or acc_z)
   std::vector<Field<T>> work_;  // acc_x and acc_y of the Fourier-space gradient (made on use)
-  PlaneOrder order_;            // the particles by plane, sorted at each paint_mass()
+  PlaneOrder order_;            // the particles by mesh row, sorted at each paint_mass()
   ForceTimings timings_;
 };
 

@@ -282,3 +282,16 @@ TEST(Fd4Readout, FloatParticlesMatchDouble) {
   for (std::size_t i = 0; i < od.size(); ++i) diff = std::max(diff, std::abs(of[i] - od[i]));
   EXPECT_LT(diff, 1e-6 * max_abs(od));
 }
+
+TEST(PaintVjp, WalkingTheOrderGivesTheSameBits) {
+  const cg::Field<double> cot = random_mesh(16);
+  const auto p = displaced(17, 12.0);
+  cg::PlaneOrder order;
+  order.sort(p, kMesh, kBox, 0.5);
+  std::vector<double> plain(3 * p.size(), 0.25), sorted(3 * p.size(), 0.25);
+  cg::paint_vjp(cot, p, kBox, cg::PaintKernel::cic, 0.7, plain.data(), 0.5);
+  cg::paint_vjp(cot, p, kBox, cg::PaintKernel::cic, 0.7, sorted.data(), 0.5, &order);
+  EXPECT_EQ(plain, sorted);
+  EXPECT_THROW(cg::paint_vjp(cot, p, kBox, cg::PaintKernel::cic, 0.7, sorted.data(), 0.0, &order),
+               std::logic_error);
+}

@@ -146,32 +146,15 @@ std::size_t scatter_in_chunks(const PlaneOrder& order, int span, const Scatter& 
   return missing;
 }
 
-/// Calls gather(s, r) (returning the window planes it skipped) for every sorted position s
-/// of `order`, r = x n + y its row, in parallel over rows. Returns the skipped planes.
-template <class Gather>
-std::size_t gather_sorted(const PlaneOrder& order, const Gather& gather) {
-  const std::ptrdiff_t rows =
-      static_cast<std::ptrdiff_t>(order.mesh()) * static_cast<std::ptrdiff_t>(order.mesh());
-  std::size_t missing = 0;
-#pragma omp parallel for schedule(dynamic, 64) reduction(+ : missing)
-  for (std::ptrdiff_t r = 0; r < rows; ++r) {
-    const std::size_t row = static_cast<std::size_t>(r);
-    for (std::size_t s = order.row_begin(row); s < order.row_begin(row + 1); ++s) {
-      missing += gather(s, row);
-    }
-  }
-  return missing;
-}
-
-/// Sorted positions per block of reduce_sorted().
+/// Sorted rows per block of reduce_rows().
 constexpr std::size_t kReduceRows = 256;
 
-/// Calls f(s, r) for every sorted position s of `order` (r = x n + y its row) and returns the
-/// sum of its double results, summed in blocks of kReduceRows rows and then over the blocks
-/// in order, so that the value does not depend on the thread count. f returns {value,
-/// skipped planes}; the skipped planes go to `missing`.
+/// Calls f(r, s0, s1) for every row r = x n + y of `order`, [s0, s1) its sorted positions,
+/// in parallel, and returns the sum of the double values it returns, summed in blocks of
+/// kReduceRows rows and then over the blocks in order, so that the value does not depend on
+/// the thread count. f returns {value, skipped planes}; the skipped planes go to `missing`.
 template <class F>
-double reduce_sorted(const PlaneOrder& order, std::size_t& missing, const F& f) {
+double reduce_rows(const PlaneOrder& order, std::size_t& missing, const F& f) {
   const std::size_t rows = static_cast<std::size_t>(order.mesh()) * order.mesh();
   const std::size_t nblocks = (rows + kReduceRows - 1) / kReduceRows;
   std::vector<double> partial(nblocks, 0.0);
@@ -181,11 +164,10 @@ double reduce_sorted(const PlaneOrder& order, std::size_t& missing, const F& f) 
     double sum = 0;
     const std::size_t end = std::min(rows, (blk + 1) * kReduceRows);
     for (std::size_t r = blk * kReduceRows; r < end; ++r) {
-      for (std::size_t s = order.row_begin(r); s < order.row_begin(r + 1); ++s) {
-        const auto [value, planes] = f(s, r);
-        sum += value;
-        skipped += planes;
-      }
+      if (order.row_begin(r) == order.row_begin(r + 1)) continue;
+      const auto [value, planes] = f(r, order.row_begin(r), order.row_begin(r + 1));
+      sum += value;
+      skipped += planes;
     }
     partial[blk] = sum;
   }
