@@ -237,11 +237,12 @@ int scatter_fd4(Field<T>& mesh, const Fd4Window<P, false>& k, const double* c) {
 /// Deriv jac[m][d] = d out[m] / d u_d [per cell], and returns the sum of its double results
 /// in an order that does not depend on the thread count; the planes this rank lacks go to
 /// `missing`. CIC walks `order` (sorted here when null) row by row with the pair kernel
-/// (detail::cic_fd4), and gather_fd4 where z wraps; other windows walk the particles in
-/// index order from their positions.
-template <int P, bool Deriv, class T, class F>
+/// (detail::cic_fd4), and gather_fd4 where z wraps, calling touch(j) for the particle
+/// detail::kPrefetchAhead positions ahead (to prefetch what f will access); other windows
+/// walk the particles in index order from their positions.
+template <int P, bool Deriv, class T, class F, class Touch>
 double visit_fd4(const Field<T>& mesh, const Particles<T>& particles, double box_size, double shift,
-                 const PlaneOrder* order, std::size_t& missing, const F& f) {
+                 const PlaneOrder* order, std::size_t& missing, const F& f, const Touch& touch) {
   if constexpr (P == 2) {
     PlaneOrder own;
     if (order != nullptr) {
@@ -254,12 +255,14 @@ double visit_fd4(const Field<T>& mesh, const Particles<T>& particles, double box
     const std::uint32_t* cz = order->cell_z();
     const T* offsets = order->template offsets<T>();
     const int n = mesh.n();
+    const std::size_t count = order->size();
     return detail::reduce_rows(*order, missing, [&](std::size_t r, std::size_t s0, std::size_t s1) {
       const int x = static_cast<int>(r / n), y = static_cast<int>(r % n);
-      const detail::Fd4Rows<T> rows(mesh, x, y);
+      const detail::Fd4Rows<const T> rows(mesh, x, y);
       double sum = 0;
       std::size_t skipped = 0;
       for (std::size_t s = s0; s < s1; ++s) {
+        if (s + detail::kPrefetchAhead < count) touch(idx[s + detail::kPrefetchAhead]);
         const int z = static_cast<int>(cz[s]);
         const T* t = offsets + 3 * s;
         double v[3], jac[3][3];
@@ -294,13 +297,15 @@ void readout_fd4_gradient(const Field<T>& mesh, const Particles<T>& particles, d
   detail::dispatch_order(kernel, [&](auto p) {
     constexpr int P = decltype(p)::value;
     std::size_t missing = 0;
-    visit_fd4<P, false>(mesh, particles, box_size, shift, order, missing,
-                        [&](std::size_t j, const double* v, const double(*)[3]) {
-                          for (int d = 0; d < 3; ++d) {
-                            out[3 * j + d] = static_cast<T>(scale * (v[d] / 12.0));
-                          }
-                          return 0.0;
-                        });
+    visit_fd4<P, false>(
+        mesh, particles, box_size, shift, order, missing,
+        [&](std::size_t j, const double* v, const double(*)[3]) {
+          for (int d = 0; d < 3; ++d) {
+            out[3 * j + d] = static_cast<T>(scale * (v[d] / 12.0));
+          }
+          return 0.0;
+        },
+        [&](std::size_t j) { detail::prefetch_write(out + 3 * j); });
     detail::require_held_planes(missing, "fd4 readout");
   });
 }
@@ -320,25 +325,49 @@ void paint_fd4_gradient_transpose(Field<T>& mesh, const Particles<T>& particles,
   const std::uint32_t* idx = order->indices();
   const std::uint32_t* cz = order->cell_z();
   const T* offsets = order->offsets<T>();
-  const std::size_t n = static_cast<std::size_t>(mesh.n());
+  const int n = mesh.n();
+  const std::size_t count = order->size();
   detail::dispatch_order(kernel, [&](auto p) {
     constexpr int P = decltype(p)::value;
     const int span = detail::scatter_span(P, kFd4StencilHalfWidth);
-    const std::size_t missing =
-        detail::scatter_in_chunks(*order, span, [&](std::size_t s, std::size_t r) {
-          const std::size_t j = idx[s];
-          const double c[3] = {scale * cot[3 * j], scale * cot[3 * j + 1], scale * cot[3 * j + 2]};
-          if constexpr (P == 2) {
-            if (offsets != nullptr) {
-              const std::uint32_t cell[3] = {static_cast<std::uint32_t>(r / n),
-                                             static_cast<std::uint32_t>(r % n), cz[s]};
-              return scatter_fd4<P>(mesh, Fd4Window<P, false>(cell, offsets + 3 * s), c);
+    std::size_t missing = 0;
+    if constexpr (P == 2) {
+      // CIC from the kept cells and offsets, the rows found once per row, pairs along z
+      missing = detail::scatter_rows_in_chunks(
+          *order, span, [&](std::size_t r, std::size_t s0, std::size_t s1) {
+            const int x = static_cast<int>(r / n), y = static_cast<int>(r % n);
+            const detail::Fd4Rows<T> rows(mesh, x, y);
+            std::size_t skipped = 0;
+            for (std::size_t s = s0; s < s1; ++s) {
+              if (s + detail::kPrefetchAhead < count) {
+                detail::prefetch_read(cot + 3 * idx[s + detail::kPrefetchAhead]);
+              }
+              const std::size_t j = idx[s];
+              const int z = static_cast<int>(cz[s]);
+              const T* t = offsets + 3 * s;
+              if (rows.held && z >= 2 && z + 4 <= n) {
+                const double c[3] = {scale * cot[3 * j] / 12.0, scale * cot[3 * j + 1] / 12.0,
+                                     scale * cot[3 * j + 2] / 12.0};
+                detail::cic_fd4_transpose(rows, z, t, c);
+              } else {
+                const double c[3] = {scale * cot[3 * j], scale * cot[3 * j + 1],
+                                     scale * cot[3 * j + 2]};
+                const std::uint32_t cell[3] = {static_cast<std::uint32_t>(x),
+                                               static_cast<std::uint32_t>(y), cz[s]};
+                skipped += scatter_fd4<P>(mesh, Fd4Window<P, false>(cell, t), c);
+              }
             }
-          }
-          double u[3];
-          pos(j, shift, u);
-          return scatter_fd4<P>(mesh, Fd4Window<P, false>(u), c);
-        });
+            return skipped;
+          });
+    } else {
+      missing = detail::scatter_in_chunks(*order, span, [&](std::size_t s, std::size_t) {
+        const std::size_t j = idx[s];
+        const double c[3] = {scale * cot[3 * j], scale * cot[3 * j + 1], scale * cot[3 * j + 2]};
+        double u[3];
+        pos(j, shift, u);
+        return scatter_fd4<P>(mesh, Fd4Window<P, false>(u), c);
+      });
+    }
     detail::require_held_planes(missing, "fd4 transpose paint");
   });
 }
@@ -367,6 +396,11 @@ double readout_fd4_gradient_vjp_positions(const Field<T>& mesh, const Particles<
             sum += c[d] * static_cast<double>(o);
           }
           return sum;
+        },
+        [&](std::size_t j) {
+          detail::prefetch_read(cot + 3 * j);
+          detail::prefetch_write(grad + 3 * j);
+          if (out != nullptr) detail::prefetch_write(out + 3 * j);
         });
     detail::require_held_planes(missing, "fd4 vjp");
   });

@@ -261,6 +261,9 @@ void paint_vjp(const Field<T>& cot, const Particles<T>& particles, double box_si
     detail::reduce_rows(*order, missing, [&](std::size_t r, std::size_t s0, std::size_t s1) {
       std::size_t skipped = 0;
       for (std::size_t s = s0; s < s1; ++s) {
+        if (s + detail::kPrefetchAhead < order->size()) {
+          detail::prefetch_write(grad + 3 * idx[s + detail::kPrefetchAhead]);
+        }
         const std::uint32_t cell[3] = {static_cast<std::uint32_t>(r / n),
                                        static_cast<std::uint32_t>(r % n), cz[s]};
         T v[1], g[3];

@@ -26,6 +26,14 @@ struct Pair {
     return {_mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))))};
   }
   static Pair load(const double* p) { return {_mm_loadu_pd(p)}; }
+  /// p[0] += float(lo), p[1] += float(hi): rounded to float, then added in float.
+  static void add_to(float* p, Pair x) {
+    __m128i* q = reinterpret_cast<__m128i*>(p);
+    const __m128 old = _mm_castsi128_ps(_mm_loadl_epi64(q));
+    _mm_storel_epi64(q, _mm_castps_si128(_mm_add_ps(old, _mm_cvtpd_ps(x.v))));
+  }
+  /// p[0] += lo, p[1] += hi.
+  static void add_to(double* p, Pair x) { _mm_storeu_pd(p, _mm_add_pd(_mm_loadu_pd(p), x.v)); }
   double lo() const { return _mm_cvtsd_f64(v); }
   double hi() const { return _mm_cvtsd_f64(_mm_unpackhi_pd(v, v)); }
   friend Pair operator+(Pair a, Pair b) { return {_mm_add_pd(a.v, b.v)}; }
@@ -41,6 +49,12 @@ struct Pair {
   template <class T>
   static Pair load(const T* p) {
     return {static_cast<double>(p[0]), static_cast<double>(p[1])};
+  }
+  /// p[0] += T(lo), p[1] += T(hi).
+  template <class T>
+  static void add_to(T* p, Pair x) {
+    p[0] += static_cast<T>(x.l);
+    p[1] += static_cast<T>(x.h);
   }
   double lo() const { return l; }
   double hi() const { return h; }
@@ -74,19 +88,21 @@ inline constexpr double kCicFd4Slopes[6] = {-1.0, 9.0, -8.0, -8.0, 9.0, -1.0};
 
 /// The mesh rows of the stencil's cross around row (x, y) of a mesh: along_x[i][b] is row
 /// y + b of plane x - 2 + i, along_y[a][j] row y - 2 + j of plane x + a (i, j < 6; a, b < 2);
-/// `held` is false when this rank lacks one of the planes x - 2 .. x + 3.
+/// `held` is false when this rank lacks one of the planes x - 2 .. x + 3. T is const for
+/// reading (const Field), plain for adding into the mesh.
 template <class T>
 struct Fd4Rows {
-  const T* along_x[6][2];
-  const T* along_y[2][6];
+  T* along_x[6][2];
+  T* along_y[2][6];
   bool held = true;
 
-  Fd4Rows(const Field<T>& mesh, int x, int y) {
+  template <class Mesh>
+  Fd4Rows(Mesh& mesh, int x, int y) {
     const Decomposition& d = mesh.decomp();
     int planes[6], rows[6];
     wrapped_indices<6>(x - 2, d.n(), planes);
     wrapped_indices<6>(y - 2, d.n(), rows);
-    const T* plane[6];
+    T* plane[6];
     for (int a = 0; a < 6; ++a) {
       const int xl = d.local_plane(planes[a]);
       held = held && xl != Decomposition::kNotHeld;
@@ -108,7 +124,7 @@ struct Fd4Rows {
 /// `k`, into out[d]; with Deriv also jac[m][d] = 12 d out[m] / d t_d [per cell]. out is
 /// computed by the same operations either way.
 template <bool Deriv, class T>
-inline void cic_fd4(const Fd4Rows<T>& k, int z, const T* t, double* out,
+inline void cic_fd4(const Fd4Rows<const T>& k, int z, const T* t, double* out,
                     double (*jac)[3] = nullptr) {
   const double tx = static_cast<double>(t[0]), ty = static_cast<double>(t[1]),
                tz = static_cast<double>(t[2]);
@@ -190,6 +206,39 @@ inline void cic_fd4(const Fd4Rows<T>& k, int z, const T* t, double* out,
     jac[2][0] = z_sum(r_x, e_z);
     jac[2][1] = z_sum(r_y, e_z);
     jac[2][2] = z_sum(r, de_z);
+  }
+}
+
+/// The transpose of cic_fd4() (without Deriv): adds sum_d c[d] (12 D_d^T W)(cell) to the
+/// mesh rows of k for the CIC window at z cell z (z - 2 .. z + 3 inside the row) and offsets
+/// t; each value is formed in double and rounded to the mesh's precision before it is added.
+template <class T>
+inline void cic_fd4_transpose(const Fd4Rows<T>& k, int z, const T* t, const double* c) {
+  const double tx = static_cast<double>(t[0]), ty = static_cast<double>(t[1]),
+               tz = static_cast<double>(t[2]);
+  const double wx[2] = {1.0 - tx, tx}, wy[2] = {1.0 - ty, ty};
+  double ex[6], ey[6], ez[6];
+  cic_fd4_weights(tx, ex);
+  cic_fd4_weights(ty, ey);
+  cic_fd4_weights(tz, ez);
+  const Pair wz = Pair::of(1.0 - tz, tz);
+  for (int i = 0; i < 6; ++i) {  // x arm
+    for (int b = 0; b < 2; ++b) {
+      Pair::add_to(k.along_x[i][b] + z, Pair::splat(c[0] * ex[i] * wy[b]) * wz);
+    }
+  }
+  for (int a = 0; a < 2; ++a) {  // y arm
+    for (int j = 0; j < 6; ++j) {
+      Pair::add_to(k.along_y[a][j] + z, Pair::splat(c[1] * wx[a] * ey[j]) * wz);
+    }
+  }
+  const Pair e_z[3] = {Pair::of(ez[0], ez[1]), Pair::of(ez[2], ez[3]), Pair::of(ez[4], ez[5])};
+  for (int a = 0; a < 2; ++a) {  // z arm
+    for (int b = 0; b < 2; ++b) {
+      T* row = k.along_x[2 + a][b] + z - 2;
+      const Pair f = Pair::splat(c[2] * wx[a] * wy[b]);
+      for (int m = 0; m < 3; ++m) Pair::add_to(row + 2 * m, f * e_z[m]);
+    }
   }
 }
 

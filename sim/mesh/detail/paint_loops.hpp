@@ -111,14 +111,15 @@ inline int scatter_span(int support, int extra) {
   return window_reach_below(support) + window_reach_above(support) + 2 * extra;
 }
 
-/// Calls scatter(s, r) (returning the window planes it skipped) for every sorted position s
-/// of `order`, r = x n + y its row, race-free and in an order that does not depend on the
-/// thread count: the global x planes are cut into chunks of at least `span`
-/// (scatter_span()) planes, so that chunks c and c + 2 never share a plane; chunks of one
-/// colour run in parallel, each painting its particles in sorted order. Returns the skipped
-/// planes.
-template <class Scatter>
-std::size_t scatter_in_chunks(const PlaneOrder& order, int span, const Scatter& scatter) {
+/// Calls scatter_row(r, s0, s1) (returning the window planes it skipped) for every row
+/// r = x n + y of `order` that holds particles, [s0, s1) its sorted positions, race-free and
+/// in an order that does not depend on the thread count: the global x planes are cut into
+/// chunks of at least `span` (scatter_span()) planes, so that chunks c and c + 2 never share
+/// a plane; chunks of one colour run in parallel, each painting its rows in order. Returns
+/// the skipped planes.
+template <class RowScatter>
+std::size_t scatter_rows_in_chunks(const PlaneOrder& order, int span,
+                                   const RowScatter& scatter_row) {
   const int n = order.mesh();
   const int width = std::max(span, 4);
   const int nchunks = std::max(1, n / width);
@@ -127,9 +128,8 @@ std::size_t scatter_in_chunks(const PlaneOrder& order, int span, const Scatter& 
     const int x0 = c * width, x1 = c == nchunks - 1 ? n : x0 + width;
     std::size_t missing = 0;
     for (std::size_t r = x0 * row_count; r < x1 * row_count; ++r) {
-      for (std::size_t s = order.row_begin(r); s < order.row_begin(r + 1); ++s) {
-        missing += scatter(s, r);
-      }
+      if (order.row_begin(r) == order.row_begin(r + 1)) continue;
+      missing += scatter_row(r, order.row_begin(r), order.row_begin(r + 1));
     }
     return missing;
   };
@@ -144,6 +144,39 @@ std::size_t scatter_in_chunks(const PlaneOrder& order, int span, const Scatter& 
   }
   if (paired != nchunks) missing += paint_chunk(nchunks - 1);
   return missing;
+}
+
+/// scatter_rows_in_chunks() calling scatter(s, r) for each sorted position s of row r.
+template <class Scatter>
+std::size_t scatter_in_chunks(const PlaneOrder& order, int span, const Scatter& scatter) {
+  return scatter_rows_in_chunks(order, span, [&](std::size_t r, std::size_t s0, std::size_t s1) {
+    std::size_t missing = 0;
+    for (std::size_t s = s0; s < s1; ++s) missing += scatter(s, r);
+    return missing;
+  });
+}
+
+/// How many sorted positions ahead the loops over a PlaneOrder prefetch the per-particle
+/// arrays they index by particle (cotangents, gradients, outputs): those reads jump between
+/// lattice rows, and the kernels are too long for the core to overlap the misses itself.
+constexpr std::size_t kPrefetchAhead = 8;
+
+/// Asks the cache for the line holding p, to be read.
+inline void prefetch_read(const void* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p, 0);
+#else
+  (void)p;
+#endif
+}
+
+/// Asks the cache for the line holding p, to be written.
+inline void prefetch_write(const void* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p, 1);
+#else
+  (void)p;
+#endif
 }
 
 /// Sorted rows per block of reduce_rows().
