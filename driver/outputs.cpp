@@ -143,9 +143,10 @@ std::vector<std::string> write_outputs(const RunConfig& config, const LinearPowe
   // Particles that start on a lattice carry no Poisson noise: subtracting V/N would remove
   // real power (FastPM does not either). The header states V/N for those who want it.
   po.subtract_shot_noise = false;
-  // The force mesh (free now: the density outputs above were its last use) holds the
-  // unshifted mesh, so P(k) allocates at most the interlaced one.
-  const PowerSpectrum ps = particle_power(p, total, po, threads, &mesh, &gravity.scratch_mesh());
+  // The force mesh and particle order (free now: the density outputs above were their last
+  // use) hold the unshifted mesh and the sorts, so P(k) allocates at most the interlaced mesh.
+  const PowerSpectrum ps = particle_power(p, total, po, threads, &mesh, &gravity.scratch_mesh(),
+                                          &gravity.scratch_order());
   char comment[256];
   std::snprintf(comment, sizeof comment,
                 "cosmograd P(k) at z = %.4f (a = %.5f), mesh %d, CIC compensated%s, shot noise "

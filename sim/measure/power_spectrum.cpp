@@ -196,13 +196,15 @@ PowerSpectrum cross_power(const Field<T>& a, const Field<T>& b, double box_size,
 template <class T>
 PowerSpectrum particle_power(const Particles<T>& p, std::size_t total_particles,
                              const PowerOptions& o, int threads,
-                             const Decomposition* particles_mesh, Field<T>* work) {
+                             const Decomposition* particles_mesh, Field<T>* work,
+                             PlaneOrder* order) {
   check_power_mesh(o.mesh);
   const Comm comm = particles_mesh != nullptr ? particles_mesh->comm() : Comm::self();
   const Fft<T> fft(Decomposition(o.mesh, comm), threads);
   if (work != nullptr && can_hold(work->decomp(), power_layout(o, particles_mesh))) {
     compensated_modes_into(*work, total_particles, o, fft, [&](Field<T>& f, T m, double s) {
-      paint(f, p, p.box_size, o.window, m, s);
+      if (order != nullptr) order->sort(p, f.n(), p.box_size, s);
+      paint(f, p, p.box_size, o.window, m, s, order);
     });
     return finish_power(*work, p.box_size, total_particles, o);
   }
@@ -275,7 +277,7 @@ PowerSpectrum read_power_text(const std::string& path) {
   template Field<T> density_modes<T>(const std::vector<T>&, double, std::size_t,                  \
                                      const PowerOptions&, const Fft<T>&);                         \
   template PowerSpectrum particle_power<T>(const Particles<T>&, std::size_t, const PowerOptions&, \
-                                           int, const Decomposition*, Field<T>*);                 \
+                                           int, const Decomposition*, Field<T>*, PlaneOrder*);    \
   template PowerSpectrum point_power<T>(const std::vector<T>&, double, const PowerOptions&, int);
 COSMOGRAD_INSTANTIATE(float)
 COSMOGRAD_INSTANTIATE(double)

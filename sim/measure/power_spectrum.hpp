@@ -57,12 +57,13 @@ Field<T> density_modes(const std::vector<T>& positions, double box_size,
 /// distributed over the ranks of `particles_mesh` when given (collective). `work`, when
 /// given and of a layout that holds the power mesh (same n and slab, enough ghost planes),
 /// is used (overwritten) for the unshifted mesh instead of a new allocation: a run passes
-/// its force mesh, free between force calls.
+/// its force mesh, free between force calls. `order`, when given with `work`, is sorted
+/// (overwritten) for each paint instead of a temporary sort: a run passes its force's.
 template <class T>
 PowerSpectrum particle_power(const Particles<T>& p, std::size_t total_particles,
                              const PowerOptions& o, int threads,
                              const Decomposition* particles_mesh = nullptr,
-                             Field<T>* work = nullptr);
+                             Field<T>* work = nullptr, PlaneOrder* order = nullptr);
 
 /// particle_power() for points given as 3 coordinates each [Mpc/h] (e.g. a snapshot).
 template <class T>

@@ -80,6 +80,9 @@ class Gravity {
   /// The solver's mesh (this rank's slab with its ghost planes), free between calls: the
   /// next call overwrites it. Outputs paint into it instead of allocating their own.
   Field<T>& scratch_mesh() { return rho_; }
+  /// The solver's particle order, free between calls like scratch_mesh(): outputs sort into
+  /// it instead of allocating their own (20 or 32 B per particle).
+  PlaneOrder& scratch_order() { return order_; }
   /// Accumulated timings.
   const ForceTimings& timings() const { return timings_; }
   /// Resets the timings to zero.

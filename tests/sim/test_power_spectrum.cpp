@@ -105,6 +105,11 @@ TEST(PowerSpectrum, ParticleEstimatorInAGivenWorkMeshEqualsItsOwn) {
     const cg::PowerSpectrum reused = cg::particle_power(p, p.size(), o, 1, nullptr, &work);
     EXPECT_EQ(reused.power, own.power) << "work mesh " << n;
     EXPECT_EQ(reused.modes, own.modes) << "work mesh " << n;
+    // a given order (sorted afresh for each paint) gives the same spectrum too
+    cg::PlaneOrder order;
+    order.sort(p, 8, box, 0.0);  // sorted for another mesh: it is re-sorted, not trusted
+    const cg::PowerSpectrum sorted = cg::particle_power(p, p.size(), o, 1, nullptr, &work, &order);
+    EXPECT_EQ(sorted.power, own.power) << "work mesh " << n;
     // the matching work mesh now holds the modes; the other one is untouched
     EXPECT_EQ(work.real()[0] == 7.0, n != 64) << "work mesh " << n;
   }
