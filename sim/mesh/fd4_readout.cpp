@@ -245,12 +245,8 @@ double visit_fd4(const Field<T>& mesh, const Particles<T>& particles, double box
                  const PlaneOrder* order, std::size_t& missing, const F& f, const Touch& touch) {
   if constexpr (P == 2) {
     PlaneOrder own;
-    if (order != nullptr) {
-      order->require_matches(particles.size(), mesh.n(), shift, "fd4 readout");
-    } else {
-      own.sort(particles, mesh.n(), box_size, shift);
-      order = &own;
-    }
+    order = &detail::order_or_sort(order, own, particles, particles.size(), mesh.n(), box_size,
+                                   shift, "fd4 readout");
     const std::uint32_t* idx = order->indices();
     const std::uint32_t* cz = order->cell_z();
     const T* offsets = order->template offsets<T>();
@@ -315,12 +311,8 @@ void paint_fd4_gradient_transpose(Field<T>& mesh, const Particles<T>& particles,
                                   PaintKernel kernel, double scale, const T* cot, double shift,
                                   const PlaneOrder* order) {
   PlaneOrder own;
-  if (order != nullptr) {
-    order->require_matches(particles.size(), mesh.n(), shift, "fd4 transpose paint");
-  } else {
-    own.sort(particles, mesh.n(), box_size, shift);
-    order = &own;
-  }
+  order = &detail::order_or_sort(order, own, particles, particles.size(), mesh.n(), box_size, shift,
+                                 "fd4 transpose paint");
   const detail::LatticePositions<T> pos(particles, mesh.n() / box_size);
   const std::uint32_t* idx = order->indices();
   const std::uint32_t* cz = order->cell_z();

@@ -163,12 +163,7 @@ void paint_sorted(PaintKernel k, Field<T>* const* meshes, const Source& source, 
                   const PlaneOrder* order) {
   const int n = meshes[0]->n();
   PlaneOrder own;
-  if (order != nullptr) {
-    order->require_matches(pos.size(), n, shift, "paint");
-  } else {
-    own.sort(source, n, box_size, shift);
-    order = &own;
-  }
+  order = &detail::order_or_sort(order, own, source, pos.size(), n, box_size, shift, "paint");
   dispatch_order(
       k, [&](auto p) { paint_impl<decltype(p)::value, M>(meshes, pos, weights, shift, *order); });
 }

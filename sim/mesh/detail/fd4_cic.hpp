@@ -86,6 +86,28 @@ inline void cic_fd4_weights(double t, double* e) {
 /// 12 D^T dw/dt for the CIC weights, dw/dt = (-1, 1) (cic_fd4_weights()'s derivative).
 inline constexpr double kCicFd4Slopes[6] = {-1.0, 9.0, -8.0, -8.0, 9.0, -1.0};
 
+/// The CIC weights of a particle at offsets t in its cell: w = (1 - t, t) along x and y, as a
+/// pair along z, and e = 12 D^T w along each axis (cic_fd4_weights()), as pairs along z.
+struct CicFd4Weights {
+  double wx[2], wy[2], ex[6], ey[6];
+  Pair wz, e_z[3];  // (w_z at z, z + 1); e along z as the pairs (z-2, z-1), (z, z+1), (z+2, z+3)
+  template <class T>
+  explicit CicFd4Weights(const T* t) {
+    const double tx = static_cast<double>(t[0]), ty = static_cast<double>(t[1]),
+                 tz = static_cast<double>(t[2]);
+    wx[0] = 1.0 - tx;
+    wx[1] = tx;
+    wy[0] = 1.0 - ty;
+    wy[1] = ty;
+    cic_fd4_weights(tx, ex);
+    cic_fd4_weights(ty, ey);
+    double ez[6];
+    cic_fd4_weights(tz, ez);
+    wz = Pair::of(1.0 - tz, tz);
+    for (int m = 0; m < 3; ++m) e_z[m] = Pair::of(ez[2 * m], ez[2 * m + 1]);
+  }
+};
+
 /// The mesh rows of the stencil's cross around row (x, y) of a mesh: along_x[i][b] is row
 /// y + b of plane x - 2 + i, along_y[a][j] row y - 2 + j of plane x + a (i, j < 6; a, b < 2);
 /// `held` is false when this rank lacks one of the planes x - 2 .. x + 3. T is const for
@@ -126,14 +148,7 @@ struct Fd4Rows {
 template <bool Deriv, class T>
 inline void cic_fd4(const Fd4Rows<const T>& k, int z, const T* t, double* out,
                     double (*jac)[3] = nullptr) {
-  const double tx = static_cast<double>(t[0]), ty = static_cast<double>(t[1]),
-               tz = static_cast<double>(t[2]);
-  const double wx[2] = {1.0 - tx, tx}, wy[2] = {1.0 - ty, ty};
-  double ex[6], ey[6], ez[6];
-  cic_fd4_weights(tx, ex);
-  cic_fd4_weights(ty, ey);
-  cic_fd4_weights(tz, ez);
-  const Pair wz = Pair::of(1.0 - tz, tz);
+  const CicFd4Weights cw(t);
   const auto at = [z](const T* row, int dz) { return Pair::load(row + z + dz); };
   const Pair zero = Pair::splat(0.0);
   // x arm: sum_i e_x[i] (w_y . rows 2, 3 of plane i); the central pairs kept for the others
@@ -146,11 +161,11 @@ inline void cic_fd4(const Fd4Rows<const T>& k, int z, const T* t, double* out,
       central[i - 2][0] = p2;
       central[i - 2][1] = p3;
     }
-    const Pair xi = Pair::splat(wy[0]) * p2 + Pair::splat(wy[1]) * p3;
-    ax = ax + Pair::splat(ex[i]) * xi;
+    const Pair xi = Pair::splat(cw.wy[0]) * p2 + Pair::splat(cw.wy[1]) * p3;
+    ax = ax + Pair::splat(cw.ex[i]) * xi;
     if constexpr (Deriv) {
       ax_x = ax_x + Pair::splat(kCicFd4Slopes[i]) * xi;
-      ax_y = ax_y + Pair::splat(ex[i]) * (p3 - p2);
+      ax_y = ax_y + Pair::splat(cw.ex[i]) * (p3 - p2);
     }
   }
   // y arm: sum_j e_y[j] (w_x . planes 2, 3 at row j)
@@ -160,10 +175,10 @@ inline void cic_fd4(const Fd4Rows<const T>& k, int z, const T* t, double* out,
     const bool c = j == 2 || j == 3;
     const Pair q2 = c ? central[0][j - 2] : at(k.along_y[0][j], 0);
     const Pair q3 = c ? central[1][j - 2] : at(k.along_y[1][j], 0);
-    const Pair yj = Pair::splat(wx[0]) * q2 + Pair::splat(wx[1]) * q3;
-    ay = ay + Pair::splat(ey[j]) * yj;
+    const Pair yj = Pair::splat(cw.wx[0]) * q2 + Pair::splat(cw.wx[1]) * q3;
+    ay = ay + Pair::splat(cw.ey[j]) * yj;
     if constexpr (Deriv) {
-      ay_x = ay_x + Pair::splat(ey[j]) * (q3 - q2);
+      ay_x = ay_x + Pair::splat(cw.ey[j]) * (q3 - q2);
       ay_y = ay_y + Pair::splat(kCicFd4Slopes[j]) * yj;
     }
   }
@@ -174,11 +189,11 @@ inline void cic_fd4(const Fd4Rows<const T>& k, int z, const T* t, double* out,
     for (int b = 0; b < 2; ++b) {
       const T* row = k.along_x[2 + a][b];
       const Pair v[3] = {at(row, -2), central[a][b], at(row, 2)};
-      const Pair wab = Pair::splat(wx[a] * wy[b]);
+      const Pair wab = Pair::splat(cw.wx[a] * cw.wy[b]);
       for (int m = 0; m < 3; ++m) r[m] = r[m] + wab * v[m];
       if constexpr (Deriv) {
-        const Pair dx = Pair::splat(a == 0 ? -wy[b] : wy[b]);  // dw_x/dt_x = (-1, 1)
-        const Pair dy = Pair::splat(b == 0 ? -wx[a] : wx[a]);
+        const Pair dx = Pair::splat(a == 0 ? -cw.wy[b] : cw.wy[b]);  // dw_x/dt_x = (-1, 1)
+        const Pair dy = Pair::splat(b == 0 ? -cw.wx[a] : cw.wx[a]);
         for (int m = 0; m < 3; ++m) {
           r_x[m] = r_x[m] + dx * v[m];
           r_y[m] = r_y[m] + dy * v[m];
@@ -186,25 +201,24 @@ inline void cic_fd4(const Fd4Rows<const T>& k, int z, const T* t, double* out,
       }
     }
   }
-  const Pair e_z[3] = {Pair::of(ez[0], ez[1]), Pair::of(ez[2], ez[3]), Pair::of(ez[4], ez[5])};
   const auto z_sum = [&](const Pair* s, const Pair* e) {
     return dot(s[0], e[0]) + dot(s[1], e[1]) + dot(s[2], e[2]);
   };
-  out[0] = dot(ax, wz);
-  out[1] = dot(ay, wz);
-  out[2] = z_sum(r, e_z);
+  out[0] = dot(ax, cw.wz);
+  out[1] = dot(ay, cw.wz);
+  out[2] = z_sum(r, cw.e_z);
   if constexpr (Deriv) {
     const Pair de_z[3] = {Pair::of(kCicFd4Slopes[0], kCicFd4Slopes[1]),
                           Pair::of(kCicFd4Slopes[2], kCicFd4Slopes[3]),
                           Pair::of(kCicFd4Slopes[4], kCicFd4Slopes[5])};
-    jac[0][0] = dot(ax_x, wz);
-    jac[0][1] = dot(ax_y, wz);
+    jac[0][0] = dot(ax_x, cw.wz);
+    jac[0][1] = dot(ax_y, cw.wz);
     jac[0][2] = ax.hi() - ax.lo();  // dw_z/dt_z = (-1, 1)
-    jac[1][0] = dot(ay_x, wz);
-    jac[1][1] = dot(ay_y, wz);
+    jac[1][0] = dot(ay_x, cw.wz);
+    jac[1][1] = dot(ay_y, cw.wz);
     jac[1][2] = ay.hi() - ay.lo();
-    jac[2][0] = z_sum(r_x, e_z);
-    jac[2][1] = z_sum(r_y, e_z);
+    jac[2][0] = z_sum(r_x, cw.e_z);
+    jac[2][1] = z_sum(r_y, cw.e_z);
     jac[2][2] = z_sum(r, de_z);
   }
 }
@@ -214,30 +228,22 @@ inline void cic_fd4(const Fd4Rows<const T>& k, int z, const T* t, double* out,
 /// t; each value is formed in double and rounded to the mesh's precision before it is added.
 template <class T>
 inline void cic_fd4_transpose(const Fd4Rows<T>& k, int z, const T* t, const double* c) {
-  const double tx = static_cast<double>(t[0]), ty = static_cast<double>(t[1]),
-               tz = static_cast<double>(t[2]);
-  const double wx[2] = {1.0 - tx, tx}, wy[2] = {1.0 - ty, ty};
-  double ex[6], ey[6], ez[6];
-  cic_fd4_weights(tx, ex);
-  cic_fd4_weights(ty, ey);
-  cic_fd4_weights(tz, ez);
-  const Pair wz = Pair::of(1.0 - tz, tz);
+  const CicFd4Weights cw(t);
   for (int i = 0; i < 6; ++i) {  // x arm
     for (int b = 0; b < 2; ++b) {
-      Pair::add_to(k.along_x[i][b] + z, Pair::splat(c[0] * ex[i] * wy[b]) * wz);
+      Pair::add_to(k.along_x[i][b] + z, Pair::splat(c[0] * cw.ex[i] * cw.wy[b]) * cw.wz);
     }
   }
   for (int a = 0; a < 2; ++a) {  // y arm
     for (int j = 0; j < 6; ++j) {
-      Pair::add_to(k.along_y[a][j] + z, Pair::splat(c[1] * wx[a] * ey[j]) * wz);
+      Pair::add_to(k.along_y[a][j] + z, Pair::splat(c[1] * cw.wx[a] * cw.ey[j]) * cw.wz);
     }
   }
-  const Pair e_z[3] = {Pair::of(ez[0], ez[1]), Pair::of(ez[2], ez[3]), Pair::of(ez[4], ez[5])};
   for (int a = 0; a < 2; ++a) {  // z arm
     for (int b = 0; b < 2; ++b) {
       T* row = k.along_x[2 + a][b] + z - 2;
-      const Pair f = Pair::splat(c[2] * wx[a] * wy[b]);
-      for (int m = 0; m < 3; ++m) Pair::add_to(row + 2 * m, f * e_z[m]);
+      const Pair f = Pair::splat(c[2] * cw.wx[a] * cw.wy[b]);
+      for (int m = 0; m < 3; ++m) Pair::add_to(row + 2 * m, f * cw.e_z[m]);
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/mesh/particles.hpp"
@@ -179,22 +180,40 @@ inline void prefetch_write(const void* p) {
 #endif
 }
 
-/// Sorted rows per block of reduce_rows().
-constexpr std::size_t kReduceRows = 256;
-
-/// Calls f(r, s0, s1) for every row r = x n + y of `order`, [s0, s1) its sorted positions,
-/// in parallel, and returns the sum of the double values it returns, summed in blocks of
-/// kReduceRows rows and then over the blocks in order, so that the value does not depend on
-/// the thread count. f returns {value, skipped planes}; the skipped planes go to `missing`.
-template <class F>
-double reduce_rows(const PlaneOrder& order, std::size_t& missing, const F& f) {
-  const std::size_t rows = static_cast<std::size_t>(order.mesh()) * order.mesh();
-  const std::size_t nblocks = (rows + kReduceRows - 1) / kReduceRows;
+/// Calls block(b) -> {value, skipped planes} for every b < nblocks in parallel and returns
+/// the sum of the values taken in block order, so that it does not depend on the thread
+/// count; the skipped planes go to `missing`.
+template <class Block>
+double sum_blocks_in_order(std::size_t nblocks, std::size_t& missing, const Block& block) {
   std::vector<double> partial(nblocks, 0.0);
   std::size_t skipped = 0;
 #pragma omp parallel for schedule(dynamic, 1) reduction(+ : skipped)
   for (std::size_t blk = 0; blk < nblocks; ++blk) {
+    const auto [value, planes] = block(blk);
+    partial[blk] = value;
+    skipped += planes;
+  }
+  missing += skipped;
+  double total = 0;
+  for (double v : partial) total += v;
+  return total;
+}
+
+/// Sorted rows per block of reduce_rows().
+constexpr std::size_t kReduceRows = 256;
+
+/// Calls f(r, s0, s1) for every row r = x n + y of `order` that holds particles, [s0, s1) its
+/// sorted positions, in parallel, and returns the sum of the double values it returns,
+/// summed in blocks of kReduceRows rows and then over the blocks in order
+/// (sum_blocks_in_order()). f returns {value, skipped planes}; the skipped planes go to
+/// `missing`.
+template <class F>
+double reduce_rows(const PlaneOrder& order, std::size_t& missing, const F& f) {
+  const std::size_t rows = static_cast<std::size_t>(order.mesh()) * order.mesh();
+  const std::size_t nblocks = (rows + kReduceRows - 1) / kReduceRows;
+  return sum_blocks_in_order(nblocks, missing, [&](std::size_t blk) {
     double sum = 0;
+    std::size_t skipped = 0;
     const std::size_t end = std::min(rows, (blk + 1) * kReduceRows);
     for (std::size_t r = blk * kReduceRows; r < end; ++r) {
       if (order.row_begin(r) == order.row_begin(r + 1)) continue;
@@ -202,12 +221,8 @@ double reduce_rows(const PlaneOrder& order, std::size_t& missing, const F& f) {
       sum += value;
       skipped += planes;
     }
-    partial[blk] = sum;
-  }
-  missing += skipped;
-  double total = 0;
-  for (double s : partial) total += s;
-  return total;
+    return std::pair<double, std::size_t>(sum, skipped);
+  });
 }
 
 /// Calls gather(j) (returning the window planes it skipped) for every one of `count`
@@ -226,28 +241,36 @@ std::size_t gather_all(std::size_t count, const Gather& gather) {
 constexpr std::size_t kReduceBlock = 1024;
 
 /// Calls f(j) for every particle and returns the sum of its double results, summed in
-/// blocks of fixed size, so that the value does not depend on the thread count. f returns
-/// {value, skipped planes}; the skipped planes go to `missing`.
+/// blocks of fixed size (sum_blocks_in_order()), so that the value does not depend on the
+/// thread count. f returns {value, skipped planes}; the skipped planes go to `missing`.
 template <class F>
 double reduce_all(std::size_t count, std::size_t& missing, const F& f) {
   const std::size_t nblocks = (count + kReduceBlock - 1) / kReduceBlock;
-  std::vector<double> partial(nblocks, 0.0);
-  std::size_t skipped = 0;
-#pragma omp parallel for schedule(static) reduction(+ : skipped)
-  for (std::size_t blk = 0; blk < nblocks; ++blk) {
+  return sum_blocks_in_order(nblocks, missing, [&](std::size_t blk) {
     double sum = 0;
+    std::size_t skipped = 0;
     const std::size_t end = std::min(count, (blk + 1) * kReduceBlock);
     for (std::size_t s = blk * kReduceBlock; s < end; ++s) {
       const auto [value, planes] = f(s);
       sum += value;
-      skipped += planes;
+      skipped += static_cast<std::size_t>(planes);
     }
-    partial[blk] = sum;
+    return std::pair<double, std::size_t>(sum, skipped);
+  });
+}
+
+/// `order` when given (checked against count, n and shift: std::logic_error naming `who`
+/// otherwise), else `own` sorted here for `source` (particles or a position array).
+template <class Source>
+const PlaneOrder& order_or_sort(const PlaneOrder* order, PlaneOrder& own, const Source& source,
+                                std::size_t count, int n, double box_size, double shift,
+                                const char* who) {
+  if (order != nullptr) {
+    order->require_matches(count, n, shift, who);
+    return *order;
   }
-  missing += skipped;
-  double total = 0;
-  for (double s : partial) total += s;
-  return total;
+  own.sort(source, n, box_size, shift);
+  return own;
 }
 
 /// Calls f(std::integral_constant<int, P>) for the support P of window k.
