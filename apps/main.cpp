@@ -94,6 +94,11 @@ int main(int argc, char** argv) {
     int status = 1;
     try {
       status = c.run(args);
+    } catch (const cosmograd::sim::Interrupted& e) {  // state saved: every rank stops here
+      if (cosmograd::sim::Comm::world().rank() == 0) {
+        cosmograd::sim::log_error("cosmograd " + name + ": " + e.what());
+      }
+      status = cosmograd::sim::kExitInterrupted;
     } catch (const std::exception& e) {
       const cosmograd::sim::Comm world = cosmograd::sim::Comm::world();
       // A failing rank ends the whole job (MPI_Abort), so no rank waits forever for it.

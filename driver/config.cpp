@@ -1,7 +1,9 @@
 #include "driver/config.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <sstream>
 #include <string>
 
 #include "sim/core/log.hpp"
@@ -139,6 +141,9 @@ const std::vector<KeySpec>& run_keys() {
         {"min_members", "particles", std::to_string(d.fof.min_members),
          "smallest halo kept (>= 2)"},
         {"progress", "", bool_text(d.progress), "progress bar with ETA"},
+        {"restart_every", "steps, min or h", "0",
+         "write restart files every N steps, or every X min / X h of wall clock (0: only at "
+         "SIGTERM/SIGINT); continue with cosmograd run --resume output_dir"},
         {"lightcone", "", bool_text(d.lightcone.enabled),
          "record the past lightcone during the drifts (maps of mass and convergence)"},
         {"lightcone_z_max", "", format_setting(d.lightcone.z_max),
@@ -250,6 +255,31 @@ sim::SimSpec sim_spec_from(const Settings& s) {
   return c;
 }
 
+RestartPolicy parse_restart_every(const std::string& text) {
+  const std::string key = "restart_every";
+  std::istringstream in(text);
+  double value = 0;
+  std::string unit, rest;
+  if (!(in >> value) || !std::isfinite(value) || value < 0) {
+    sim::bad_setting(key, text,
+                     "is not a number of steps or a time (allowed: 0 for off, N steps, X min, "
+                     "X h)");
+  }
+  in >> unit >> rest;  // "30 min" or "30min"
+  RestartPolicy p;
+  if (unit.empty()) {
+    if (value != std::floor(value) || value > 1e9) {
+      sim::bad_setting(key, text, "is not a whole number of steps (allowed: 0, 1, 2, ...)");
+    }
+    p.steps = static_cast<int>(value);
+  } else if ((unit == "min" || unit == "h") && rest.empty() && value > 0) {
+    p.minutes = unit == "h" ? 60 * value : value;
+  } else {
+    sim::bad_setting(key, text, "has an unknown unit or form (allowed: 0, N steps, X min, X h)");
+  }
+  return p;
+}
+
 RunConfig run_config_from(const Settings& s) {
   RunConfig c;
   c.sim = sim_spec_from(s);
@@ -273,6 +303,7 @@ RunConfig run_config_from(const Settings& s) {
   o.power_interlace = s.get_bool("power_interlace");
   o.progress = s.get_bool("progress");
   o.overwrite = s.get_bool("overwrite");
+  o.restart = parse_restart_every(s.get_string("restart_every"));
   o.halos = s.get_bool("halos");
   o.fof.linking_length = s.get_double("linking_length");
   const long long min_members = s.get_int("min_members");

@@ -54,6 +54,16 @@ struct LightconeOptions {
 /// Keys of the lensing sources (source_z, source_nz); shared by `run` and `theory`.
 const std::vector<KeySpec>& lensing_source_keys();
 
+/// When `cosmograd run` writes restart files (both may be set; neither: only at a signal).
+struct RestartPolicy {
+  int steps = 0;       ///< every this many steps (0: not by steps)
+  double minutes = 0;  ///< every this many minutes of wall-clock time (0: not by time)
+};
+
+/// Parses restart_every: "0" (off), "N" (steps, an integer >= 1), "X min" or "X h" (wall
+/// clock, X > 0); throws std::invalid_argument naming the key, the value and what is allowed.
+RestartPolicy parse_restart_every(const std::string& text);
+
 /// What `cosmograd run` writes besides running the spec, and where.
 struct RunOptions {
   std::string output_dir = "cosmograd-out";  ///< where outputs go
@@ -68,6 +78,8 @@ struct RunOptions {
   bool halos = false;           ///< FoF catalogue and mass function at each output
   sim::FofOptions fof;          ///< FoF linking length and minimum members
   LightconeOptions lightcone;   ///< the lightcone and its maps
+  RestartPolicy restart;        ///< restart files by steps or wall clock (driver/restart.hpp)
+  bool resume = false;          ///< continue the restart in output_dir (cosmograd run --resume)
 };
 
 /// A validated `cosmograd run` configuration: the engine's spec and the run's outputs.

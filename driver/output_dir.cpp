@@ -60,14 +60,17 @@ long lock_owner(const std::string& lock) {
 
 }  // namespace
 
-OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
+OutputDir::OutputDir(const std::string& path, bool overwrite, bool resume) : path_(path) {
   const fs::path dir(path);
   if (fs::exists(dir) && !fs::is_directory(dir)) {
     throw std::invalid_argument("output_dir = '" + path +
                                 "' exists and is not a directory (allowed: a new or empty "
                                 "directory)");
   }
-  if (fs::exists(dir)) {
+  if (resume && !fs::is_directory(dir)) {
+    throw std::invalid_argument("--resume " + path + ": no such directory");
+  }
+  if (fs::exists(dir) && !resume) {
     const std::set<std::string> listed = manifest_files(dir);
     std::vector<fs::path> ours;
     std::string foreign;
@@ -76,8 +79,9 @@ OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
       const std::string name = e.path().filename().string();
       if (name == kLockName) continue;  // judged below
       ++entries;
-      const bool from_run = listed.empty() ? is_run_output(name) : listed.count(name) != 0;
-      if (from_run && e.is_regular_file()) {
+      const bool from_run = name == kRestartDirName ||
+                            (listed.empty() ? is_run_output(name) : listed.count(name) != 0);
+      if (from_run && (e.is_regular_file() || name == kRestartDirName)) {
         ours.push_back(e.path());
       } else if (foreign.empty()) {
         foreign = name;
@@ -96,7 +100,12 @@ OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
                                   "only a run's outputs; allowed: a new or empty directory)");
     }
   }
-  fs::create_directories(dir);
+  std::error_code made;
+  fs::create_directories(dir, made);
+  if (made) {
+    throw std::invalid_argument("output_dir = '" + path + "' cannot be created (" + made.message() +
+                                "; allowed: a directory this process can write)");
+  }
   lock_ = (dir / kLockName).string();
   for (int attempt = 0; attempt < 2; ++attempt) {
     const int fd = ::open(lock_.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -109,8 +118,10 @@ OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
       break;
     }
     if (errno != EEXIST) {
-      throw std::runtime_error("output_dir: cannot create the lock " + lock_ + ": " +
-                               std::strerror(errno));
+      const int err = errno;
+      throw std::invalid_argument("output_dir = '" + path + "' is not writable (creating " +
+                                  kLockName + " failed: " + std::strerror(err) +
+                                  "; allowed: a directory this process can write)");
     }
     const long owner = lock_owner(lock_);
     if (attempt == 0 && owner > 0 && ::kill(static_cast<pid_t>(owner), 0) != 0 && errno == ESRCH) {
@@ -122,13 +133,30 @@ OutputDir::OutputDir(const std::string& path, bool overwrite) : path_(path) {
                                 std::to_string(owner) + ", lock file " + kLockName +
                                 "); allowed: a directory no other run writes to");
   }
+  if (resume) {  // temporaries of writes a kill interrupted (a live run's are behind the lock)
+    std::vector<fs::path> stale;
+    for (const fs::path& d : {dir, dir / kRestartDirName}) {
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator(d, ec)) {
+        if (e.path().filename().string().find(".tmp.") != std::string::npos) stale.push_back(e);
+      }
+    }
+    for (const fs::path& f : stale) {
+      std::error_code ec;
+      fs::remove(f, ec);
+    }
+  }
   if (!overwrite) return;
   try {  // the earlier run's files, now that we hold the lock
     const std::set<std::string> listed = manifest_files(dir);
     for (const auto& e : fs::directory_iterator(dir)) {
       const std::string name = e.path().filename().string();
       if (name == kLockName) continue;
-      if (listed.empty() ? is_run_output(name) : listed.count(name) != 0) fs::remove(e.path());
+      if (name == kRestartDirName) {
+        fs::remove_all(e.path());
+      } else if (listed.empty() ? is_run_output(name) : listed.count(name) != 0) {
+        fs::remove(e.path());
+      }
     }
   } catch (...) {
     std::error_code ec;

@@ -10,6 +10,8 @@ namespace cosmograd::driver {
 
 /// The manifest's file name inside the output directory.
 inline constexpr const char* kManifestName = "MANIFEST.txt";
+/// The restart files' subdirectory (driver/restart.hpp), removed when a run finishes.
+inline constexpr const char* kRestartDirName = "restart";
 /// The lock's file name inside the output directory.
 inline constexpr const char* kLockName = ".cosmograd.lock";
 
@@ -19,11 +21,12 @@ class OutputDir {
   /// Creates `path` when missing. An existing directory with entries is refused with
   /// std::invalid_argument naming output_dir, the count and an entry, unless `overwrite`:
   /// then the files of the earlier run (those its manifest lists, else cosmograd's output
-  /// names: config.ini, snapshot_z*, density_z*, power_z*, halos_z*, MANIFEST.txt) are
+  /// names: config.ini, snapshot_z*, density_z*, power_z*, halos_z*, MANIFEST.txt, restart/) are
   /// removed first, and any other entry is still refused. Takes the lock (a file holding this
   /// process's id); a lock of a process that is still alive is refused, one of a dead process
-  /// is taken over.
-  OutputDir(const std::string& path, bool overwrite);
+  /// is taken over. With `resume`, the directory of a stopped run is taken as it is (nothing
+  /// removed or refused; the caller checks its restart) and only locked.
+  OutputDir(const std::string& path, bool overwrite, bool resume = false);
   ~OutputDir();
   OutputDir(const OutputDir&) = delete;
   OutputDir& operator=(const OutputDir&) = delete;

@@ -9,10 +9,13 @@
 #include "driver/output_dir.hpp"
 #include "driver/outputs.hpp"
 #include "driver/progress.hpp"
+#include "driver/restart.hpp"
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/backend.hpp"
+#include "sim/core/interrupt.hpp"
 #include "sim/core/log.hpp"
 #include "sim/core/memory.hpp"
+#include "sim/core/non_finite.hpp"
 #include "sim/core/timer.hpp"
 #include "sim/mesh/migrate.hpp"
 #include "sim/mesh/white_noise.hpp"
@@ -28,6 +31,20 @@ using namespace cosmograd::sim;  // the driver is built on the engine
 namespace {
 
 /// Writes the outputs (driver/outputs.hpp) at the grid points of the output redshifts.
+/// Throws NonFiniteError naming the step, the quantity and the first bad particle unless the
+/// displacements and momenta of `p` are finite.
+template <class T>
+void check_state_finite(const StepInfo& info, const Particles<T>& p) {
+  for (const auto* v : {&p.disp, &p.mom}) {
+    const std::size_t i = first_non_finite(*v);
+    if (i == v->size()) continue;
+    throw NonFiniteError(
+        "after step " + std::to_string(info.step) + " (a = " + std::to_string(info.a) + "): the " +
+        (v == &p.disp ? "displacement" : "momentum") + " of particle " + std::to_string(i / 3) +
+        " (lattice id " + std::to_string(p.id[i / 3]) + ") is " + std::to_string((*v)[i]));
+  }
+}
+
 template <class T>
 class OutputObserver final : public StepObserver<T> {
  public:
@@ -40,6 +57,7 @@ class OutputObserver final : public StepObserver<T> {
     return std::find(steps_.begin(), steps_.end(), step) != steps_.end();
   }
   void on_state(const StepInfo& info, const Particles<T>& p) override {
+    check_state_finite(info, p);  // nothing non-finite reaches the files
     Stopwatch out;
     const auto files = write_outputs(c_, linear_, p, info.a, gravity_, threads_);
     summary_.files.insert(summary_.files.end(), files.begin(), files.end());
@@ -85,13 +103,38 @@ RunSummary run(const RunConfig& config, const std::string& settings_ini, const C
   const auto linear = make_linear_power<double>(c.transfer.name, cosmology, lopt);
   const StepSchedule schedule(cosmology, c.time_grid());
   const std::vector<double>& grid = schedule.grid();
+  // Restarts (driver/restart.hpp): on the CPU and without the lightcone, whose maps they
+  // would have to hold too.
+  const bool restartable = c.device != Device::cuda && !opts.lightcone.enabled;
+  if (!restartable && (opts.restart.steps > 0 || opts.restart.minutes > 0 || opts.resume)) {
+    throw std::invalid_argument(std::string(opts.resume ? "--resume" : "restart_every") +
+                                " is not available with " +
+                                (opts.lightcone.enabled ? "lightcone = true" : "device = cuda") +
+                                " (allowed: restart_every = 0 and no --resume there)");
+  }
+  RestartInfo restart;  // what this run's restarts record
+  restart.steps = schedule.steps();
+  restart.ranks = comm.size();
+  restart.scalar_bytes = sizeof(T);
+  restart.config = restart_config_text(settings_ini);
+  restart.config_hash = fnv1a64(restart.config);
+  RestartInfo resumed;
+  if (opts.resume) {
+    resumed = read_restart_info(opts.output_dir);
+    check_restart_matches(resumed, restart.config, comm.size(), sizeof(T));
+    for (const std::string& f : resumed.files) summary.files.push_back(opts.output_dir + "/" + f);
+  }
   // Only now, after every check, the directory: refused if another run's, locked for this one.
   std::unique_ptr<OutputDir> out_dir;
   if (comm.rank() == 0) {
-    out_dir = std::make_unique<OutputDir>(opts.output_dir, opts.overwrite);
-    write_file_atomic(opts.output_dir + "/config.ini", settings_ini);
+    out_dir = std::make_unique<OutputDir>(opts.output_dir, opts.overwrite, opts.resume);
+    if (!opts.resume) write_file_atomic(opts.output_dir + "/config.ini", settings_ini);
   }
   comm.barrier();
+  if (restartable) {
+    defer_interrupts("cosmograd run: signal received; stopping after this step with a restart in " +
+                     restart_dir(opts.output_dir) + " (a second signal stops at once)");
+  }
   if (!opts.snapshot_kpc && opts.write_snapshot) {
     log_info(
         "snapshots in Mpc/h: yt assumes kpc/h, so load them with yt.load(path, "
@@ -117,6 +160,8 @@ RunSummary run(const RunConfig& config, const std::string& settings_ini, const C
   Observers<T> observers{&outputs};
   if (opts.progress) observers.push_back(&progress);
   if (comm.distributed()) observers.push_back(&balance);
+  RestartObserver<T> restarts(opts.output_dir, opts.restart, restart, summary.files, comm);
+  if (restartable) observers.push_back(&restarts);  // last: after this step's outputs
   std::unique_ptr<LightconeOutput<T>> lightcone;
   if (opts.lightcone.enabled) {
     lightcone = std::make_unique<LightconeOutput<T>>(config, cosmology, *linear, schedule, comm);
@@ -132,18 +177,27 @@ RunSummary run(const RunConfig& config, const std::string& settings_ini, const C
     steps = sim.timings();
   } else {
     Particles<T> particles;
-    {
-      const Decomposition dp(c.particles, comm);
-      const Fft<T> fft(dp, threads, c.fft_planning);
-      const Field<T> modes = initial_modes<T>(c, *linear, fft, dp);
-      particles = lpt_particles(modes, c.box_size, c.lpt_order, cosmology, grid.front(), fft);
+    if (opts.resume) {
+      particles = read_restart_particles<T>(opts.output_dir, resumed, comm);
+      summary.ic_seconds = sw.restart();
+      log_info("resumed after step ", resumed.step, " of ", resumed.steps, " (a = ", resumed.a,
+               ") from ", restart_dir(opts.output_dir), " in ", summary.ic_seconds, " s");
+    } else {
+      {
+        const Decomposition dp(c.particles, comm);
+        const Fft<T> fft(dp, threads, c.fft_planning);
+        const Field<T> modes = initial_modes<T>(c, *linear, fft, dp);
+        particles = lpt_particles(modes, c.box_size, c.lpt_order, cosmology, grid.front(), fft);
+      }
+      summary.ic_seconds = sw.restart();
+      log_info("initial conditions (", c.lpt_order, "LPT at a = ", grid.front(), ") in ",
+               summary.ic_seconds, " s");
     }
-    summary.ic_seconds = sw.restart();
-    log_info("initial conditions (", c.lpt_order, "LPT at a = ", grid.front(), ") in ",
-             summary.ic_seconds, " s");
-    steps = evolve(particles, gravity, schedule, c.cosmology.Omega_m, observers);
+    steps = evolve(particles, gravity, schedule, c.cosmology.Omega_m, observers,
+                   opts.resume ? resumed.step : 0);
   }
-  summary.evolve_seconds = sw.seconds() - summary.output_seconds;
+  summary.evolve_seconds = sw.seconds() - summary.output_seconds - restarts.seconds();
+  summary.restart_seconds = restarts.seconds();
   if (lightcone) {
     Stopwatch lw;
     const std::vector<std::string> files = lightcone->write(opts.output_dir);
@@ -164,6 +218,7 @@ RunSummary run(const RunConfig& config, const std::string& settings_ini, const C
     std::vector<std::string> files{opts.output_dir + "/config.ini"};
     files.insert(files.end(), summary.files.begin(), summary.files.end());
     out_dir->write_manifest(files);
+    remove_restart(opts.output_dir);  // the run is complete: nothing to resume
   }
   log_info("evolved ", summary.steps, " steps in ", summary.evolve_seconds, " s (force ",
            summary.force.total(), " s: paint ", summary.force.paint, ", r2c ", summary.force.r2c,

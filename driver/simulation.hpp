@@ -25,6 +25,7 @@ struct RunSummary {
   ForceTimings force;                    ///< force phases, summed over steps [s]
   int steps = 0;                         ///< steps taken
   std::size_t peak_rss_bytes = 0;        ///< peak resident memory [bytes]
+  double restart_seconds = 0;            ///< writing restart files [s]
   double lightcone_seconds = 0;          ///< finding and depositing lightcone crossings [s]
   std::int64_t lightcone_crossings = 0;  ///< crossings deposited (all ranks)
   std::vector<std::string> files;        ///< outputs written

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstring>
@@ -19,8 +20,18 @@ std::atomic<int> g_state[kSlots];  // 0 free, 1 being written, 2 registered
 char g_paths[kSlots][kPathMax];
 char g_message[kMessageMax];
 std::size_t g_message_len = 0;
+char g_notice[kMessageMax];  // printed at a deferred signal
+std::size_t g_notice_len = 0;
+std::atomic<bool> g_defer{false};
+volatile std::sig_atomic_t g_pending = 0;  // the deferred signal, 0 if none
 
 extern "C" void on_interrupt(int sig) {
+  if (g_defer.load() && g_pending == 0) {
+    g_pending = sig;
+    const ssize_t ignored = ::write(2, g_notice, g_notice_len);
+    (void)ignored;
+    return;
+  }
   const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
   // g_message holds "<program>: interrupted by " ... then the advice after a '\x01' marker.
   const char* marker = static_cast<const char*>(std::memchr(g_message, '\x01', g_message_len));
@@ -45,6 +56,15 @@ void install_interrupt_handler(const std::string& program, const std::string& ad
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
 }
+
+void defer_interrupts(const std::string& notice) {
+  const std::string msg = "\n" + notice + "\n";
+  g_notice_len = std::min<std::size_t>(msg.size(), kMessageMax);
+  std::memcpy(g_notice, msg.data(), g_notice_len);
+  g_defer.store(true);
+}
+
+int pending_interrupt() { return static_cast<int>(g_pending); }
 
 int register_cleanup_path(const std::string& path) {
   if (path.size() + 1 > static_cast<std::size_t>(kPathMax)) return -1;

@@ -14,6 +14,7 @@ namespace cosmograd::sim {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+constexpr double kMaxRows = 1e9;  // most wavenumbers a "# Number of wavenumbers" line may announce
 
 [[noreturn]] void fail(const std::string& path, int line, const std::string& what) {
   std::ostringstream msg;
@@ -183,8 +184,10 @@ PowerTable read_power_table(const std::string& path) {
     if (num_columns == 0 && row.size() == 1 && !header.empty() &&
         contains(header.back().text, "Number of wavenumbers")) {
       // Older CLASS *_pk.dat: "# Number of wavenumbers k:" then the count on its own line.
-      if (!(row[0] >= 1.0) || row[0] != std::floor(row[0])) {
-        fail(path, line_no, "expected the number of wavenumbers (a positive integer)");
+      // Bounded before the cast: a double beyond size_t's range is undefined behaviour.
+      if (!(row[0] >= 1.0) || !(row[0] <= kMaxRows) || row[0] != std::floor(row[0])) {
+        fail(path, line_no,
+             "number of wavenumbers = '" + raw + "' (allowed: an integer from 1 to 1e9)");
       }
       expected_rows = static_cast<std::size_t>(row[0]);
       count_line = line_no;

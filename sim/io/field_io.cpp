@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/core/atomic_file.hpp"
+#include "sim/io/detail/h5_limits.hpp"
 #include "sim/io/detail/hdf5_file.hpp"
 
 namespace cosmograd::sim {
@@ -220,6 +221,7 @@ FieldFile<T> read_field(const std::string& path, const std::string& name, int ex
       throw std::runtime_error(path + ": " + name + " is not a numeric (integer or float) dataset");
     }
   }
+  detail::h5_check_dataset_stored(dset.get(), shape, sizeof(T), where);
   const double box_size = read_field_attribute(file.get(), dset.get(), "box_size", name, path);
   const double redshift = read_field_attribute(file.get(), dset.get(), "redshift", name, path);
   if (!(box_size > 0) || !std::isfinite(box_size)) {

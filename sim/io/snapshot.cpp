@@ -12,6 +12,7 @@
 #include "sim/core/log.hpp"
 #include "sim/core/units.hpp"
 #include "sim/io/detail/gadget_files.hpp"
+#include "sim/io/detail/h5_limits.hpp"
 #include "sim/io/detail/hdf5_file.hpp"
 #include "sim/mesh/migrate.hpp"
 
@@ -221,9 +222,10 @@ FileUnits read_units(hid_t file, const std::string& fname) {
   return u;
 }
 
-/// Reads a (rows, 3) or (rows) dataset of group `g` into out (converted to M).
+/// Opens the (rows, 3) or (rows) dataset `name` of group `g`, checking its shape and that its
+/// data are stored in the file (read as M) before anything is allocated for it.
 template <class M>
-void read_rows(hid_t g, const std::string& name, hsize_t rows, hsize_t cols, M* out,
+H5Id open_rows(hid_t g, const std::string& name, hsize_t rows, hsize_t cols,
                const std::string& fname) {
   H5Id dset = detail::h5_open_dataset(g, name, fname, "/PartType1");
   const std::string where = fname + ": /PartType1/" + name;
@@ -234,11 +236,30 @@ void read_rows(hid_t g, const std::string& name, hsize_t rows, hsize_t cols, M* 
     throw std::runtime_error(where + " has shape " + detail::h5_shape_string(shape) +
                              " but NumPart_ThisFile[1] needs " + detail::h5_shape_string(want));
   }
+  detail::h5_check_dataset_stored(dset.get(), shape, sizeof(M), where);
+  return dset;
+}
+
+/// Reads a (rows, 3) or (rows) dataset of group `g` into out (converted to M).
+template <class M>
+void read_rows(hid_t g, const std::string& name, hsize_t rows, hsize_t cols, M* out,
+               const std::string& fname) {
+  H5Id dset = open_rows<M>(g, name, rows, cols, fname);
   if (rows == 0) return;
   detail::h5_check(
       H5Dread(dset.get(), detail::h5_native_type<M>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out),
-      "H5Dread", where);
+      "H5Dread", fname + ": /PartType1/" + name);
 }
+
+/// NumPart_ThisFile[1] of snapshot file `fname`.
+std::uint64_t num_part_this_file(hid_t file, const std::string& fname) {
+  H5Id header = detail::h5_open_group(file, "Header", fname);
+  return detail::h5_read_attribute<std::uint64_t>(header.get(), "NumPart_ThisFile", kNumTypes,
+                                                  fname + ": /Header")[kDarkMatter];
+}
+
+/// Most files of one snapshot read_snapshot accepts (NumFilesPerSnapshot).
+constexpr int kMaxSnapshotFiles = 1 << 16;
 
 /// write_snapshot_file() in the precision o asks for.
 template <class T>
@@ -417,8 +438,17 @@ SnapshotData<T> read_snapshot(const std::string& path) {
     h.particle_mass = mass_table[kDarkMatter] * u.to_1e10;
     h.num_files =
         detail::h5_read_scalar_attribute<std::int32_t>(header.get(), "NumFilesPerSnapshot", where);
-    if (h.num_files < 1) {
-      throw std::runtime_error(where + ": NumFilesPerSnapshot = " + std::to_string(h.num_files));
+    if (h.num_files < 1 || h.num_files > kMaxSnapshotFiles) {
+      throw std::runtime_error(where + ": NumFilesPerSnapshot = " + std::to_string(h.num_files) +
+                               " (allowed: 1 to " + std::to_string(kMaxSnapshotFiles) + ")");
+    }
+    if (!(h.box_size > 0) || !std::isfinite(h.box_size)) {
+      throw std::runtime_error(where + ": BoxSize = " + std::to_string(h.box_size) +
+                               " Mpc/h (allowed: finite and > 0)");
+    }
+    if (!(h.a > 0) || !std::isfinite(h.a)) {
+      throw std::runtime_error(where + ": Time = " + std::to_string(h.a) +
+                               " (allowed: a scale factor, finite and > 0)");
     }
     total = detail::read_num_part_total(header.get(), first + ": /Header")[kDarkMatter];
     h.num_part_total = total;
@@ -429,10 +459,41 @@ SnapshotData<T> read_snapshot(const std::string& path) {
           ? std::vector<std::string>{first}
           : snapshot_file_names(detail::multi_file_base(first), out.header.num_files);
 
+  const bool uniform_mass = mass_table[kDarkMatter] != 0;
+  // Every file's count and datasets are checked against NumPart_Total[1] and the data stored
+  // before anything is allocated: a hostile header must not allocate terabytes.
+  std::uint64_t counted = 0;
+  for (const std::string& fname : files) {
+    H5Id file = detail::h5_open_file(fname);
+    const std::uint64_t n = num_part_this_file(file.get(), fname);
+    if (n > total - counted) {
+      throw std::runtime_error(fname + ": NumPart_ThisFile[1] = " + std::to_string(n) +
+                               " (allowed: NumPart_ThisFile[1] summed over the files up to " +
+                               "NumPart_Total[1] = " + std::to_string(total) + ")");
+    }
+    if (n > 0) {
+      H5Id g = detail::h5_open_group(file.get(), "PartType1", fname);
+      open_rows<T>(g.get(), "Coordinates", n, 3, fname);
+      open_rows<T>(g.get(), "Velocities", n, 3, fname);
+      open_rows<std::uint64_t>(g.get(), "ParticleIDs", n, 0, fname);
+      if (!uniform_mass) {
+        try {
+          open_rows<double>(g.get(), "Masses", n, 0, fname);
+        } catch (const std::runtime_error& e) {
+          throw std::runtime_error(std::string(e.what()) + " (MassTable[1] is 0)");
+        }
+      }
+    }
+    counted += n;
+  }
+  if (counted != total) {
+    throw std::runtime_error(first + ": NumPart_ThisFile[1] sums to " + std::to_string(counted) +
+                             " over " + std::to_string(files.size()) +
+                             " files but NumPart_Total[1] = " + std::to_string(total));
+  }
   out.pos.resize(3 * total);
   out.mom.resize(3 * total);
   out.ids.resize(total);
-  const bool uniform_mass = mass_table[kDarkMatter] != 0;
   double mass_min = std::numeric_limits<double>::infinity(), mass_max = 0;
   const double a = out.header.a;
   std::uint64_t offset = 0;
@@ -442,7 +503,7 @@ SnapshotData<T> read_snapshot(const std::string& path) {
     const std::string where = fname + ": /Header";
     const std::uint64_t n = detail::h5_read_attribute<std::uint64_t>(
         header.get(), "NumPart_ThisFile", kNumTypes, where)[kDarkMatter];
-    if (offset + n > total) {
+    if (n > total - offset) {
       throw std::runtime_error(fname + ": NumPart_ThisFile[1] summed over the files exceeds " +
                                "NumPart_Total[1] = " + std::to_string(total));
     }

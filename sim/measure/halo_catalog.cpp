@@ -8,6 +8,7 @@
 
 #include "sim/core/atomic_file.hpp"
 #include "sim/core/units.hpp"
+#include "sim/io/detail/h5_limits.hpp"
 #include "sim/io/detail/hdf5_file.hpp"
 
 namespace cosmograd::sim {
@@ -41,6 +42,7 @@ std::vector<M> read_dataset(hid_t group, const std::string& name, hsize_t rows, 
     throw std::runtime_error(context + " has shape " + detail::h5_shape_string(shape) +
                              ", expected " + detail::h5_shape_string(want));
   }
+  detail::h5_check_dataset_stored(dset.get(), shape, sizeof(M), context);
   std::vector<M> out(static_cast<std::size_t>(rows * (cols > 0 ? cols : 1)));
   if (!out.empty()) {
     detail::h5_check(
@@ -160,6 +162,11 @@ HaloCatalog read_halo_catalog(const std::string& path) {
     if (detail::h5_has_attribute(g.get(), "UnitLength_in_cm", where)) {
       to_mpc = detail::h5_read_scalar_attribute<double>(g.get(), "UnitLength_in_cm", where) /
                units::mpc_cm;
+      if (!(to_mpc > 0) || !std::isfinite(to_mpc)) {
+        throw std::runtime_error(where +
+                                 ": UnitLength_in_cm = " + std::to_string(to_mpc * units::mpc_cm) +
+                                 " (allowed: finite and > 0)");
+      }
       if (std::abs(to_mpc * 1000.0 - 1.0) < 1e-9) to_mpc = 1e-3;
       if (std::abs(to_mpc - 1.0) < 1e-9) to_mpc = 1.0;
     }
@@ -225,9 +232,14 @@ HaloCatalog read_halo_catalog(const std::string& path) {
       h.r200c = r200c[i] * to_mpc;
       h.vel_disp = disp[i];
       h.radius = radius[i] * to_mpc;
-      if (offset[i] + len[i] > static_cast<std::uint64_t>(nids)) {
-        throw std::runtime_error(path + ": /Group/GroupOffset[" + std::to_string(i) +
-                                 "] + GroupLen exceeds Nids_ThisFile = " + std::to_string(nids));
+      // Written as len > nids - offset: offset + len wraps around for a hostile offset.
+      const std::uint64_t ids = static_cast<std::uint64_t>(nids);
+      if (offset[i] > ids || len[i] > ids - offset[i]) {
+        throw std::runtime_error(
+            path + ": /Group/GroupOffset[" + std::to_string(i) +
+            "] = " + std::to_string(offset[i]) + " with GroupLen = " + std::to_string(len[i]) +
+            " (allowed: GroupOffset + GroupLen <= " + "Nids_ThisFile = " + std::to_string(nids) +
+            ")");
       }
     }
   }

@@ -1,17 +1,35 @@
 #include "sim/mesh/plane_order.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "sim/core/non_finite.hpp"
 #include "sim/mesh/detail/paint_loops.hpp"
 
 namespace cosmograd::sim {
 
 namespace {
 
+/// Largest |u| [cells] a position may have: beyond, it is NaN, Inf or far outside any box.
+constexpr double kMaxCells = 1e15;
+
+/// Whether the position u [cells] is finite and in range (the sort's numerical guard).
+inline bool valid_cell_position(const double* u) {
+  return std::fabs(u[0]) < kMaxCells && std::fabs(u[1]) < kMaxCells && std::fabs(u[2]) < kMaxCells;
+}
+
+/// The guard's error, with the index of the particle for the callers that know more of it.
+struct BadPosition : NonFiniteError {
+  BadPosition(const std::string& what, std::size_t j) : NonFiniteError(what), index(j) {}
+  std::size_t index;  ///< the particle
+};
+
 /// floor(u) wrapped into [0, n) [cells].
-inline std::uint32_t wrapped_cell(double floor_u, int n) {
+inline std::uint32_t wrapped_cell(double floor_u, int n) {  // |floor_u| < kMaxCells
   long long i = static_cast<long long>(floor_u);
   if (i < 0 || i >= n) i = ((i % n) + n) % n;
   return static_cast<std::uint32_t>(i);
@@ -44,6 +62,10 @@ void PlaneOrder::sort_impl(const Positions& pos, int n, double shift) {
   // Stable counting sort, parallel over fixed contiguous particle ranges: the slots of
   // row r go to thread 0's particles first, then thread 1's, ... as a serial sort would.
   // The positions are evaluated twice (to count, then to place) rather than stored.
+  // A NaN, Inf or absurd position (the numerical guard of the force) stops the sort after
+  // counting: first_bad[t] is thread t's first such particle (np if none).
+  std::vector<std::size_t> first_bad(nthreads, np);
+  bool bad = false;
 #pragma omp parallel num_threads(nthreads)
   {
     const int t = detail::thread_index();
@@ -52,12 +74,17 @@ void PlaneOrder::sort_impl(const Positions& pos, int n, double shift) {
     for (std::size_t j = lo; j < hi; ++j) {
       double u[3];
       pos(j, shift, u);
+      if (!valid_cell_position(u)) {
+        if (first_bad[t] == np) first_bad[t] = j;
+        continue;
+      }
       const std::size_t x = wrapped_cell(fast_floor(u[0]), n);
       ++mine[x * n + wrapped_cell(fast_floor(u[1]), n)];
     }
 #pragma omp barrier
 #pragma omp single
     {
+      for (std::size_t b : first_bad) bad = bad || b != np;
       std::size_t offset = 0;
       for (std::size_t r = 0; r < rows; ++r) {
         row_start_[r] = offset;
@@ -69,8 +96,8 @@ void PlaneOrder::sort_impl(const Positions& pos, int n, double shift) {
         }
       }
       row_start_[rows] = offset;
-    }
-    for (std::size_t j = lo; j < hi; ++j) {
+    }  // implied barrier: every thread sees `bad`
+    for (std::size_t j = bad ? hi : lo; j < hi; ++j) {
       double u[3];
       pos(j, shift, u);
       std::uint32_t cell[3];
@@ -86,11 +113,34 @@ void PlaneOrder::sort_impl(const Positions& pos, int n, double shift) {
       for (int a = 0; a < 3; ++a) offsets[3 * s + a] = frac[a];
     }
   }
+  if (bad) {
+    const std::size_t j = *std::min_element(first_bad.begin(), first_bad.end());
+    double u[3];
+    pos(j, shift, u);
+    order_.clear();  // not a valid order
+    std::ostringstream os;
+    os << "the position of particle " << j << " is not finite (" << u[0] << ", " << u[1] << ", "
+       << u[2] << " mesh cells)";
+    throw BadPosition(os.str(), j);
+  }
 }
 
 template <class T>
 void PlaneOrder::sort(const Particles<T>& particles, int n, double box_size, double shift) {
-  sort_impl<T>(detail::LatticePositions<T>(particles, n / box_size), n, shift);
+  try {
+    sort_impl<T>(detail::LatticePositions<T>(particles, n / box_size), n, shift);
+  } catch (const BadPosition& e) {  // name the particle's lattice id and momentum
+    const std::size_t j = e.index;
+    std::ostringstream os;
+    os << e.what() << "; its lattice id is " << particles.id[j] << ", its displacement ("
+       << particles.disp[3 * j] << ", " << particles.disp[3 * j + 1] << ", "
+       << particles.disp[3 * j + 2] << ") Mpc/h";
+    if (particles.mom.size() == particles.disp.size()) {
+      os << ", its momentum (" << particles.mom[3 * j] << ", " << particles.mom[3 * j + 1] << ", "
+         << particles.mom[3 * j + 2] << ") Mpc/h";
+    }
+    throw NonFiniteError(os.str());
+  }
 }
 
 template <class T>

@@ -1,8 +1,10 @@
 #include "sim/pm/cpu_backend.hpp"
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "sim/core/non_finite.hpp"
 #include "sim/mesh/migrate.hpp"
 #include "sim/pm/lpt.hpp"
 
@@ -25,6 +27,30 @@ CpuBackend<T>::CpuBackend(Gravity<T>& gravity, const IcSpec& ic, const Cosmology
       tables_(&tables),
       fft_(std::make_unique<Fft<T>>(Decomposition(ic.particles, comm), threads, planning)),
       comm_(comm) {}
+
+namespace {
+
+/// What a buffer holds, for error messages.
+const char* buf_name(Buf b) {
+  switch (b) {
+    case Buf::disp:
+      return "the displacement";
+    case Buf::mom:
+      return "the momentum";
+    case Buf::acc:
+      return "the acceleration";
+    case Buf::xi:
+      return "the position cotangent (gradient) xi";
+    case Buf::pi:
+      return "the momentum cotangent (gradient) pi";
+    case Buf::cot:
+    case Buf::extra:
+      break;
+  }
+  return "a cotangent";
+}
+
+}  // namespace
 
 template <class T>
 std::vector<T>& CpuBackend<T>::vec(Buf b) {
@@ -85,7 +111,22 @@ void CpuBackend<T>::add_dot(Buf a, Buf b, const ParamGradient& weight) {
   const std::vector<T>& y = vec(b);
   double s = 0;  // in double, in a fixed order
   for (std::size_t i = 0; i < x.size(); ++i) s += static_cast<double>(x[i]) * y[i];
+  if (!std::isfinite(s)) report_non_finite({a, b});  // the gradient's guard, at no extra cost
   for (int i = 0; i < kNumCosmoParams; ++i) grad_[i] += weight[i] * s;
+}
+
+template <class T>
+void CpuBackend<T>::report_non_finite(std::initializer_list<Buf> bufs) {
+  for (Buf b : bufs) {
+    const std::vector<T>& v = vec(b);
+    const std::size_t i = first_non_finite(v);
+    if (i == v.size()) continue;
+    const std::size_t j = i / 3;
+    throw NonFiniteError(std::string(buf_name(b)) + " of particle " + std::to_string(j) +
+                         " (lattice id " + std::to_string(state_.id[j]) + ") is " +
+                         std::to_string(v[i]) + " in coordinate " + std::to_string(i % 3));
+  }
+  throw NonFiniteError("a dot product of the adjoint overflowed (all its terms are finite)");
 }
 
 template <class T>
@@ -188,13 +229,13 @@ void CpuBackend<T>::set_cosmology(const CosmologyTables& tables) {
 
 template <class T>
 StepTimings evolve(Particles<T>& p, Gravity<T>& gravity, const StepSchedule& s, double Omega_m,
-                   const Observers<T>& observers) {
+                   const Observers<T>& observers, int first_step) {
   const std::size_t total = static_cast<std::size_t>(p.n_side) * p.n_side * p.n_side;
   CpuBackend<T> backend(gravity, total, Omega_m);
   backend.state() = std::move(p);
   KdkStepper<T> stepper(backend);
   try {
-    stepper.forward(s, observers);
+    stepper.forward(s, observers, first_step);
   } catch (...) {
     p = std::move(backend.state());
     throw;
@@ -206,8 +247,8 @@ StepTimings evolve(Particles<T>& p, Gravity<T>& gravity, const StepSchedule& s, 
 template class CpuBackend<float>;
 template class CpuBackend<double>;
 template StepTimings evolve<float>(Particles<float>&, Gravity<float>&, const StepSchedule&, double,
-                                   const Observers<float>&);
+                                   const Observers<float>&, int);
 template StepTimings evolve<double>(Particles<double>&, Gravity<double>&, const StepSchedule&,
-                                    double, const Observers<double>&);
+                                    double, const Observers<double>&, int);
 
 }  // namespace cosmograd::sim

@@ -2,6 +2,7 @@
 // FFTW force of sim/pm/gravity.hpp, MPI slabs with particle migration, LPT of sim/pm/lpt.hpp.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <vector>
@@ -58,6 +59,9 @@ class CpuBackend final : public PmBackend<T> {
   std::vector<T>& vec(Buf b);
   /// Throws std::invalid_argument naming `what` unless c holds 3 values per particle.
   void check_cotangent(const StateCotangent<T>& c, const char* what) const;
+  /// Throws NonFiniteError naming the first NaN or Inf in `bufs` (a dot product of them was not
+  /// finite).
+  [[noreturn]] void report_non_finite(std::initializer_list<Buf> bufs);
   /// Throws std::logic_error when the backend was made without initial conditions.
   void require_ic(const char* what) const;
 
@@ -76,9 +80,10 @@ class CpuBackend final : public PmBackend<T> {
 };
 
 /// Evolves host particles `p` (lattice n_side^3 over all ranks) along schedule `s` with the
-/// force of `gravity` at Omega_m, telling `observers`; returns the stepper's timings.
+/// force of `gravity` at Omega_m, telling `observers`; returns the stepper's timings. With
+/// `first_step` > 0, `p` is the state at grid point first_step of a resumed run.
 template <class T>
 StepTimings evolve(Particles<T>& p, Gravity<T>& gravity, const StepSchedule& s, double Omega_m,
-                   const Observers<T>& observers = {});
+                   const Observers<T>& observers = {}, int first_step = 0);
 
 }  // namespace cosmograd::sim

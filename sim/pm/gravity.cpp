@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/non_finite.hpp"
 #include "sim/core/timer.hpp"
 #include "sim/mesh/fd4_readout.hpp"
 #include "sim/mesh/ghosts.hpp"
@@ -152,6 +153,14 @@ void Gravity<T>::density_modes(const Particles<T>& p, std::size_t total_particle
   t.paint += sw.restart();
   fft_.forward(rho_);
   t.r2c += sw.restart();
+  // The density's guard: one NaN or Inf in the mesh spreads to every mode of the transform,
+  // so this rank's first mode tells (the positions were checked when sorted).
+  if (rho_.buffer_size() >= 2 && !std::isfinite(std::abs(rho_.complex()[0]))) {
+    throw NonFiniteError("the density mesh is not finite (its first Fourier mode on this rank is " +
+                         std::to_string(rho_.complex()[0].real()) + " + " +
+                         std::to_string(rho_.complex()[0].imag()) +
+                         "i): a painted mass or weight is NaN or Inf");
+  }
 }
 
 template <class T>

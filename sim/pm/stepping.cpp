@@ -1,8 +1,10 @@
 #include "sim/pm/stepping.hpp"
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 
+#include "sim/core/non_finite.hpp"
 #include "sim/core/timer.hpp"
 
 namespace cosmograd::sim {
@@ -16,6 +18,20 @@ template <class T>
 const Particles<T>& no_particles() {
   static const Particles<T> none;
   return none;
+}
+
+/// Runs fn(); a NonFiniteError from it is rethrown with "<what>step i + 1 of N (a = a0 to a1)"
+/// in front, the step as the progress line counts it.
+template <class Fn>
+void with_step_named(const StepSchedule& s, int i, const char* what, Fn&& fn) {
+  try {
+    fn();
+  } catch (const NonFiniteError& e) {
+    std::ostringstream os;
+    os << what << "step " << i + 1 << " of " << s.steps() << " (a = " << s.a(i) << " to "
+       << s.a(std::min(i + 1, s.steps())) << "): " << e.what();
+    throw NonFiniteError(os.str());
+  }
 }
 
 }  // namespace
@@ -119,6 +135,11 @@ void KdkStepper<T>::drift_vjp(const CosmoDual& f) {
 
 template <class T>
 void KdkStepper<T>::step(const StepSchedule& s, int i, const Observers<T>& observers) {
+  with_step_named(s, i, "", [&] { step_unchecked(s, i, observers); });
+}
+
+template <class T>
+void KdkStepper<T>::step_unchecked(const StepSchedule& s, int i, const Observers<T>& observers) {
   const StepFactors& f = s[i];
   kick(f.kick1.v);
   drift(f.drift.v);
@@ -143,6 +164,12 @@ void KdkStepper<T>::step(const StepSchedule& s, int i, const Observers<T>& obser
 
 template <class T>
 void KdkStepper<T>::step_adjoint(const StepSchedule& s, int i, const Observers<T>& observers) {
+  with_step_named(s, i, "the adjoint of ", [&] { step_adjoint_unchecked(s, i, observers); });
+}
+
+template <class T>
+void KdkStepper<T>::step_adjoint_unchecked(const StepSchedule& s, int i,
+                                           const Observers<T>& observers) {
   const StepFactors& f = s[i];
   kick(-f.kick2.v);  // p: a1 -> half step
   const bool drift_cot = std::any_of(observers.begin(), observers.end(), [](auto* o) {
@@ -242,17 +269,27 @@ void KdkStepper<T>::load_stored(const StepSchedule& s, int i) {
 }
 
 template <class T>
-void KdkStepper<T>::forward(const StepSchedule& s, const Observers<T>& observers) {
+void KdkStepper<T>::forward(const StepSchedule& s, const Observers<T>& observers, int first_step) {
+  if (first_step < 0 || first_step > s.steps()) {
+    throw std::invalid_argument("KdkStepper::forward: first_step = " + std::to_string(first_step) +
+                                " is not a grid point (allowed: 0 to " + std::to_string(s.steps()) +
+                                ")");
+  }
+  if (first_step > 0 && mode_ == GradientMode::checkpoint) {
+    throw std::invalid_argument(
+        "KdkStepper::forward: first_step > 0 needs GradientMode::adjoint (checkpoints before it "
+        "are missing)");
+  }
   run_.restart();
-  emit_state(s, 0, 0.0, observers);
+  if (first_step == 0) emit_state(s, 0, 0.0, observers);
   if (mode_ == GradientMode::checkpoint) backend_.store_state(0);
-  if (s.steps() == 0) return;
+  if (first_step == s.steps()) return;
   Stopwatch w;
   backend_.migrate(false);  // particles to the slab of their position
   timings_.migrate += w.restart();
-  backend_.accelerations();
+  with_step_named(s, first_step, "the force before ", [&] { backend_.accelerations(); });
   timings_.force += w.seconds();
-  for (int i = 0; i < s.steps(); ++i) {
+  for (int i = first_step; i < s.steps(); ++i) {
     Stopwatch st;
     step(s, i, observers);
     if (mode_ == GradientMode::checkpoint && (i + 1) % every_ == 0) backend_.store_state(i + 1);
@@ -266,7 +303,7 @@ void KdkStepper<T>::backward(const StepSchedule& s, const Observers<T>& observer
   if (mode_ == GradientMode::checkpoint) backend_.drop_states(kSegment);
   if (n > 0) {
     if (mode_ == GradientMode::checkpoint) load_stored(s, n);
-    kicks_vjp(s, n, observers);  // the last step's second kick
+    with_step_named(s, n - 1, "the adjoint of ", [&] { kicks_vjp(s, n, observers); });  // 2nd kick
     for (int i = n - 1; i >= 0; --i) step_adjoint(s, i, observers);
   } else {
     bool state_needed = false;

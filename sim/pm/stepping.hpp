@@ -50,10 +50,13 @@ class KdkStepper {
   KdkStepper(PmBackend<T>& backend, GradientMode mode = GradientMode::adjoint,
              int checkpoint_every = 1);
 
-  /// Evolves the backend's state from s.a(0) to the end of the schedule, telling observers.
-  void forward(const StepSchedule& s, const Observers<T>& observers = {});
+  /// Evolves the backend's state from grid point `first_step` (0: s.a(0); later: a resumed
+  /// run, whose state there observers are not told of again) to the end of the schedule,
+  /// telling observers.
+  void forward(const StepSchedule& s, const Observers<T>& observers = {}, int first_step = 0);
   /// Kick(a0 -> ah), drift(a0 -> a1), force at a1, kick(ah -> a1) of step i; expects acc to
-  /// hold the force at the current positions and leaves the force at the new ones.
+  /// hold the force at the current positions and leaves the force at the new ones. A NaN or
+  /// Inf met on the way (NonFiniteError) is rethrown with the step named.
   void step(const StepSchedule& s, int i, const Observers<T>& observers = {});
 
   /// The reverse pass after forward(): with xi, pi the cotangents of the final state (plus
@@ -77,6 +80,9 @@ class KdkStepper {
   /// x += f p and its vjp (pi += f xi; the parameter gradient gains df (xi . p)).
   void drift(double f);
   void drift_vjp(const CosmoDual& f);
+  /// step() and step_adjoint() without the step named in a NonFiniteError.
+  void step_unchecked(const StepSchedule& s, int i, const Observers<T>& observers);
+  void step_adjoint_unchecked(const StepSchedule& s, int i, const Observers<T>& observers);
   /// Observers' on_state() at grid point `step`.
   void emit_state(const StepSchedule& s, int step, double step_seconds,
                   const Observers<T>& observers);

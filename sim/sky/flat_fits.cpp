@@ -4,6 +4,7 @@
 #include <fitsio.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -132,6 +133,15 @@ FlatMap read_flat_fits(const std::string& path, FlatFitsInfo* info) {
     throw std::runtime_error(path + ": the image is " + std::to_string(naxes[0]) + " x " +
                              std::to_string(naxes[1]) + " (a flat map must be square)");
   }
+  if (naxes[0] > 65536) {
+    throw std::runtime_error(path + ": NAXIS1 = " + std::to_string(naxes[0]) +
+                             " (allowed: a flat map of 1 to 65536 pixels per side)");
+  }
+  int bitpix = 0;
+  fits_get_img_type(h.f, &bitpix, &status);
+  h.check(status, "fits_get_img_type");
+  detail::check_data_in_file(h, static_cast<long long>(naxes[0]) * naxes[1], std::abs(bitpix) / 8,
+                             "NAXIS1 x NAXIS2");
   bool found = false;
   double d2 = read_double_key(h, "CDELT2", 0.0, &found);
   double d1 = read_double_key(h, "CDELT1", 0.0, nullptr);

@@ -4,6 +4,7 @@
 #include <fitsio.h>
 #include <healpix_base.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cfloat>
 #include <cmath>
@@ -214,6 +215,13 @@ HealpixMap read_healpix_fits(const std::string& path, HealpixFitsInfo* info) {
   LONGLONG rows = 0;
   fits_get_num_rowsll(h.f, &rows, &status);
   h.check(status, "fits_get_num_rowsll");
+  // Bounded before multiplying: rows * repeat overflows (undefined) for a hostile header.
+  constexpr LONGLONG kMaxPixels = 12LL * 8192 * 8192;
+  if (rows < 0 || rows > kMaxPixels || repeat > kMaxPixels / std::max<LONGLONG>(rows, 1)) {
+    throw std::runtime_error(path + ": the first column holds " + std::to_string(rows) +
+                             " rows x " + std::to_string(repeat) +
+                             " values (allowed: 12 nside^2 for a power-of-2 nside up to 8192)");
+  }
   const LONGLONG total = rows * static_cast<LONGLONG>(repeat);
   const long long nside = std::llround(std::sqrt(static_cast<double>(total) / 12.0));
   if (!valid_nside(nside) || 12 * nside * nside != total) {
@@ -235,6 +243,10 @@ HealpixMap read_healpix_fits(const std::string& path, HealpixFitsInfo* info) {
     }
   }
 
+  LONGLONG row_bytes = 0;
+  fits_read_key(h.f, TLONGLONG, "NAXIS1", &row_bytes, nullptr, &status);
+  h.check(status, "fits_read_key NAXIS1");
+  detail::check_data_in_file(h, rows, row_bytes, "NAXIS2 (rows)");
   std::vector<double> data(static_cast<std::size_t>(total));
   int anynul = 0;
   fits_read_col(h.f, TDOUBLE, 1, 1, 1, total, nullptr, data.data(), &anynul, &status);

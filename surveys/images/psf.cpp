@@ -153,6 +153,25 @@ Image read_psf_fits(const std::string& path) {
     throw std::runtime_error("read_psf_fits: '" + path + "' has NAXIS = " + std::to_string(naxis) +
                              " in its primary HDU (allowed: a 2D image, NAXIS = 2)");
   if (fits_get_img_size(raw, 2, naxes, &status)) fits_failed(path, "reading NAXISn", status);
+  // Checked before allocating: a hostile header must not allocate terabytes.
+  constexpr long kMaxSide = 8192;
+  for (int a = 0; a < 2; ++a) {
+    if (naxes[a] < 1 || naxes[a] > kMaxSide)
+      throw std::runtime_error("read_psf_fits: '" + path + "' has NAXIS" + std::to_string(a + 1) +
+                               " = " + std::to_string(naxes[a]) + " (allowed: 1 to " +
+                               std::to_string(kMaxSide) + " pixels)");
+  }
+  int bitpix = 0;
+  LONGLONG head = 0, data = 0, end = 0;
+  if (fits_get_img_type(raw, &bitpix, &status)) fits_failed(path, "reading BITPIX", status);
+  if (fits_get_hduaddrll(raw, &head, &data, &end, &status))
+    fits_failed(path, "locating the pixels", status);
+  const long long need = static_cast<long long>(naxes[0]) * naxes[1] * (std::abs(bitpix) / 8);
+  if (need > raw->Fptr->filesize - data)
+    throw std::runtime_error(
+        "read_psf_fits: '" + path + "' has NAXIS1 x NAXIS2 = " + std::to_string(naxes[0]) + " x " +
+        std::to_string(naxes[1]) + " pixels needing " + std::to_string(need) + " bytes but holds " +
+        std::to_string(raw->Fptr->filesize - data) + " (allowed: pixels the file holds)");
   Image psf = Image::zeros(static_cast<int>(naxes[0]), static_cast<int>(naxes[1]));
   long first[2] = {1, 1};
   int any_null = 0;

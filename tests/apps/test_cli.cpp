@@ -399,11 +399,10 @@ TEST(Cli, SnapshotNotFoundListsEachCandidateOnce) {
   EXPECT_EQ(none.err.find("halos: cosmograd halos"), std::string::npos) << none.err;
 }
 
-TEST(Cli, InterruptSaysSoAndLeavesNoTemporariesOrLock) {
-  TempDir dir;
-  const fs::path out = dir / "out";
+/// Starts `cosmograd run` (64^3 particles, 200 steps) in `dir` writing into dir/out, stderr to
+/// dir/.stderr; returns its pid once it holds the output directory, 300 ms into the run.
+pid_t start_long_run(const TempDir& dir) {
   const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
   if (pid == 0) {
     if (chdir(dir.path().c_str()) != 0) _exit(127);
     const int fd = ::open(".stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -413,21 +412,59 @@ TEST(Cli, InterruptSaysSoAndLeavesNoTemporariesOrLock) {
           "out", static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Interrupt once the run holds its output directory (the lock exists), mid-run.
-  for (int i = 0; i < 600 && !fs::exists(out / ".cosmograd.lock"); ++i) usleep(10000);
+  const fs::path lock = dir / "out" / ".cosmograd.lock";
+  for (int i = 0; i < 600 && pid > 0 && !fs::exists(lock); ++i) usleep(10000);
   usleep(300000);
+  return pid;
+}
+
+/// Checks that dir/out holds no lock, no manifest and no temporary.
+void expect_nothing_partial(const fs::path& out) {
+  EXPECT_FALSE(fs::exists(out / ".cosmograd.lock"));
+  EXPECT_FALSE(fs::exists(out / "MANIFEST.txt"));
+  for (const fs::path& d : {out, out / "restart"}) {
+    if (!fs::exists(d)) continue;
+    for (const auto& e : fs::directory_iterator(d)) {
+      EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+    }
+  }
+}
+
+TEST(Cli, InterruptWritesARestartAndExits75) {
+  // The first SIGINT: a restart after the step in progress, exit 75 saying how to continue.
+  TempDir dir;
+  const pid_t pid = start_long_run(dir);
+  ASSERT_GT(pid, 0);
   kill(pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << status;
-  EXPECT_EQ(WTERMSIG(status), SIGINT);  // a shell reports 130
+  ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 75);
   const std::string err = read_text(dir / ".stderr");
-  EXPECT_NE(err.find("cosmograd run: interrupted by SIGINT"), std::string::npos) << err;
-  EXPECT_FALSE(fs::exists(out / ".cosmograd.lock"));
-  EXPECT_FALSE(fs::exists(out / "MANIFEST.txt"));
-  for (const auto& e : fs::directory_iterator(out)) {
-    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  EXPECT_NE(err.find("stopped by SIGINT after step"), std::string::npos) << err;
+  EXPECT_NE(err.find("continue with: cosmograd run --resume out"), std::string::npos) << err;
+  EXPECT_TRUE(fs::exists(dir / "out" / "restart" / "RESTART.txt"));
+  expect_nothing_partial(dir / "out");
+}
+
+TEST(Cli, SecondInterruptStopsAtOnceLeavingNoTemporariesOrLock) {
+  TempDir dir;
+  const pid_t pid = start_long_run(dir);
+  ASSERT_GT(pid, 0);
+  kill(pid, SIGINT);
+  usleep(1000);
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  // Killed by the second signal, unless the first one's restart was already done.
+  if (WIFSIGNALED(status)) {
+    EXPECT_EQ(WTERMSIG(status), SIGINT);  // a shell reports 130
+    const std::string err = read_text(dir / ".stderr");
+    EXPECT_NE(err.find("cosmograd run: interrupted by SIGINT"), std::string::npos) << err;
+  } else {
+    EXPECT_EQ(WEXITSTATUS(status), 75);
   }
+  expect_nothing_partial(dir / "out");
 }
 
 }  // namespace

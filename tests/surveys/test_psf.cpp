@@ -262,3 +262,30 @@ TEST(Psf, BadInputsThrowNamingTheField) {
   broken.ny = 3;
   expect_throws_naming([&] { cs::convolve(broken, cs::Image::zeros(3, 3)); }, "image values");
 }
+
+// Hostile headers (issue 28, tests/fuzz/README.md): a declared size the file does not hold is
+// rejected before the image is allocated.
+TEST(Psf, HostileImageSizeIsRejectedBeforeAllocating) {
+  const std::string path = testing::TempDir() + "cosmograd_test_psf_hostile.fits";
+  auto write_header = [&](long nx, long ny) {
+    std::string text;
+    for (std::string c :
+         {std::string("SIMPLE  =                    T"),
+          std::string("BITPIX  =                  -64"),
+          std::string("NAXIS   =                    2"), "NAXIS1  = " + std::to_string(nx),
+          "NAXIS2  = " + std::to_string(ny), std::string("END")}) {
+      c.resize(80, ' ');
+      text += c;
+    }
+    text.resize(2880, ' ');
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  };
+  write_header(1L << 30, 1L << 30);  // 8 EB of pixels declared
+  expect_throws_naming([&] { cs::read_psf_fits(path); }, "NAXIS1 = 1073741824 (allowed");
+  write_header(4001, 4001);  // 128 MB declared, none stored
+  expect_throws_naming([&] { cs::read_psf_fits(path); }, "pixels the file holds");
+  std::remove(path.c_str());
+}

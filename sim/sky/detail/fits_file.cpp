@@ -47,6 +47,21 @@ void FitsHandle::close() {
   check(s, "fits_close_file");
 }
 
+void check_data_in_file(const FitsHandle& h, long long values, long long bytes,
+                        const std::string& what) {
+  LONGLONG head = 0, data = 0, end = 0;
+  int status = 0;
+  fits_get_hduaddrll(h.f, &head, &data, &end, &status);
+  h.check(status, "fits_get_hduaddrll");
+  const long long available = std::max<long long>(0, h.f->Fptr->filesize - data);
+  if (values < 0 || bytes < 1 || values > available / bytes) {
+    throw std::runtime_error(h.path + ": " + what + " = " + std::to_string(values) + " values of " +
+                             std::to_string(bytes) + " bytes but the file holds " +
+                             std::to_string(available) +
+                             " bytes of data (allowed: data the file holds)");
+  }
+}
+
 bool printable(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 32 && c <= 126; });
 }

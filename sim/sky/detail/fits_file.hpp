@@ -40,6 +40,12 @@ struct FitsHandle {
   void close();
 };
 
+/// Throws std::runtime_error "<path>: <what> = <values> values of <bytes> bytes ... (allowed:
+/// ...)" unless the current HDU's data unit holds values * bytes bytes inside the file. Call it
+/// before allocating for data a header declares (a hostile header must not allocate terabytes).
+void check_data_in_file(const FitsHandle& h, long long values, long long bytes,
+                        const std::string& what);
+
 /// True when every character of `s` is printable ASCII (32 to 126).
 bool printable(const std::string& s);
 

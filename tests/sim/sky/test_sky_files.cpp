@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -360,4 +361,86 @@ TEST(SkyPng, ViridisIsDarkToLight) {
     EXPECT_GT(y, prev);
     prev = y;
   }
+}
+
+namespace {
+
+/// A FITS header of `cards` ("KEY     = value", padded to 80) ending in END, padded to 2880.
+std::string fits_header(const std::vector<std::string>& cards) {
+  std::string text;
+  for (std::string c : cards) {
+    c.resize(80, ' ');
+    text += c;
+  }
+  std::string end = "END";
+  end.resize(80, ' ');
+  text += end;
+  text.resize((text.size() + 2879) / 2880 * 2880, ' ');
+  return text;
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fwrite(bytes.data(), 1, bytes.size(), f);
+  std::fclose(f);
+}
+
+template <class Read>
+void expect_rejected(Read read, const std::vector<std::string>& parts) {
+  try {
+    read();
+    FAIL() << "no throw";
+  } catch (const std::runtime_error& e) {
+    for (const std::string& part : parts) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+
+// Hostile headers (issue 28, tests/fuzz/README.md): sizes the file does not hold are
+// rejected before anything is allocated for them.
+TEST(FlatFits, HostileImageSizeIsRejectedBeforeAllocating) {
+  const fs::path dir = fresh_dir("sky_flat_hostile");
+  const std::string path = (dir / "m.fits").string();
+  // 2^20 x 2^20 doubles (8 TB) declared in a 2880-byte file.
+  write_bytes(path, fits_header({"SIMPLE  =                    T", "BITPIX  =                  -64",
+                                 "NAXIS   =                    2", "NAXIS1  =              1048576",
+                                 "NAXIS2  =              1048576", "CDELT1  =                -0.01",
+                                 "CDELT2  =                 0.01"}));
+  expect_rejected([&] { cg::read_flat_fits(path); }, {path, "NAXIS1 = 1048576", "allowed"});
+  // 4096 x 4096 doubles declared, none stored.
+  write_bytes(path, fits_header({"SIMPLE  =                    T", "BITPIX  =                  -64",
+                                 "NAXIS   =                    2", "NAXIS1  =                 4096",
+                                 "NAXIS2  =                 4096", "CDELT1  =                -0.01",
+                                 "CDELT2  =                 0.01"}));
+  expect_rejected([&] { cg::read_flat_fits(path); },
+                  {path, "NAXIS1 x NAXIS2 = 16777216", "holds 0 bytes"});
+  fs::remove_all(dir);
+}
+
+TEST(HealpixFits, HostileTableSizeIsRejectedBeforeAllocating) {
+  const fs::path dir = fresh_dir("sky_healpix_hostile");
+  const std::string path = (dir / "h.fits").string();
+  const std::string primary =
+      fits_header({"SIMPLE  =                    T", "BITPIX  =                    8",
+                   "NAXIS   =                    0", "EXTEND  =                    T"});
+  auto table = [&](const std::string& naxis1, const std::string& naxis2, const std::string& form) {
+    return primary +
+           fits_header({"XTENSION= 'BINTABLE'", "BITPIX  =                    8",
+                        "NAXIS   =                    2", "NAXIS1  = " + naxis1,
+                        "NAXIS2  = " + naxis2, "PCOUNT  =                    0",
+                        "GCOUNT  =                    1", "TFIELDS =                    1",
+                        "TFORM1  = '" + form + "'", "PIXTYPE = 'HEALPIX'", "ORDERING= 'RING'"});
+  };
+  // rows x repeat = 2^40 x 2^40 overflows 64 bits (undefined behaviour before the check).
+  write_bytes(path, table("8796093022208", "1099511627776", "1099511627776D"));
+  expect_rejected([&] { cg::read_healpix_fits(path); }, {path, "1099511627776 rows", "allowed"});
+  // nside 8192 (805306368 pixels, 6 GB) declared, no data stored.
+  write_bytes(path, table("8", "805306368", "1D"));
+  expect_rejected([&] { cg::read_healpix_fits(path); },
+                  {path, "NAXIS2 (rows) = 805306368", "holds 0 bytes"});
+  fs::remove_all(dir);
 }
