@@ -87,6 +87,12 @@ OutputDir::OutputDir(const std::string& path, bool overwrite, bool resume) : pat
         foreign = name;
       }
     }
+    if (!overwrite && fs::exists(dir / kRestartDirName / "RESTART.txt")) {
+      throw std::invalid_argument("output_dir = '" + path +
+                                  "' holds a stopped run with a restart (allowed: continue it "
+                                  "with cosmograd run --resume " +
+                                  path + ", or overwrite = true to start again)");
+    }
     if (entries > 0 && !overwrite) {
       throw std::invalid_argument(
           "output_dir = '" + path + "' is not empty (" + std::to_string(entries) +

@@ -17,6 +17,8 @@ packages=(
   libboost-program-options-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # CI's fuzz stage (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # surveys/ and outputs: FITS images, raw PNG images, HEALPix sky maps
   libcfitsio-dev libpng-dev libhealpix-cxx-dev
   # viz/: plots and density maps (PLplot and its cairo PNG driver)

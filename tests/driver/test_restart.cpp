@@ -11,6 +11,7 @@
 #include <string>
 
 #include "driver/config.hpp"
+#include "driver/output_dir.hpp"
 #include "driver/restart.hpp"
 #include "tests/sim/temp_files.hpp"
 
@@ -20,6 +21,8 @@ namespace cg = cosmograd::sim;
 using cosmograd::testing::fresh_dir;
 
 namespace {
+
+void touch(const fs::path& p) { std::ofstream(p) << "x"; }
 
 /// The message of the std::invalid_argument that f throws ("" when it throws none).
 template <class F>
@@ -186,4 +189,21 @@ TEST(Restart, DamagedOrHostileRankFilesAreRefusedByName) {
   fs::remove(marker);
   EXPECT_NE(refusal([&] { dr::read_restart_info(dir.string()); }).find("no restart in it"),
             std::string::npos);
+}
+
+TEST(Restart, AStoppedRunsDirectoryPointsToResume) {
+  const fs::path dir = fresh_dir("restart_stopped_run");
+  dr::write_restart(dir.string(), info_for(kIni, 2), some_particles<float>(), cg::Comm::self());
+  const std::string why = refusal([&] { dr::OutputDir(dir.string(), false); });
+  EXPECT_NE(why.find("holds a stopped run with a restart"), std::string::npos) << why;
+  EXPECT_NE(why.find("cosmograd run --resume " + dir.string()), std::string::npos) << why;
+  // overwrite = true starts again: the restart goes with the earlier run's files.
+  { const dr::OutputDir again(dir.string(), true); }
+  EXPECT_FALSE(fs::exists(dir / "restart"));
+  // --resume takes the directory as it is and removes temporaries a kill left.
+  dr::write_restart(dir.string(), info_for(kIni, 2), some_particles<float>(), cg::Comm::self());
+  touch(dir / "restart" / "step_000003.rank_0000.bin.tmp.999999");
+  { const dr::OutputDir resumed(dir.string(), false, true); }
+  EXPECT_FALSE(fs::exists(dir / "restart" / "step_000003.rank_0000.bin.tmp.999999"));
+  EXPECT_EQ(dr::read_restart_info(dir.string()).step, 2);
 }
