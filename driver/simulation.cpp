@@ -30,7 +30,6 @@ namespace cosmograd::driver {
 using namespace cosmograd::sim;  // the driver is built on the engine
 namespace {
 
-/// Writes the outputs (driver/outputs.hpp) at the grid points of the output redshifts.
 /// Throws NonFiniteError naming the step, the quantity and the first bad particle unless the
 /// displacements and momenta of `p` are finite.
 template <class T>
@@ -45,6 +44,7 @@ void check_state_finite(const StepInfo& info, const Particles<T>& p) {
   }
 }
 
+/// Writes the outputs (driver/outputs.hpp) at the grid points of the output redshifts.
 template <class T>
 class OutputObserver final : public StepObserver<T> {
  public:
