@@ -35,12 +35,12 @@ namespace {
 template <class T>
 void check_state_finite(const StepInfo& info, const Particles<T>& p) {
   for (const auto* v : {&p.disp, &p.mom}) {
-    const std::size_t i = first_non_finite(*v);
-    if (i == v->size()) continue;
-    throw NonFiniteError(
-        "after step " + std::to_string(info.step) + " (a = " + std::to_string(info.a) + "): the " +
-        (v == &p.disp ? "displacement" : "momentum") + " of particle " + std::to_string(i / 3) +
-        " (lattice id " + std::to_string(p.id[i / 3]) + ") is " + std::to_string((*v)[i]));
+    const std::string bad =
+        describe_first_non_finite(*v, p.id, v == &p.disp ? "the displacement" : "the momentum");
+    if (!bad.empty()) {
+      throw NonFiniteError("after step " + std::to_string(info.step) +
+                           " (a = " + std::to_string(info.a) + "): " + bad);
+    }
   }
 }
 

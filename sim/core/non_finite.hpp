@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +31,19 @@ std::size_t first_non_finite(const T* v, std::size_t n) {
 template <class T>
 std::size_t first_non_finite(const std::vector<T>& v) {
   return first_non_finite(v.data(), v.size());
+}
+
+/// For `v` holding 3 values per particle with lattice ids `id`: "<quantity> of particle j
+/// (lattice id I) is V in coordinate c" for its first NaN or Inf, or "" when all are finite.
+template <class T>
+std::string describe_first_non_finite(const std::vector<T>& v, const std::vector<std::uint64_t>& id,
+                                      const std::string& quantity) {
+  const std::size_t i = first_non_finite(v);
+  if (i == v.size()) return "";
+  const std::size_t j = i / 3;
+  return quantity + " of particle " + std::to_string(j) + " (lattice id " +
+         (j < id.size() ? std::to_string(id[j]) : std::string("?")) + ") is " +
+         std::to_string(v[i]) + " in coordinate " + std::to_string(i % 3);
 }
 
 }  // namespace cosmograd::sim

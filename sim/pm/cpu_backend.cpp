@@ -118,13 +118,8 @@ void CpuBackend<T>::add_dot(Buf a, Buf b, const ParamGradient& weight) {
 template <class T>
 void CpuBackend<T>::report_non_finite(std::initializer_list<Buf> bufs) {
   for (Buf b : bufs) {
-    const std::vector<T>& v = vec(b);
-    const std::size_t i = first_non_finite(v);
-    if (i == v.size()) continue;
-    const std::size_t j = i / 3;
-    throw NonFiniteError(std::string(buf_name(b)) + " of particle " + std::to_string(j) +
-                         " (lattice id " + std::to_string(state_.id[j]) + ") is " +
-                         std::to_string(v[i]) + " in coordinate " + std::to_string(i % 3));
+    const std::string bad = describe_first_non_finite(vec(b), state_.id, buf_name(b));
+    if (!bad.empty()) throw NonFiniteError(bad);
   }
   throw NonFiniteError("a dot product of the adjoint overflowed (all its terms are finite)");
 }

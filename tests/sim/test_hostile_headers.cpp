@@ -16,10 +16,12 @@
 #include "sim/io/field_io.hpp"
 #include "sim/io/snapshot.hpp"
 #include "sim/measure/halo_catalog.hpp"
+#include "tests/sim/expect_rejected.hpp"
 #include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;
 namespace fs = std::filesystem;
+using cosmograd::testing::expect_rejected;
 
 namespace {
 
@@ -60,19 +62,6 @@ void set_unwritten_dataset(hid_t file, const char* name, std::vector<hsize_t> di
   ASSERT_GE(dset, 0);
   H5Dclose(dset);
   H5Sclose(space);
-}
-
-/// Runs `read` and expects std::runtime_error whose message contains every part.
-template <class Read>
-void expect_rejected(Read read, const std::vector<std::string>& parts) {
-  try {
-    read();
-    FAIL() << "no throw";
-  } catch (const std::runtime_error& e) {
-    for (const std::string& part : parts) {
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-    }
-  }
 }
 
 /// A one-file snapshot of 8 particles at dir/snap.hdf5.

@@ -41,6 +41,10 @@ TEST(NonFinite, FirstNonFiniteFindsNanAndInf) {
   EXPECT_EQ(cg::first_non_finite(v), 2u);
   v[1] = std::nan("");
   EXPECT_EQ(cg::first_non_finite(v), 1u);
+  // Three values per particle: value 1 is coordinate 1 of particle 0.
+  EXPECT_EQ(cg::describe_first_non_finite(v, {42}, "the momentum"),
+            "the momentum of particle 0 (lattice id 42) is nan in coordinate 1");
+  EXPECT_EQ(cg::describe_first_non_finite(std::vector<float>{1, 2, 3}, {0}, "x"), "");
 }
 
 TEST(NonFinite, NanMomentumStopsAtTheNextForceNamingStepAndParticle) {

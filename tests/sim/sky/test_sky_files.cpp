@@ -19,10 +19,12 @@
 #include "sim/sky/healpix_fits.hpp"
 #include "sim/sky/sky_map.hpp"
 #include "sim/sky/sky_png.hpp"
+#include "tests/sim/expect_rejected.hpp"
 #include "tests/sim/temp_files.hpp"
 
 namespace cg = cosmograd::sim;
 namespace fs = std::filesystem;
+using cosmograd::testing::expect_rejected;
 using cosmograd::testing::fresh_dir;
 using cosmograd::testing::listing;
 
@@ -384,18 +386,6 @@ void write_bytes(const std::string& path, const std::string& bytes) {
   ASSERT_NE(f, nullptr);
   std::fwrite(bytes.data(), 1, bytes.size(), f);
   std::fclose(f);
-}
-
-template <class Read>
-void expect_rejected(Read read, const std::vector<std::string>& parts) {
-  try {
-    read();
-    FAIL() << "no throw";
-  } catch (const std::runtime_error& e) {
-    for (const std::string& part : parts) {
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-    }
-  }
 }
 
 }  // namespace
